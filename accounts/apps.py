@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    name = "accounts"
+    verbose_name = "Comptes"
+
+    def ready(self):
+        from core.registry import register_demo_seeder, register_personal_data
+
+        from .demo import seed_demo_users
+        from .personal_data import anonymise_login_records, export_profile
+
+        register_personal_data("account", export=export_profile, anonymise=anonymise_login_records)
+        register_demo_seeder("accounts", seed_demo_users)

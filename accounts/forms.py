@@ -1,0 +1,205 @@
+from django import forms
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.core.validators import RegexValidator
+from django.urls import reverse
+
+from core.emails import queue_templated_email
+
+from .models import User, normalize_email
+from .services import DUPLICATE_EMAIL_MESSAGE
+
+phone_validator = RegexValidator(
+    r"^\+?[0-9 .\-()]{6,20}$",
+    "Saisissez un numéro de téléphone valide (chiffres, espaces, « + » autorisés).",
+)
+
+NOTIFICATION_KINDS = [
+    ("orders", "Mes commandes (paiement, avancement, livraison)", True),
+    ("messages", "Nouveaux messages", True),
+    ("billing", "Factures et remboursements", True),
+    ("support", "Réponses du support", True),
+    ("marketing", "Actualités et offres de Staka Livres", False),
+]
+
+
+class RegistrationForm(forms.Form):
+    first_name = forms.CharField(label="Prénom", max_length=100)
+    last_name = forms.CharField(label="Nom", max_length=100)
+    email = forms.EmailField(label="Adresse e-mail", max_length=255)
+    phone = forms.CharField(
+        label="Téléphone", max_length=20, required=False, validators=[phone_validator],
+        help_text="Facultatif : utile si votre correcteur doit vous joindre rapidement.",
+    )
+    password1 = forms.CharField(
+        label="Mot de passe", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="Au moins 10 caractères, pas uniquement des chiffres, ni trop proche de votre nom.",
+    )
+    password2 = forms.CharField(
+        label="Confirmation du mot de passe", strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    consent = forms.BooleanField(
+        label="J'accepte que Staka Livres traite mes données pour gérer mon compte et mes commandes, "
+        "conformément à la politique de confidentialité (RGPD).",
+        error_messages={"required": "Votre consentement est nécessaire pour créer un compte."},
+    )
+
+    def clean_email(self):
+        email = normalize_email(self.cleaned_data["email"])
+        if User.objects.filter(email=email).exists():
+            raise forms.ValidationError(DUPLICATE_EMAIL_MESSAGE, code="duplicate")
+        return email
+
+    def clean(self):
+        cleaned = super().clean()
+        password1, password2 = cleaned.get("password1"), cleaned.get("password2")
+        if password1 and password2 and password1 != password2:
+            self.add_error("password2", "Les deux mots de passe ne correspondent pas.")
+        elif password1:
+            candidate = User(
+                email=cleaned.get("email", ""),
+                first_name=cleaned.get("first_name", ""),
+                last_name=cleaned.get("last_name", ""),
+            )
+            try:
+                password_validation.validate_password(password1, candidate)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
+
+
+class LoginForm(AuthenticationForm):
+    username = forms.EmailField(
+        label="Adresse e-mail", max_length=255,
+        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
+    )
+    error_messages = {
+        "invalid_login": "Adresse e-mail ou mot de passe incorrect.",
+        "inactive": "Votre compte n'est pas encore activé : cliquez sur le lien reçu par e-mail "
+        "ou demandez un nouveau lien d'activation.",
+        "deactivated": "Ce compte est désactivé. Écrivez-nous pour le réactiver.",
+    }
+
+    def clean(self):
+        try:
+            return super().clean()
+        except forms.ValidationError:
+            self._explain_inactive_account()
+            raise
+
+    def _explain_inactive_account(self):
+        """Say why a correct password was refused — and only then, so the
+        answer never tells whether an unknown e-mail has an account."""
+        email = normalize_email(self.cleaned_data.get("username"))
+        password = self.cleaned_data.get("password") or ""
+        user = User.objects.filter(email=email, is_active=False).first()
+        if user is None or not user.check_password(password):
+            return
+        code = "inactive" if user.email_verified_at is None else "deactivated"
+        raise forms.ValidationError(self.error_messages[code], code=code)
+
+
+class EmailForm(forms.Form):
+    email = forms.EmailField(label="Adresse e-mail", max_length=255)
+
+    def clean_email(self):
+        return normalize_email(self.cleaned_data["email"])
+
+
+class QueuedPasswordResetForm(PasswordResetForm):
+    """Django's reset form, with the e-mail sent through our templated,
+    queued e-mails and the link built on SITE_URL (not the request's Host)."""
+
+    email = forms.EmailField(label="Adresse e-mail", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+
+    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email, html_email_template_name=None):
+        path = reverse(
+            "accounts:password_reset_confirm", kwargs={"uidb64": context["uid"], "token": context["token"]}
+        )
+        queue_templated_email(
+            template="password_reset",
+            to=to_email,
+            context={"first_name": context["user"].first_name, "reset_path": path},
+        )
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["first_name", "last_name", "phone", "address", "bio", "avatar"]
+        widgets = {
+            "address": forms.Textarea(attrs={"rows": 3}),
+            "bio": forms.Textarea(attrs={"rows": 4}),
+            "avatar": forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+        }
+        help_texts = {
+            "bio": "Quelques mots sur vous et vos projets d'écriture (1 000 caractères au plus).",
+            "avatar": "JPEG, PNG ou WebP, 2 Mo au plus.",
+        }
+
+    ALLOWED_IMAGE_FORMATS = {"JPEG", "PNG", "WEBP"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["phone"].validators.append(phone_validator)
+        self.fields["avatar"].error_messages["invalid_image"] = (
+            "Ce fichier n'est pas une image valide (JPEG, PNG ou WebP)."
+        )
+
+    def clean_avatar(self):
+        avatar = self.cleaned_data.get("avatar")
+        # Only a new upload has `.image`; the stored one was checked already.
+        image = getattr(avatar, "image", None)
+        if image is None:
+            return avatar
+        if avatar.size > settings.AVATAR_MAX_BYTES:
+            limit = settings.AVATAR_MAX_BYTES // (1024 * 1024)
+            raise forms.ValidationError(f"L'image dépasse la taille maximale de {limit} Mo.")
+        # Pillow read the content: the format is what the bytes are, not the name.
+        if image.format not in self.ALLOWED_IMAGE_FORMATS:
+            raise forms.ValidationError("Format d'image refusé : utilisez JPEG, PNG ou WebP.")
+        return avatar
+
+
+class NotificationPreferencesForm(forms.Form):
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        saved = user.preferences.get("notifications", {})
+        for key, label, default in NOTIFICATION_KINDS:
+            self.fields[key] = forms.BooleanField(
+                label=label, required=False, initial=saved.get(key, default)
+            )
+
+
+class PasswordConfirmForm(forms.Form):
+    password = forms.CharField(
+        label="Votre mot de passe actuel", strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError("Mot de passe incorrect.", code="wrong_password")
+        return password
+
+
+class DeleteAccountForm(PasswordConfirmForm):
+    CONFIRMATION_WORD = "SUPPRIMER"
+    confirmation = forms.CharField(
+        label=f"Tapez {CONFIRMATION_WORD} pour confirmer", max_length=20,
+    )
+
+    def clean_confirmation(self):
+        value = self.cleaned_data["confirmation"].strip()
+        if value != self.CONFIRMATION_WORD:
+            raise forms.ValidationError(
+                f"Tapez exactement « {self.CONFIRMATION_WORD} » pour confirmer la suppression."
+            )
+        return value

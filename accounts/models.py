@@ -1,0 +1,120 @@
+import uuid
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+
+
+def normalize_email(email):
+    """E-mail is the login and is unique whatever its case: store it lowercased."""
+    return (email or "").strip().lower()
+
+
+def avatar_upload_to(instance, filename):
+    # Stored under a random name: the original name may carry personal data.
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "img"
+    return f"avatars/{uuid.uuid4().hex}.{extension}"
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, username):
+        return self.get(email=normalize_email(username))
+
+    def create_user(self, email, password=None, **fields):
+        if not email:
+            raise ValueError("Une adresse e-mail est obligatoire.")
+        user = self.model(email=normalize_email(email), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email, password=None, **fields):
+        fields.update(role=User.Role.ADMIN, is_superuser=True, is_active=True)
+        return self.create_user(email, password, **fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    class Role(models.TextChoices):
+        USER = "USER", "Client"
+        CORRECTOR = "CORRECTOR", "Correcteur"
+        ADMIN = "ADMIN", "Administrateur"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    email = models.EmailField("adresse e-mail", max_length=255, unique=True)
+    first_name = models.CharField("prénom", max_length=100)
+    last_name = models.CharField("nom", max_length=100)
+    role = models.CharField("rôle", max_length=20, choices=Role.choices, default=Role.USER)
+    is_active = models.BooleanField(
+        "actif", default=True, help_text="Décochez pour empêcher la connexion sans supprimer le compte."
+    )
+    # Follows the role (see save()): only ADMIN users may enter /admin/.
+    is_staff = models.BooleanField("accès à l'administration", default=False, editable=False)
+    avatar = models.ImageField("photo", upload_to=avatar_upload_to, blank=True)
+    phone = models.CharField("téléphone", max_length=20, blank=True)
+    address = models.TextField("adresse postale", blank=True)
+    bio = models.TextField("présentation", max_length=1000, blank=True)
+    preferences = models.JSONField("préférences", default=dict, blank=True)
+    email_verified_at = models.DateTimeField("e-mail vérifié le", null=True, blank=True)
+    consent_at = models.DateTimeField("consentement RGPD le", null=True, blank=True)
+    deactivated_at = models.DateTimeField("désactivé le", null=True, blank=True)
+    anonymised_at = models.DateTimeField("anonymisé le", null=True, blank=True)
+    created_at = models.DateTimeField("créé le", auto_now_add=True)
+    updated_at = models.DateTimeField("modifié le", auto_now=True)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["first_name", "last_name"]
+
+    class Meta:
+        verbose_name = "utilisateur"
+        verbose_name_plural = "utilisateurs"
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["role"], name="users_role_idx"),
+            models.Index(fields=["is_active"], name="users_is_active_idx"),
+            models.Index(fields=["created_at"], name="users_created_at_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_full_name()} <{self.email}>"
+
+    def save(self, *args, **kwargs):
+        self.email = normalize_email(self.email)
+        # The role is the single source of truth for back-office access; a
+        # demoted admin must lose every admin power at once.
+        self.is_staff = self.role == self.Role.ADMIN
+        if self.role != self.Role.ADMIN:
+            self.is_superuser = False
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "role" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "is_staff", "is_superuser"}
+        super().save(*args, **kwargs)
+
+    def get_full_name(self):
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def get_short_name(self):
+        return self.first_name
+
+    @property
+    def is_client(self):
+        return self.role == self.Role.USER
+
+    @property
+    def is_corrector(self):
+        return self.role == self.Role.CORRECTOR
+
+    @property
+    def is_admin(self):
+        return self.role == self.Role.ADMIN
+
+    @property
+    def is_anonymised(self):
+        return self.anonymised_at is not None
+
+    @property
+    def initials(self):
+        return (self.first_name[:1] + self.last_name[:1]).upper() or "?"

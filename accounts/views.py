@@ -1,0 +1,204 @@
+import json
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout, views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.views.decorators.http import require_POST
+from django_ratelimit.decorators import ratelimit
+
+from . import services
+from .forms import (
+    DeleteAccountForm,
+    EmailForm,
+    LoginForm,
+    NotificationPreferencesForm,
+    PasswordConfirmForm,
+    ProfileForm,
+    QueuedPasswordResetForm,
+    RegistrationForm,
+)
+from .models import User
+
+
+def _rate(name):
+    """django-ratelimit reads the rate at request time, so tests and
+    deployments can change it through settings.RATE_LIMITS."""
+    return lambda group, request: settings.RATE_LIMITS[name]
+
+
+HOME_BY_ROLE = {
+    User.Role.USER: "orders:client_dashboard",
+    User.Role.CORRECTOR: "orders:corrector_queue",
+    User.Role.ADMIN: "admin:index",
+}
+
+
+@login_required
+def home(request):
+    """Where each role lands after login."""
+    return redirect(HOME_BY_ROLE[request.user.role])
+
+
+@ratelimit(key="ip", rate=_rate("register"), method="POST", block=True)
+def register(request):
+    if request.user.is_authenticated:
+        return redirect("accounts:home")
+    form = RegistrationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.user_register(
+                email=data["email"], password=data["password1"], first_name=data["first_name"],
+                last_name=data["last_name"], phone=data["phone"],
+            )
+        except ValidationError as error:
+            form.add_error("email", error)
+        else:
+            request.session["registered_email"] = data["email"]
+            return redirect("accounts:register_done")
+    return render(request, "accounts/register.html", {"form": form})
+
+
+def register_done(request):
+    email = request.session.get("registered_email")
+    return render(request, "accounts/register_done.html", {"email": email, "resend_form": EmailForm(initial={"email": email})})
+
+
+def activate(request, token):
+    try:
+        user = services.user_activate(token=token)
+    except ValidationError as error:
+        return render(
+            request, "accounts/activation_failed.html",
+            {"error": error.messages[0], "code": error.code, "resend_form": EmailForm()}, status=400,
+        )
+    messages.success(request, "Votre compte est activé. Vous pouvez maintenant vous connecter.")
+    request.session["login_email"] = user.email
+    return redirect("accounts:login")
+
+
+@require_POST
+@ratelimit(key="ip", rate=_rate("activation_resend"), method="POST", block=True)
+@ratelimit(key="post:email", rate=_rate("activation_resend"), method="POST", block=True)
+def activation_resend(request):
+    form = EmailForm(request.POST)
+    if form.is_valid():
+        user = User.objects.filter(
+            email=form.cleaned_data["email"], is_active=False, email_verified_at__isnull=True,
+            anonymised_at__isnull=True,
+        ).first()
+        if user is not None:
+            services.user_send_activation(user=user)
+        # The same answer whether the address has an account or not.
+        messages.info(
+            request,
+            "Si un compte en attente d'activation existe pour cette adresse, un nouveau lien vient d'y être envoyé.",
+        )
+        return redirect("accounts:login")
+    return render(request, "accounts/activation_failed.html", {"resend_form": form}, status=400)
+
+
+class LoginView(auth_views.LoginView):
+    form_class = LoginForm
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+    def get_initial(self):
+        # Pre-filled after activation; kept out of the URL (logs, history).
+        return {"username": self.request.session.pop("login_email", "")}
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    form_class = QueuedPasswordResetForm
+    template_name = "accounts/password_reset.html"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+
+password_reset = ratelimit(key="ip", rate=_rate("password_reset"), method="POST", block=True)(
+    ratelimit(key="post:email", rate=_rate("password_reset"), method="POST", block=True)(
+        PasswordResetView.as_view()
+    )
+)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+
+@method_decorator(login_required, name="dispatch")
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("accounts:profile")
+
+    def form_valid(self, form):
+        messages.success(self.request, "Votre mot de passe a été modifié.")
+        return super().form_valid(form)
+
+
+@login_required
+def profile(request):
+    user = request.user
+    form = ProfileForm(request.POST or None, request.FILES or None, instance=user)
+    if request.method == "POST" and form.is_valid():
+        services.user_update_profile(user=user, **form.cleaned_data)
+        messages.success(request, "Votre profil a été enregistré.")
+        return redirect("accounts:profile")
+    if request.method == "POST":
+        # The rejected values must not leak into the header (name, avatar).
+        user.refresh_from_db()
+    return render(
+        request, "accounts/profile.html",
+        {"form": form, "preferences_form": NotificationPreferencesForm(user=user)},
+    )
+
+
+@login_required
+@require_POST
+def notification_preferences(request):
+    form = NotificationPreferencesForm(request.POST, user=request.user)
+    if form.is_valid():
+        services.user_set_notification_preferences(user=request.user, preferences=form.cleaned_data)
+        messages.success(request, "Vos préférences de notification ont été enregistrées.")
+    return redirect("accounts:profile")
+
+
+@login_required
+def export_data(request):
+    data = services.user_export_data(user=request.user)
+    body = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    filename = f"staka-livres-mes-donnees-{timezone.localdate():%Y-%m-%d}.json"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def deactivate(request):
+    form = PasswordConfirmForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        services.user_deactivate(user=request.user, by=request.user)
+        logout(request)
+        messages.success(request, "Votre compte est désactivé. Écrivez-nous si vous souhaitez le réactiver.")
+        return redirect("core:landing")
+    return render(request, "accounts/deactivate.html", {"form": form})
+
+
+@login_required
+def delete_account(request):
+    form = DeleteAccountForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        services.user_anonymise(user=request.user, by=request.user)
+        logout(request)
+        messages.success(request, "Votre compte a été supprimé et vos données personnelles effacées.")
+        return redirect("core:landing")
+    return render(request, "accounts/delete.html", {"form": form})

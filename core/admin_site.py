@@ -1,0 +1,26 @@
+from django.contrib.admin import AdminSite
+from django.contrib.admin.apps import AdminConfig
+from django.core.exceptions import PermissionDenied
+from django.urls import reverse
+
+
+class StakaAdminSite(AdminSite):
+    site_header = "Staka Livres — administration"
+    site_title = "Staka Livres"
+    index_title = "Back-office"
+
+    def login(self, request, extra_context=None):
+        """One login page for everybody (rate-limited, lockout, French).
+
+        A logged-in client or corrector who types /admin/ gets a 403 instead
+        of the admin's login form."""
+        if request.user.is_authenticated and not self.has_permission(request):
+            raise PermissionDenied
+        from django.contrib.auth.views import redirect_to_login  # needs the app registry
+
+        next_url = request.GET.get("next") or reverse("admin:index")
+        return redirect_to_login(next_url, reverse("accounts:login"))
+
+
+class StakaAdminConfig(AdminConfig):
+    default_site = "core.admin_site.StakaAdminSite"

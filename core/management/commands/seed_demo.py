@@ -1,0 +1,28 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from core.registry import demo_seeders
+
+
+class Command(BaseCommand):
+    help = "Crée ou met à jour les données de démonstration (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--i-know-this-is-production", action="store_true",
+            help="Autorise l'exécution avec les réglages de production (comptes aux mots de passe faibles !).",
+        )
+
+    def handle(self, *args, **options):
+        if settings.IS_PRODUCTION and not options["i_know_this_is_production"]:
+            raise CommandError(
+                "Refus : réglages de production. Les comptes de démonstration ont des mots de passe "
+                "faibles. Relancez avec --i-know-this-is-production si c'est vraiment voulu."
+            )
+        # Registered bottom layer first, so each seeder finds what it builds on.
+        with transaction.atomic():
+            for name, seeder in demo_seeders.items():
+                seeder()
+                self.stdout.write(f"  {name} : ok")
+        self.stdout.write(self.style.SUCCESS("Données de démonstration prêtes."))

@@ -1,0 +1,30 @@
+"""Registries that let a lower layer run code of the apps above it.
+
+`core` may import none of our apps, yet the RGPD export, the anonymisation and
+the demo data must gather something from each of them. Every app registers its
+part from ``AppConfig.ready()``; apps load in INSTALLED_APPS order (bottom
+layer first), so the parts run in dependency order.
+"""
+
+from dataclasses import dataclass
+from typing import Callable
+
+
+@dataclass(frozen=True)
+class PersonalDataPart:
+    # Returns a JSON-serialisable value with everything of the user's it owns.
+    export: Callable
+    # Erases or neutralises personal data; must keep legally retained records.
+    anonymise: Callable | None = None
+
+
+personal_data_parts: dict[str, PersonalDataPart] = {}
+demo_seeders: dict[str, Callable] = {}
+
+
+def register_personal_data(name, *, export, anonymise=None):
+    personal_data_parts[name] = PersonalDataPart(export=export, anonymise=anonymise)
+
+
+def register_demo_seeder(name, seeder):
+    demo_seeders[name] = seeder
