@@ -86,7 +86,8 @@ def user_update_profile(*, user, **fields):
     unknown = set(fields) - editable
     if unknown:
         raise ValueError(f"champs non modifiables : {sorted(unknown)}")
-    old_avatar = user.avatar.name if user.avatar else ""
+    # Read from the database: a bound ModelForm has already put the new file on `user`.
+    old_avatar = User.objects.filter(pk=user.pk).values_list("avatar", flat=True).first() or ""
     with transaction.atomic():
         for name, value in fields.items():
             setattr(user, name, value)

@@ -28,6 +28,7 @@ class HtmxMessagesMiddleware:
         return (
             not response.streaming
             and 200 <= response.status_code < 300
+            and response.status_code != 204  # htmx swaps nothing on 204
             and "HX-Redirect" not in response
             and response.get("Content-Type", "").startswith("text/html")
         )

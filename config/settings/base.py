@@ -73,6 +73,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "core.middleware.HtmxMessagesMiddleware",
+    # Turns django-ratelimit's refusal into our French 429 page.
+    "django_ratelimit.middleware.RatelimitMiddleware",
     # Axes must come last: it turns a lockout raised during login into a page.
     "axes.middleware.AxesMiddleware",
 ]

@@ -6,3 +6,5 @@ from .base import env
 
 DEBUG = env.bool("DEBUG", default=True)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
+# Serve static files straight from static/ without collectstatic.
+WHITENOISE_AUTOREFRESH = True
