@@ -1,0 +1,93 @@
+import re
+
+import pytest
+
+from accounts.models import User
+from accounts.tests.factories import AdminFactory, CorrectorFactory, UserFactory, DEFAULT_PASSWORD
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def log_in(page, live_server, email, password=DEFAULT_PASSWORD):
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Adresse e-mail").fill(email)
+    page.get_by_label("Mot de passe").fill(password)
+    page.get_by_role("button", name="Se connecter").click()
+
+
+def test_visitor_registers_activates_and_logs_in(page, live_server, outbox, screenshot):
+    page.goto(live_server.url)
+    screenshot("01-landing")
+    page.get_by_role("link", name="Créer mon compte").click()
+
+    page.get_by_label("Prénom").fill("Anaïs")
+    page.get_by_label(re.compile(r"^Nom")).fill("Lefèvre")
+    page.get_by_label("Adresse e-mail").fill("anais.lefevre@example.org")
+    page.get_by_label(re.compile(r"^Mot de passe")).fill("Voyage-au-bout-de-la-nuit-32")
+    page.get_by_label("Confirmation du mot de passe").fill("Voyage-au-bout-de-la-nuit-32")
+    screenshot("02-register-filled")
+    page.get_by_label(re.compile("J'accepte que Staka Livres")).check()
+    page.get_by_role("button", name="Créer mon compte").click()
+
+    page.get_by_text("Plus qu'une étape").wait_for()
+    screenshot("03-register-done")
+    assert User.objects.get(email="anais.lefevre@example.org").is_active is False
+
+    # Before activation, the right password is met with an explanation.
+    log_in(page, live_server, "anais.lefevre@example.org", "Voyage-au-bout-de-la-nuit-32")
+    page.get_by_text("pas encore activé").wait_for()
+    screenshot("04-login-not-activated")
+
+    link = re.search(r"https?://\S+/accounts/activate/\S+/", outbox[-1].body).group(0)
+    page.goto(link)
+    page.get_by_text("Votre compte est activé").wait_for()
+    assert page.get_by_label("Adresse e-mail").input_value() == "anais.lefevre@example.org"
+    screenshot("05-activated-login")
+
+    page.get_by_label("Mot de passe").fill("Voyage-au-bout-de-la-nuit-32")
+    page.get_by_role("button", name="Se connecter").click()
+    page.get_by_role("heading", name="Mon espace").wait_for()
+    assert page.url.endswith("/dashboard/")
+    screenshot("06-client-home")
+
+
+def test_invalid_registration_shows_french_errors(page, live_server, screenshot):
+    UserFactory(email="deja@example.org")
+    page.goto(f"{live_server.url}/accounts/register/")
+    page.get_by_label("Prénom").fill("Paul")
+    page.get_by_label(re.compile(r"^Nom")).fill("Durand")
+    page.get_by_label("Adresse e-mail").fill("DEJA@example.org")
+    page.get_by_label(re.compile(r"^Mot de passe")).fill("123")
+    page.get_by_label("Confirmation du mot de passe").fill("123")
+    page.get_by_role("button", name="Créer mon compte").click()
+    page.get_by_text("Un compte existe déjà").wait_for()
+    page.get_by_text("Votre consentement est nécessaire").wait_for()
+    screenshot("07-register-errors")
+
+
+def test_each_role_sees_its_own_home(page, live_server, screenshot):
+    corrector = CorrectorFactory(first_name="Julien")
+    log_in(page, live_server, corrector.email)
+    page.get_by_role("heading", name="Mes corrections").wait_for()
+    assert page.get_by_role("link", name="Mon espace").count() == 0
+    screenshot("08-corrector-home")
+    page.get_by_role("button", name="Se déconnecter").click()
+
+    admin = AdminFactory()
+    log_in(page, live_server, admin.email)
+    page.get_by_text("Back-office").wait_for()
+    assert "/admin/" in page.url
+    screenshot("09-admin-home")
+    page.goto(f"{live_server.url}/admin/accounts/user/")
+    page.get_by_text(corrector.email).wait_for()
+    screenshot("10-admin-users")
+
+
+def test_profile_page(page, live_server, screenshot):
+    user = UserFactory(first_name="Hélène", last_name="Béranger")
+    log_in(page, live_server, user.email)
+    page.goto(f"{live_server.url}/accounts/profile/")
+    page.get_by_label("Téléphone").fill("06 00 00 00 00")
+    page.get_by_role("button", name="Enregistrer", exact=True).click()
+    page.get_by_text("Votre profil a été enregistré.").wait_for()
+    screenshot("11-profile")
