@@ -2,7 +2,8 @@ import json
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import logout, views as auth_views
+from django.contrib.auth import logout
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder

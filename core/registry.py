@@ -6,8 +6,8 @@ part from ``AppConfig.ready()``; apps load in INSTALLED_APPS order (bottom
 layer first), so the parts run in dependency order.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 
 @dataclass(frozen=True)

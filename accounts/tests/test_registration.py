@@ -7,8 +7,8 @@ from django.core import mail
 from django.urls import reverse
 
 from accounts.models import User
-from core.testing import page_text
 from accounts.tokens import make_activation_token
+from core.testing import page_text
 
 from .factories import UserFactory
 

@@ -3,7 +3,7 @@ import re
 import pytest
 
 from accounts.models import User
-from accounts.tests.factories import AdminFactory, CorrectorFactory, UserFactory, DEFAULT_PASSWORD
+from accounts.tests.factories import DEFAULT_PASSWORD, AdminFactory, CorrectorFactory, UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
