@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm
+from django.utils.translation import gettext_lazy as _
 
 from . import services
 from .models import User
@@ -27,9 +28,9 @@ class UserAdmin(DjangoUserAdmin):
     # The password hash is never shown; "changer le mot de passe" is a link.
     fieldsets = (
         (None, {"fields": ("email", "role", "is_active", "is_staff", "is_superuser")}),
-        ("Identité", {"fields": ("first_name", "last_name", "phone", "address", "bio", "avatar")}),
-        ("Préférences", {"fields": ("preferences",)}),
-        ("Dates", {"fields": ("email_verified_at", "consent_at", "deactivated_at", "anonymised_at", "last_login", "created_at", "updated_at")}),
+        (_("Identité"), {"fields": ("first_name", "last_name", "phone", "address", "bio", "avatar")}),
+        (_("Préférences"), {"fields": ("preferences",)}),
+        (_("Dates"), {"fields": ("email_verified_at", "consent_at", "deactivated_at", "anonymised_at", "last_login", "created_at", "updated_at")}),
     )
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("email", "first_name", "last_name", "role", "password1", "password2")}),
@@ -37,14 +38,14 @@ class UserAdmin(DjangoUserAdmin):
     filter_horizontal = ()
     actions = ["deactivate_users", "anonymise_users"]
 
-    @admin.action(description="Désactiver les comptes sélectionnés")
+    @admin.action(description=_("Désactiver les comptes sélectionnés"))
     def deactivate_users(self, request, queryset):
         for user in queryset.filter(is_active=True):
             services.user_deactivate(user=user, by=request.user)
-        messages.success(request, "Comptes désactivés.")
+        messages.success(request, _("Comptes désactivés."))
 
-    @admin.action(description="Anonymiser (RGPD) les comptes sélectionnés")
+    @admin.action(description=_("Anonymiser (RGPD) les comptes sélectionnés"))
     def anonymise_users(self, request, queryset):
         for user in queryset.filter(anonymised_at__isnull=True).exclude(pk=request.user.pk):
             services.user_anonymise(user=user, by=request.user)
-        messages.success(request, "Comptes anonymisés ; les factures sont conservées.")
+        messages.success(request, _("Comptes anonymisés ; les factures sont conservées."))

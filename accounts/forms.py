@@ -4,6 +4,7 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.validators import RegexValidator
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from core.emails import queue_templated_email
 
@@ -12,38 +13,40 @@ from .services import DUPLICATE_EMAIL_MESSAGE
 
 phone_validator = RegexValidator(
     r"^\+?[0-9 .\-()]{6,20}$",
-    "Saisissez un numéro de téléphone valide (chiffres, espaces, « + » autorisés).",
+    _("Saisissez un numéro de téléphone valide (chiffres, espaces, « + » autorisés)."),
 )
 
 NOTIFICATION_KINDS = [
-    ("orders", "Mes commandes (paiement, avancement, livraison)", True),
-    ("messages", "Nouveaux messages", True),
-    ("billing", "Factures et remboursements", True),
-    ("support", "Réponses du support", True),
-    ("marketing", "Actualités et offres de Staka Livres", False),
+    ("orders", _("Mes commandes (paiement, avancement, livraison)"), True),
+    ("messages", _("Nouveaux messages"), True),
+    ("billing", _("Factures et remboursements"), True),
+    ("support", _("Réponses du support"), True),
+    ("marketing", _("Actualités et offres de Staka Livres"), False),
 ]
 
 
 class RegistrationForm(forms.Form):
-    first_name = forms.CharField(label="Prénom", max_length=100)
-    last_name = forms.CharField(label="Nom", max_length=100)
-    email = forms.EmailField(label="Adresse e-mail", max_length=255)
+    first_name = forms.CharField(label=_("Prénom"), max_length=100)
+    last_name = forms.CharField(label=_("Nom"), max_length=100)
+    email = forms.EmailField(label=_("Adresse e-mail"), max_length=255)
     phone = forms.CharField(
-        label="Téléphone", max_length=20, required=False, validators=[phone_validator],
-        help_text="Facultatif : utile si votre correcteur doit vous joindre rapidement.",
+        label=_("Téléphone"), max_length=20, required=False, validators=[phone_validator],
+        help_text=_("Facultatif : utile si votre correcteur doit vous joindre rapidement."),
     )
     password1 = forms.CharField(
-        label="Mot de passe", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text="Au moins 10 caractères, pas uniquement des chiffres, ni trop proche de votre nom.",
+        label=_("Mot de passe"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("Au moins 10 caractères, pas uniquement des chiffres, ni trop proche de votre nom."),
     )
     password2 = forms.CharField(
-        label="Confirmation du mot de passe", strip=False,
+        label=_("Confirmation du mot de passe"), strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
     consent = forms.BooleanField(
-        label="J'accepte que Staka Livres traite mes données pour gérer mon compte et mes commandes, "
-        "conformément à la politique de confidentialité (RGPD).",
-        error_messages={"required": "Votre consentement est nécessaire pour créer un compte."},
+        label=_(
+            "J'accepte que Staka Livres traite mes données pour gérer mon compte et mes commandes, "
+            "conformément à la politique de confidentialité (RGPD)."
+        ),
+        error_messages={"required": _("Votre consentement est nécessaire pour créer un compte.")},
     )
 
     def clean_email(self):
@@ -56,7 +59,7 @@ class RegistrationForm(forms.Form):
         cleaned = super().clean()
         password1, password2 = cleaned.get("password1"), cleaned.get("password2")
         if password1 and password2 and password1 != password2:
-            self.add_error("password2", "Les deux mots de passe ne correspondent pas.")
+            self.add_error("password2", _("Les deux mots de passe ne correspondent pas."))
         elif password1:
             candidate = User(
                 email=cleaned.get("email", ""),
@@ -72,14 +75,16 @@ class RegistrationForm(forms.Form):
 
 class LoginForm(AuthenticationForm):
     username = forms.EmailField(
-        label="Adresse e-mail", max_length=255,
+        label=_("Adresse e-mail"), max_length=255,
         widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
     )
     error_messages = {
-        "invalid_login": "Adresse e-mail ou mot de passe incorrect.",
-        "inactive": "Votre compte n'est pas encore activé : cliquez sur le lien reçu par e-mail "
-        "ou demandez un nouveau lien d'activation.",
-        "deactivated": "Ce compte est désactivé. Écrivez-nous pour le réactiver.",
+        "invalid_login": _("Adresse e-mail ou mot de passe incorrect."),
+        "inactive": _(
+            "Votre compte n'est pas encore activé : cliquez sur le lien reçu par e-mail "
+            "ou demandez un nouveau lien d'activation."
+        ),
+        "deactivated": _("Ce compte est désactivé. Écrivez-nous pour le réactiver."),
     }
 
     def clean(self):
@@ -102,7 +107,7 @@ class LoginForm(AuthenticationForm):
 
 
 class EmailForm(forms.Form):
-    email = forms.EmailField(label="Adresse e-mail", max_length=255)
+    email = forms.EmailField(label=_("Adresse e-mail"), max_length=255)
 
     def clean_email(self):
         return normalize_email(self.cleaned_data["email"])
@@ -112,7 +117,7 @@ class QueuedPasswordResetForm(PasswordResetForm):
     """Django's reset form, with the e-mail sent through our templated,
     queued e-mails and the link built on SITE_URL (not the request's Host)."""
 
-    email = forms.EmailField(label="Adresse e-mail", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    email = forms.EmailField(label=_("Adresse e-mail"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
 
     def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email, html_email_template_name=None):
         path = reverse(
@@ -135,8 +140,8 @@ class ProfileForm(forms.ModelForm):
             "avatar": forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
         }
         help_texts = {
-            "bio": "Quelques mots sur vous et vos projets d'écriture (1 000 caractères au plus).",
-            "avatar": "JPEG, PNG ou WebP, 2 Mo au plus.",
+            "bio": _("Quelques mots sur vous et vos projets d'écriture (1 000 caractères au plus)."),
+            "avatar": _("JPEG, PNG ou WebP, 2 Mo au plus."),
         }
 
     ALLOWED_IMAGE_FORMATS = {"JPEG", "PNG", "WEBP"}
@@ -144,7 +149,7 @@ class ProfileForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["phone"].validators.append(phone_validator)
-        self.fields["avatar"].error_messages["invalid_image"] = (
+        self.fields["avatar"].error_messages["invalid_image"] = _(
             "Ce fichier n'est pas une image valide (JPEG, PNG ou WebP)."
         )
 
@@ -155,11 +160,13 @@ class ProfileForm(forms.ModelForm):
         if image is None:
             return avatar
         if avatar.size > settings.AVATAR_MAX_BYTES:
-            limit = settings.AVATAR_MAX_BYTES // (1024 * 1024)
-            raise forms.ValidationError(f"L'image dépasse la taille maximale de {limit} Mo.")
+            limit = settings.AVATAR_MAX_BYTES / (1024 * 1024)
+            raise forms.ValidationError(
+                _("L'image dépasse la taille maximale de %(limit)s Mo.") % {"limit": f"{limit:g}"}
+            )
         # Pillow read the content: the format is what the bytes are, not the name.
         if image.format not in self.ALLOWED_IMAGE_FORMATS:
-            raise forms.ValidationError("Format d'image refusé : utilisez JPEG, PNG ou WebP.")
+            raise forms.ValidationError(_("Format d'image refusé : utilisez JPEG, PNG ou WebP."))
         return avatar
 
 
@@ -175,7 +182,7 @@ class NotificationPreferencesForm(forms.Form):
 
 class PasswordConfirmForm(forms.Form):
     password = forms.CharField(
-        label="Votre mot de passe actuel", strip=False,
+        label=_("Votre mot de passe actuel"), strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
@@ -186,20 +193,20 @@ class PasswordConfirmForm(forms.Form):
     def clean_password(self):
         password = self.cleaned_data["password"]
         if not self.user.check_password(password):
-            raise forms.ValidationError("Mot de passe incorrect.", code="wrong_password")
+            raise forms.ValidationError(_("Mot de passe incorrect."), code="wrong_password")
         return password
 
 
 class DeleteAccountForm(PasswordConfirmForm):
     CONFIRMATION_WORD = "SUPPRIMER"
     confirmation = forms.CharField(
-        label=f"Tapez {CONFIRMATION_WORD} pour confirmer", max_length=20,
+        label=_("Tapez %(word)s pour confirmer") % {"word": CONFIRMATION_WORD}, max_length=20,
     )
 
     def clean_confirmation(self):
         value = self.cleaned_data["confirmation"].strip()
         if value != self.CONFIRMATION_WORD:
             raise forms.ValidationError(
-                f"Tapez exactement « {self.CONFIRMATION_WORD} » pour confirmer la suppression."
+                _("Tapez exactement « %(word)s » pour confirmer la suppression.") % {"word": self.CONFIRMATION_WORD}
             )
         return value

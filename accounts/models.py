@@ -2,6 +2,7 @@ import uuid
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 def normalize_email(email):
@@ -23,7 +24,7 @@ class UserManager(BaseUserManager):
 
     def create_user(self, email, password=None, **fields):
         if not email:
-            raise ValueError("Une adresse e-mail est obligatoire.")
+            raise ValueError("An e-mail address is required.")
         user = self.model(email=normalize_email(email), **fields)
         user.set_password(password)
         user.save(using=self._db)
@@ -36,31 +37,31 @@ class UserManager(BaseUserManager):
 
 class User(AbstractBaseUser, PermissionsMixin):
     class Role(models.TextChoices):
-        USER = "USER", "Client"
-        CORRECTOR = "CORRECTOR", "Correcteur"
-        ADMIN = "ADMIN", "Administrateur"
+        USER = "USER", _("Client")
+        CORRECTOR = "CORRECTOR", _("Correcteur")
+        ADMIN = "ADMIN", _("Administrateur")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    email = models.EmailField("adresse e-mail", max_length=255, unique=True)
-    first_name = models.CharField("prénom", max_length=100)
-    last_name = models.CharField("nom", max_length=100)
-    role = models.CharField("rôle", max_length=20, choices=Role.choices, default=Role.USER)
+    email = models.EmailField(_("adresse e-mail"), max_length=255, unique=True)
+    first_name = models.CharField(_("prénom"), max_length=100)
+    last_name = models.CharField(_("nom"), max_length=100)
+    role = models.CharField(_("rôle"), max_length=20, choices=Role.choices, default=Role.USER)
     is_active = models.BooleanField(
-        "actif", default=True, help_text="Décochez pour empêcher la connexion sans supprimer le compte."
+        _("actif"), default=True, help_text=_("Décochez pour empêcher la connexion sans supprimer le compte.")
     )
     # Follows the role (see save()): only ADMIN users may enter /admin/.
-    is_staff = models.BooleanField("accès à l'administration", default=False, editable=False)
-    avatar = models.ImageField("photo", upload_to=avatar_upload_to, blank=True)
-    phone = models.CharField("téléphone", max_length=20, blank=True)
-    address = models.TextField("adresse postale", blank=True)
-    bio = models.TextField("présentation", max_length=1000, blank=True)
-    preferences = models.JSONField("préférences", default=dict, blank=True)
-    email_verified_at = models.DateTimeField("e-mail vérifié le", null=True, blank=True)
-    consent_at = models.DateTimeField("consentement RGPD le", null=True, blank=True)
-    deactivated_at = models.DateTimeField("désactivé le", null=True, blank=True)
-    anonymised_at = models.DateTimeField("anonymisé le", null=True, blank=True)
-    created_at = models.DateTimeField("créé le", auto_now_add=True)
-    updated_at = models.DateTimeField("modifié le", auto_now=True)
+    is_staff = models.BooleanField(_("accès à l'administration"), default=False, editable=False)
+    avatar = models.ImageField(_("photo"), upload_to=avatar_upload_to, blank=True)
+    phone = models.CharField(_("téléphone"), max_length=20, blank=True)
+    address = models.TextField(_("adresse postale"), blank=True)
+    bio = models.TextField(_("présentation"), max_length=1000, blank=True)
+    preferences = models.JSONField(_("préférences"), default=dict, blank=True)
+    email_verified_at = models.DateTimeField(_("e-mail vérifié le"), null=True, blank=True)
+    consent_at = models.DateTimeField(_("consentement RGPD le"), null=True, blank=True)
+    deactivated_at = models.DateTimeField(_("désactivé le"), null=True, blank=True)
+    anonymised_at = models.DateTimeField(_("anonymisé le"), null=True, blank=True)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
 
     objects = UserManager()
 
@@ -69,8 +70,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     REQUIRED_FIELDS = ["first_name", "last_name"]
 
     class Meta:
-        verbose_name = "utilisateur"
-        verbose_name_plural = "utilisateurs"
+        verbose_name = _("utilisateur")
+        verbose_name_plural = _("utilisateurs")
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["role"], name="users_role_idx"),

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from core.emails import queue_templated_email
 from core.registry import personal_data_parts
@@ -16,7 +17,9 @@ from .tokens import ActivationTokenError, ExpiredActivationToken, make_activatio
 
 logger = logging.getLogger(__name__)
 
-DUPLICATE_EMAIL_MESSAGE = "Un compte existe déjà avec cette adresse e-mail. Connectez-vous ou réinitialisez votre mot de passe."
+DUPLICATE_EMAIL_MESSAGE = _(
+    "Un compte existe déjà avec cette adresse e-mail. Connectez-vous ou réinitialisez votre mot de passe."
+)
 
 
 def user_register(*, email, password, first_name, last_name, phone=""):
@@ -61,17 +64,17 @@ def user_activate(*, token):
         user_id = read_activation_token(token)
     except ExpiredActivationToken as exc:
         raise ValidationError(
-            "Ce lien d'activation a expiré. Demandez-en un nouveau.", code="expired"
+            _("Ce lien d'activation a expiré. Demandez-en un nouveau."), code="expired"
         ) from exc
     except ActivationTokenError as exc:
-        raise ValidationError("Ce lien d'activation n'est pas valide.", code="invalid") from exc
+        raise ValidationError(_("Ce lien d'activation n'est pas valide."), code="invalid") from exc
     with transaction.atomic():
         user = User.objects.select_for_update().filter(pk=user_id).first()
         if user is None or user.is_anonymised:
-            raise ValidationError("Ce lien d'activation n'est pas valide.", code="invalid")
+            raise ValidationError(_("Ce lien d'activation n'est pas valide."), code="invalid")
         if user.email_verified_at is not None:
             raise ValidationError(
-                "Ce lien d'activation a déjà été utilisé. Connectez-vous.", code="used"
+                _("Ce lien d'activation a déjà été utilisé. Connectez-vous."), code="used"
             )
         user.is_active = True
         user.email_verified_at = timezone.now()
@@ -161,7 +164,7 @@ def user_anonymise(*, user, by):
 
 def user_set_role(*, user, role, by):
     if role not in User.Role.values:
-        raise ValidationError("Rôle inconnu.", code="invalid_role")
+        raise ValidationError(_("Rôle inconnu."), code="invalid_role")
     with transaction.atomic():
         user.role = role
         user.save(update_fields=["role", "updated_at"])

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
@@ -81,7 +82,7 @@ def activate(request, token):
             request, "accounts/activation_failed.html",
             {"error": error.messages[0], "code": error.code, "resend_form": EmailForm()}, status=400,
         )
-    messages.success(request, "Votre compte est activé. Vous pouvez maintenant vous connecter.")
+    messages.success(request, _("Votre compte est activé. Vous pouvez maintenant vous connecter."))
     request.session["login_email"] = user.email
     return redirect("accounts:login")
 
@@ -101,7 +102,7 @@ def activation_resend(request):
         # The same answer whether the address has an account or not.
         messages.info(
             request,
-            "Si un compte en attente d'activation existe pour cette adresse, un nouveau lien vient d'y être envoyé.",
+            _("Si un compte en attente d'activation existe pour cette adresse, un nouveau lien vient d'y être envoyé."),
         )
         return redirect("accounts:login")
     return render(request, "accounts/activation_failed.html", {"resend_form": form}, status=400)
@@ -141,7 +142,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     success_url = reverse_lazy("accounts:profile")
 
     def form_valid(self, form):
-        messages.success(self.request, "Votre mot de passe a été modifié.")
+        messages.success(self.request, _("Votre mot de passe a été modifié."))
         return super().form_valid(form)
 
 
@@ -151,7 +152,7 @@ def profile(request):
     form = ProfileForm(request.POST or None, request.FILES or None, instance=user)
     if request.method == "POST" and form.is_valid():
         services.user_update_profile(user=user, **form.cleaned_data)
-        messages.success(request, "Votre profil a été enregistré.")
+        messages.success(request, _("Votre profil a été enregistré."))
         return redirect("accounts:profile")
     if request.method == "POST":
         # The rejected values must not leak into the header (name, avatar).
@@ -168,7 +169,11 @@ def notification_preferences(request):
     form = NotificationPreferencesForm(request.POST, user=request.user)
     if form.is_valid():
         services.user_set_notification_preferences(user=request.user, preferences=form.cleaned_data)
-        messages.success(request, "Vos préférences de notification ont été enregistrées.")
+        messages.success(request, _("Vos préférences de notification ont été enregistrées."))
+    if request.htmx:
+        # Only the form is swapped; the toast arrives out of band.
+        form = NotificationPreferencesForm(user=request.user)
+        return render(request, "accounts/_preferences_form.html", {"preferences_form": form})
     return redirect("accounts:profile")
 
 
@@ -189,7 +194,7 @@ def deactivate(request):
     if request.method == "POST" and form.is_valid():
         services.user_deactivate(user=request.user, by=request.user)
         logout(request)
-        messages.success(request, "Votre compte est désactivé. Écrivez-nous si vous souhaitez le réactiver.")
+        messages.success(request, _("Votre compte est désactivé. Écrivez-nous si vous souhaitez le réactiver."))
         return redirect("core:landing")
     return render(request, "accounts/deactivate.html", {"form": form})
 
@@ -200,6 +205,6 @@ def delete_account(request):
     if request.method == "POST" and form.is_valid():
         services.user_anonymise(user=request.user, by=request.user)
         logout(request)
-        messages.success(request, "Votre compte a été supprimé et vos données personnelles effacées.")
+        messages.success(request, _("Votre compte a été supprimé et vos données personnelles effacées."))
         return redirect("core:landing")
     return render(request, "accounts/delete.html", {"form": form})

@@ -2,12 +2,13 @@ from django.contrib.admin import AdminSite
 from django.contrib.admin.apps import AdminConfig
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 
 class StakaAdminSite(AdminSite):
-    site_header = "Staka Livres — administration"
-    site_title = "Staka Livres"
-    index_title = "Back-office"
+    site_header = _("Staka Livres — administration")
+    site_title = _("Staka Livres")
+    index_title = _("Back-office")
 
     def login(self, request, extra_context=None):
         """One login page for everybody (rate-limited, lockout, French).

@@ -96,6 +96,20 @@ def test_notification_preferences_are_saved(client, author):
     }
 
 
+def test_preferences_saved_through_htmx_get_the_form_back_with_a_toast(client, author):
+    response = client.post(
+        reverse("accounts:notification_preferences"), {"messages": "on"}, headers={"HX-Request": "true"}
+    )
+    content = page_text(response)
+    assert response.status_code == 200
+    assert content.lstrip().startswith("<form")
+    assert 'hx-swap-oob="beforeend"' in content
+    assert "Vos préférences de notification ont été enregistrées." in content
+    author.refresh_from_db()
+    assert author.preferences["notifications"]["messages"] is True
+    assert author.preferences["notifications"]["orders"] is False
+
+
 def test_export_contains_my_data_and_nobody_elses(client, author):
     other = UserFactory(email="voisin@example.org", phone="0700000000")
     AccessLog.objects.create(username=author.email, ip_address="10.1.1.1", user_agent="Firefox")

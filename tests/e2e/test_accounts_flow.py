@@ -91,3 +91,13 @@ def test_profile_page(page, live_server, screenshot):
     page.get_by_role("button", name="Enregistrer", exact=True).click()
     page.get_by_text("Votre profil a été enregistré.").wait_for()
     screenshot("11-profile")
+
+    # Preferences are saved through htmx: no reload, the toast comes out of band.
+    page.evaluate("window.__sameDocument = true")
+    page.get_by_label("Actualités et offres de Staka Livres").check()
+    page.get_by_role("button", name="Enregistrer mes préférences").click()
+    page.get_by_text("Vos préférences de notification ont été enregistrées.").wait_for()
+    assert page.evaluate("window.__sameDocument") is True
+    user.refresh_from_db()
+    assert user.preferences["notifications"]["marketing"] is True
+    screenshot("12-profile-htmx-toast")
