@@ -108,6 +108,7 @@ def activation_resend(request):
     return render(request, "accounts/activation_failed.html", {"resend_form": form}, status=400)
 
 
+@method_decorator(ratelimit(key="ip", rate=_rate("login"), method="POST", block=True), name="dispatch")
 class LoginView(auth_views.LoginView):
     form_class = LoginForm
     template_name = "accounts/login.html"

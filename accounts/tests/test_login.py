@@ -88,6 +88,15 @@ def test_five_failures_lock_the_account_for_that_ip(client):
     assert login(client, other.email).status_code == 302
 
 
+def test_many_accounts_tried_from_one_ip_are_rate_limited(client, settings):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "login": "3/15m"}
+    for n in range(3):
+        login(client, f"inconnu{n}@example.org", "devine")
+    response = login(client, UserFactory().email)
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
 def test_lockout_is_keyed_on_the_normalised_email(client):
     user = UserFactory(email="casse@example.org")
     for variant in ["CASSE@example.org", "Casse@Example.org", "casse@EXAMPLE.org", "cAsse@example.org", "casse@example.org"]:

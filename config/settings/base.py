@@ -215,6 +215,8 @@ AXES_VERBOSE = False
 # Rate limits for public forms (django-ratelimit, backed by the cache).
 RATELIMIT_VIEW = "core.views.rate_limited"
 RATE_LIMITS = {
+    # Per IP, across accounts (credential stuffing); axes locks per account+IP.
+    "login": env("RATE_LIMIT_LOGIN", default="30/15m"),
     "register": env("RATE_LIMIT_REGISTER", default="10/h"),
     "password_reset": env("RATE_LIMIT_PASSWORD_RESET", default="5/15m"),
     "activation_resend": env("RATE_LIMIT_ACTIVATION_RESEND", default="5/15m"),
