@@ -1,7 +1,8 @@
 import logging
 
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -27,6 +28,11 @@ def health(request):
         "checks": checks,
     }
     return JsonResponse(payload, status=200 if ok else 503)
+
+
+def favicon(request):
+    # Resolved per request: the hashed static name exists only after collectstatic.
+    return redirect(static("img/favicon.svg"), permanent=True)
 
 
 def rate_limited(request, exception=None):

@@ -90,3 +90,9 @@ def test_seed_demo_leaves_other_accounts_alone():
     call_command("seed_demo")
     other.refresh_from_db()
     assert other.role == User.Role.USER
+
+
+def test_favicon_ico_points_at_our_icon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response.url.endswith("/static/img/favicon.svg")
