@@ -305,4 +305,11 @@ ADMINS = [("Staff", a) for a in env.list("ADMIN_EMAILS", default=[])]
 # --- Business ------------------------------------------------------------
 
 SITE_NAME = "Staka Livres"
+# Give each paid order to the least-loaded corrector instead of waiting for staff.
+ORDERS_AUTO_ASSIGN = env.bool("ORDERS_AUTO_ASSIGN", default=False)
+ORDER_INCLUDED_REVISIONS = 2
+ORDER_AUTO_FINISH_DAYS = 7  # a delivery nobody answered is accepted
+ABANDONED_VISITOR_ORDER_DAYS = 7
+# The legacy terms promise to delete manuscripts after delivery.
+ORDER_FILE_RETENTION_DAYS = env.int("ORDER_FILE_RETENTION_DAYS", default=90)
 SUPPORT_EMAIL = env("SUPPORT_EMAIL", default="contact@staka-editions.com")

@@ -23,3 +23,17 @@
   document.addEventListener("htmx:afterSettle", armAll);
   document.addEventListener("htmx:oobAfterSwap", armAll);
 })();
+
+// Upload progress: forms marked data-upload-progress show a <progress> bar
+// while htmx sends the files.
+(function () {
+  "use strict";
+  document.addEventListener("htmx:xhr:progress", function (event) {
+    var form = event.target.closest && event.target.closest("[data-upload-progress]");
+    if (!form || !event.detail.lengthComputable) return;
+    var bar = form.querySelector(".upload-progress");
+    if (!bar) return;
+    bar.hidden = false;
+    bar.value = Math.round((event.detail.loaded / event.detail.total) * 100);
+  });
+})();
