@@ -35,27 +35,60 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, live_server, settings):
+def new_page(browser, live_server, settings):
+    """Open pages in separate browser contexts (one per person); each fails
+    the test if it logged a JavaScript error, a CSP violation or a 404."""
     # Links in e-mails point at the server the browser talks to.
     settings.SITE_URL = live_server.url
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    errors = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" and "Failed to load resource" not in msg.text else None)
-    # Name the URL of any missing asset (the console message does not).
-    page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status == 404 else None)
-    yield page
-    context.close()
+    opened = []
+
+    def open_page():
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR", accept_downloads=True)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        page.errors = []
+        page.on("pageerror", lambda error: page.errors.append(str(error)))
+        page.on(
+            "console",
+            lambda msg: page.errors.append(msg.text)
+            if msg.type == "error" and "Failed to load resource" not in msg.text else None,
+        )
+        # Name the URL of any missing asset (the console message does not).
+        page.on("response", lambda r: page.errors.append(f"{r.status} {r.url}") if r.status == 404 else None)
+        opened.append((context, page))
+        return page
+
+    yield open_page
+    errors = [error for _context, page in opened for error in page.errors]
+    for context, _page in opened:
+        context.close()
     assert errors == [], f"JavaScript errors or CSP violations in the browser: {errors}"
 
 
 @pytest.fixture
-def screenshot(page):
+def page(new_page):
+    return new_page()
+
+
+@pytest.fixture
+def log_in(live_server):
+    from accounts.tests.factories import DEFAULT_PASSWORD
+
+    def log_in(page, email, password=DEFAULT_PASSWORD):
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.get_by_label("Adresse e-mail").fill(email)
+        page.get_by_label("Mot de passe").fill(password)
+        page.get_by_role("button", name="Se connecter").click()
+        page.wait_for_load_state()
+
+    return log_in
+
+
+@pytest.fixture
+def screenshot():
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
-    def take(name):
+    def take(page, name):
         page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
 
     return take
