@@ -11,5 +11,6 @@ urlpatterns = [
 ]
 
 if settings.DEBUG:
-    # Development only; in production media are served by S3 or the proxy.
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+    # Development only, and only avatars: manuscripts are private and leave
+    # through the permission-checked download views.
+    urlpatterns += static(f"{settings.MEDIA_URL}avatars/", document_root=settings.MEDIA_ROOT / "avatars")

@@ -11,7 +11,6 @@ pytestmark = pytest.mark.django_db
 @pytest.mark.parametrize(
     ("factory", "url_name"),
     [
-        (UserFactory, "orders:client_dashboard"),
         (UserFactory, "accounts:profile"),
         (CorrectorFactory, "orders:corrector_queue"),
         (UserFactory, "accounts:password_change"),

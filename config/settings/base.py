@@ -313,3 +313,37 @@ ABANDONED_VISITOR_ORDER_DAYS = 7
 # The legacy terms promise to delete manuscripts after delivery.
 ORDER_FILE_RETENTION_DAYS = env.int("ORDER_FILE_RETENTION_DAYS", default=90)
 SUPPORT_EMAIL = env("SUPPORT_EMAIL", default="contact@staka-editions.com")
+
+# --- Files and storage ---------------------------------------------------
+# Uploads are checked by content and limited per file and per client
+# (files/validation.py). Above FILE_UPLOAD_MAX_MEMORY_SIZE they stream to a
+# temporary file, then from it to the storage.
+FILE_UPLOAD_MAX_BYTES = env.int("FILE_UPLOAD_MAX_BYTES", default=50 * 1024 * 1024)
+USER_STORAGE_QUOTA_BYTES = env.int("USER_STORAGE_QUOTA_BYTES", default=1024**3)
+
+# With a bucket name, uploaded files go to S3 or any S3-compatible store
+# (MinIO, Scaleway, OVH... through AWS_S3_ENDPOINT_URL). The bucket stays
+# private: objects get no ACL and are only read through presigned URLs that
+# live five minutes (files.storage.PrivateS3Storage keeps these defaults).
+AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME", default="")
+if AWS_STORAGE_BUCKET_NAME:
+    STORAGES = {
+        **STORAGES,
+        "default": {
+            "BACKEND": "files.storage.PrivateS3Storage",
+            "OPTIONS": {
+                "bucket_name": AWS_STORAGE_BUCKET_NAME,
+                "region_name": env("AWS_S3_REGION_NAME", default="eu-west-3"),
+                "endpoint_url": env("AWS_S3_ENDPOINT_URL", default="") or None,
+                # Empty keys let boto3 find credentials itself (IAM role, profile).
+                "access_key": env("AWS_ACCESS_KEY_ID", default="") or None,
+                "secret_key": env("AWS_SECRET_ACCESS_KEY", default="") or None,
+                "location": env("AWS_LOCATION", default=""),
+                "default_acl": None,
+                "querystring_auth": True,
+                "querystring_expire": 300,
+                "signature_version": "s3v4",
+                "file_overwrite": False,
+            },
+        },
+    }

@@ -46,10 +46,11 @@ def test_every_environment_variable_the_settings_read_is_documented():
     readme = (ROOT / "README.md").read_text()
     names = set()
     for settings_file in (ROOT / "config" / "settings").glob("*.py"):
-        names |= set(re.findall(r"env(?:\.\w+)?\(\s*\"([A-Z_]+)\"", settings_file.read_text()))
+        names |= set(re.findall(r"env(?:\.\w+)?\(\s*\"([A-Z0-9_]+)\"", settings_file.read_text()))
         names |= set(re.findall(r"_required\(\"([A-Z_]+)\"\)", settings_file.read_text()))
     assert len(names) > 15
     missing = sorted(name for name in names if f"`{name}`" not in readme)
+    assert "AWS_S3_REGION_NAME" in names
     assert missing == []
 
 

@@ -1,0 +1,72 @@
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from . import services
+from .models import Order, OrderEvent, Service
+
+
+@admin.register(Service)
+class ServiceAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind", "pricing", "price", "needs_page_verification", "is_active", "display_order")
+    list_editable = ("is_active", "display_order")
+    list_filter = ("pricing", "is_active", "kind")
+    search_fields = ("name", "kind")
+
+
+class OrderEventInline(admin.TabularInline):
+    model = OrderEvent
+    extra = 0
+    can_delete = False
+    readonly_fields = ("created_at", "kind", "from_status", "to_status", "actor", "note")
+    fields = readonly_fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    list_display = ("title", "client", "service", "status", "priority", "corrector", "due_date", "created_at")
+    list_filter = ("status", "priority", "urgent", "service")
+    search_fields = ("title", "client__email", "client__last_name")
+    list_select_related = ("client", "service", "corrector")
+    autocomplete_fields = ("client", "corrector")
+    show_full_result_count = False
+    date_hierarchy = "created_at"
+    inlines = [OrderEventInline]
+    # Status, prices and payment move only through the workflow's services.
+    readonly_fields = (
+        "status", "status_before_suspension", "estimated_price", "final_price", "amount", "payment_status",
+        "stripe_session_id", "revision_count", "paid_at", "delivered_at", "accepted_at", "finished_at",
+        "created_at", "updated_at", "corrector",
+    )
+    actions = ["auto_assign", "suspend", "resume"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # orders carry invoices and history: cancel instead
+
+    def _apply(self, request, queryset, run, done):
+        for order in queryset:
+            try:
+                run(order)
+            except ValidationError as error:
+                self.message_user(request, f"{order}: {' '.join(error.messages)}", messages.ERROR)
+        self.message_user(request, done)
+
+    @admin.action(description=_("Affecter au correcteur le moins chargé"))
+    def auto_assign(self, request, queryset):
+        def run(order):
+            corrector = services.least_loaded_corrector()
+            if corrector is None:
+                raise ValidationError(_("Aucun correcteur actif."))
+            services.order_assign_corrector(order=order, corrector=corrector, by=request.user)
+        self._apply(request, queryset, run, _("Affectations faites."))
+
+    @admin.action(description=_("Suspendre"))
+    def suspend(self, request, queryset):
+        self._apply(request, queryset, lambda o: services.order_suspend(order=o, by=request.user), _("Suspendues."))
+
+    @admin.action(description=_("Reprendre"))
+    def resume(self, request, queryset):
+        self._apply(request, queryset, lambda o: services.order_resume(order=o, by=request.user), _("Reprises."))

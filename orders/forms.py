@@ -1,0 +1,171 @@
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.forms import RegistrationForm
+from accounts.models import User
+from files.validation import MANUSCRIPT_KINDS, validate_upload
+
+from . import pricing
+from .models import Service
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (Django's documented recipe)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single_clean = super().clean
+        if isinstance(data, list | tuple) and data:
+            return [single_clean(item, initial) for item in data]
+        cleaned = single_clean(data, initial)  # says "required" when nothing came
+        return [cleaned] if cleaned else []
+
+
+def active_services():
+    return Service.objects.filter(is_active=True).order_by("display_order", "name")
+
+
+class ManuscriptUploadMixin:
+    """Checks each uploaded manuscript by its content before anything is stored."""
+
+    def clean_uploads(self, field_name, *, user):
+        uploads = self.cleaned_data.get(field_name) or []
+        user = user if user.is_authenticated else None  # a visitor's account is new: no quota used
+        for upload in uploads:
+            try:
+                validate_upload(uploaded_file=upload, allowed=MANUSCRIPT_KINDS, user=user)
+            except ValidationError as error:
+                raise ValidationError(
+                    _("« %(name)s » : %(error)s") % {"name": upload.name, "error": " ".join(error.messages)}
+                ) from error
+        return uploads
+
+
+class QuoteForm(forms.Form):
+    """The inputs of a price: shared by the calculator and the order form."""
+
+    service = forms.ModelChoiceField(label=_("Service"), queryset=Service.objects.none(), empty_label=None)
+    declared_pages = forms.IntegerField(
+        label=_("Nombre de pages"), min_value=pricing.MIN_PAGES, max_value=pricing.MAX_PAGES, required=False,
+        help_text=_("1 page = %(words)s mots. Les 10 premières pages sont offertes.") % {"words": pricing.WORDS_PER_PAGE},
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    urgent = forms.BooleanField(label=_("Livraison urgente (+50 %, délai divisé par deux)"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["service"].queryset = active_services()
+
+    def clean(self):
+        cleaned = super().clean()
+        service = cleaned.get("service")
+        if service and service.is_per_page and not cleaned.get("declared_pages"):
+            self.add_error("declared_pages", _("Indiquez le nombre de pages de votre manuscrit."))
+        return cleaned
+
+    def quote(self):
+        data = self.cleaned_data
+        return pricing.quote_for(service=data["service"], pages=data.get("declared_pages"), urgent=data["urgent"])
+
+
+class OrderForm(ManuscriptUploadMixin, QuoteForm):
+    title = forms.CharField(label=_("Titre du manuscrit"), max_length=255)
+    description = forms.CharField(
+        label=_("Présentation"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Genre, public visé, ce qui compte pour vous."),
+    )
+    wished_deadline = forms.DateField(
+        label=_("Échéance souhaitée"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Facultatif : nous vous dirons si elle peut être tenue."),
+    )
+    client_note = forms.CharField(
+        label=_("Consignes pour le correcteur"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    manuscripts = MultipleFileField(
+        label=_("Manuscrit(s)"),
+        help_text=_("PDF, Word, OpenDocument, RTF, texte, EPUB ou ZIP de ces formats ; 50 Mo au plus par fichier."),
+        error_messages={"required": _("Joignez votre manuscrit.")},
+    )
+    field_order = ["service", "title", "declared_pages", "urgent", "wished_deadline", "description", "client_note", "manuscripts"]
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_wished_deadline(self):
+        deadline = self.cleaned_data.get("wished_deadline")
+        if deadline and deadline <= timezone.localdate():
+            raise ValidationError(_("L'échéance souhaitée doit être dans le futur."))
+        return deadline
+
+    def clean_manuscripts(self):
+        return self.clean_uploads("manuscripts", user=self.user)
+
+
+class FileUploadForm(ManuscriptUploadMixin, forms.Form):
+    files = MultipleFileField(label=_("Fichier(s)"), error_messages={"required": _("Choisissez un fichier.")})
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_files(self):
+        return self.clean_uploads("files", user=self.user)
+
+
+class RevisionForm(forms.Form):
+    comment = forms.CharField(
+        label=_("Ce qui doit être revu"), widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Expliquez ce que le correcteur doit revoir.")},
+    )
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class CorrectorNoteForm(forms.Form):
+    corrector_note = forms.CharField(
+        label=_("Note privée (jamais montrée au client)"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class AssignForm(forms.Form):
+    corrector = forms.ModelChoiceField(
+        label=_("Correcteur"), queryset=User.objects.filter(role=User.Role.CORRECTOR, is_active=True).order_by("last_name"),
+        error_messages={"invalid_choice": _("Choisissez un correcteur actif.")},
+    )
+
+
+class VerifyPagesForm(forms.Form):
+    verified_pages = forms.IntegerField(
+        label=_("Pages vérifiées"), min_value=pricing.MIN_PAGES, max_value=pricing.MAX_PAGES
+    )
+
+
+class ClientOrderFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Afficher"), required=False,
+        choices=[("all", _("Tous")), ("active", _("En cours")), ("awaiting", _("En attente")), ("finished", _("Terminés"))],
+    )
+    q = forms.CharField(label=_("Rechercher un titre"), required=False, max_length=100)
+
+
+
+class VisitorAccountForm(RegistrationForm):
+    """A visitor who orders creates an account at the same time; the phone
+    is required so the team can reach a client it has never met."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["phone"].required = True
+        self.fields["phone"].help_text = _("Pour vous joindre au sujet de votre commande.")

@@ -1,0 +1,123 @@
+"""Reads shared by the order views; each returns a fixed number of queries."""
+
+from django.db.models import Case, Count, IntegerField, Min, Q, Value, When
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.models import User
+from files.models import StoredFile
+
+from .models import Order, OrderEvent
+
+S = Order.Status
+
+CLIENT_FILTERS = {
+    "active": Order.ACTIVE_STATUSES,
+    "awaiting": Order.AWAITING_STATUSES,
+    "finished": Order.FINAL_STATUSES,
+}
+PRIORITY_RANK = Case(
+    When(priority=Order.Priority.URGENTE, then=Value(0)),
+    When(priority=Order.Priority.HAUTE, then=Value(1)),
+    When(priority=Order.Priority.NORMALE, then=Value(2)),
+    default=Value(3),
+    output_field=IntegerField(),
+)
+IN_CORRECTOR_QUEUE = (S.PAYEE, S.EN_COURS, S.LIVREE, S.SUSPENDUE)
+NOT_DELIVERED_YET = (S.PAYEE, S.EN_COURS)
+
+
+def order_for_user(*, user, pk):
+    """The order if `user` may see it — its client, its corrector, staff — else 404."""
+    queryset = Order.objects.select_related("service", "client", "corrector")
+    if not user.is_admin:
+        queryset = queryset.filter(Q(client=user) | Q(corrector=user))
+    try:
+        return queryset.get(pk=pk)
+    except (Order.DoesNotExist, ValueError):
+        raise Http404 from None
+
+
+def order_file_for_user(*, user, order_pk, file_pk):
+    order = order_for_user(user=user, pk=order_pk)
+    try:
+        return order, order.files.alive().get(pk=file_pk)
+    except (StoredFile.DoesNotExist, ValueError):
+        raise Http404 from None
+
+
+def orders_for_client(*, user, status_filter="all", search=""):
+    queryset = Order.objects.filter(client=user).select_related("service")
+    if status_filter in CLIENT_FILTERS:
+        queryset = queryset.filter(status__in=CLIENT_FILTERS[status_filter])
+    if search:
+        queryset = queryset.filter(title__icontains=search)
+    return queryset.order_by("-created_at")
+
+
+def status_counts_for_client(*, user):
+    counts = dict(Order.objects.filter(client=user).values_list("status").annotate(n=Count("pk")))
+    summary = {name: sum(counts.get(status, 0) for status in statuses) for name, statuses in CLIENT_FILTERS.items()}
+    summary["all"] = sum(counts.values())
+    return summary
+
+
+def corrector_queue(*, user):
+    """Assigned work, soonest due first, then the most urgent."""
+    return (
+        Order.objects.filter(corrector=user, status__in=IN_CORRECTOR_QUEUE)
+        .select_related("service", "client")
+        .annotate(priority_rank=PRIORITY_RANK)
+        .order_by("due_date", "priority_rank", "created_at")
+    )
+
+
+def order_timeline(*, order):
+    return OrderEvent.objects.filter(order=order).select_related("actor").order_by("created_at", "id")
+
+
+def order_files(*, order):
+    """Alive files of the order, split by role."""
+    files = list(order.files.alive().select_related("uploaded_by").order_by("created_at"))
+    return {
+        "manuscripts": [f for f in files if f.role == StoredFile.Role.MANUSCRIPT],
+        "deliverables": [f for f in files if f.role == StoredFile.Role.DELIVERABLE],
+    }
+
+
+def overdue_orders():
+    return (
+        Order.objects.filter(status__in=NOT_DELIVERED_YET, due_date__lt=timezone.localdate())
+        .select_related("client", "corrector", "service")
+        .order_by("due_date")
+    )
+
+
+def orders_awaiting_assignment():
+    return (
+        Order.objects.filter(status=S.PAYEE, corrector__isnull=True)
+        .select_related("client", "service")
+        .annotate(priority_rank=PRIORITY_RANK)
+        .order_by("due_date", "priority_rank")
+    )
+
+
+def orders_awaiting_verification():
+    return Order.objects.filter(status=S.EN_ATTENTE_VERIFICATION).select_related("client", "service")
+
+
+def corrector_loads():
+    """Every active corrector with the number of orders in hand and the next due date."""
+    in_hand = Q(assigned_orders__status__in=IN_CORRECTOR_QUEUE)
+    return (
+        User.objects.filter(role=User.Role.CORRECTOR, is_active=True)
+        .annotate(
+            load=Count("assigned_orders", filter=in_hand),
+            next_due=Min("assigned_orders__due_date", filter=in_hand),
+            overdue=Count(
+                "assigned_orders",
+                filter=Q(assigned_orders__status__in=NOT_DELIVERED_YET, assigned_orders__due_date__lt=timezone.localdate()),
+            ),
+        )
+        .order_by("load", "last_name")
+    )

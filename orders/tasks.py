@@ -1,0 +1,21 @@
+"""Periodic jobs (Celery beat). Each is idempotent and also a manage.py command."""
+
+from celery import shared_task
+from django.conf import settings
+
+from . import services
+
+
+@shared_task
+def finish_delivered_orders():
+    return services.orders_auto_finish()
+
+
+@shared_task
+def purge_abandoned_orders():
+    return services.orders_purge_abandoned()
+
+
+@shared_task
+def purge_order_files():
+    return services.orders_purge_old_files(days=settings.ORDER_FILE_RETENTION_DAYS)

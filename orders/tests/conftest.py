@@ -1,0 +1,59 @@
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from accounts.tests.factories import AdminFactory, CorrectorFactory, UserFactory
+from orders import services
+from orders.demo import demo_pdf
+
+from .factories import ServiceFactory
+
+
+@pytest.fixture
+def client_user():
+    return UserFactory()
+
+
+@pytest.fixture
+def corrector():
+    return CorrectorFactory()
+
+
+@pytest.fixture
+def staff():
+    return AdminFactory()
+
+
+@pytest.fixture
+def service():
+    return ServiceFactory()
+
+
+@pytest.fixture
+def make_order(client_user, service):
+    def make(**kwargs):
+        fields = {"client": client_user, "service": service, "title": "Le Grand Meaulnes", "declared_pages": 250,
+                  "manuscripts": [demo_pdf("manuscrit.pdf")], **kwargs}
+        return services.order_create(**fields)
+    return make
+
+
+@pytest.fixture
+def paid_order(make_order):
+    order = make_order()
+    return services.order_mark_paid(order=order, amount=order.price)
+
+
+@pytest.fixture
+def working_order(paid_order, corrector, staff):
+    order = services.order_assign_corrector(order=paid_order, corrector=corrector, by=staff)
+    return services.order_start(order=order, by=corrector)
+
+
+@pytest.fixture
+def delivered_order(working_order, corrector):
+    services.order_add_deliverable(order=working_order, uploaded_file=demo_pdf("corrige.pdf"), by=corrector)
+    return services.order_deliver(order=working_order, by=corrector)
+
+
+def exe_named_pdf():
+    return SimpleUploadedFile("roman.pdf", b"MZ\x90\x00" + b"\x00" * 500, content_type="application/pdf")

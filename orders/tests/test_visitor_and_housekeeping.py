@@ -1,0 +1,112 @@
+import os
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.tests.factories import UserFactory
+from core.testing import page_text
+from files.models import StoredFile
+from orders import services
+from orders.demo import demo_pdf
+from orders.models import Order
+
+pytestmark = pytest.mark.django_db
+
+ACCOUNT = {
+    "account-first_name": "Léon", "account-last_name": "Blum", "account-email": "leon@example.org",
+    "account-phone": "06 01 02 03 04", "account-password1": "Mon-Roman-Fleuve-1936",
+    "account-password2": "Mon-Roman-Fleuve-1936", "account-consent": "on",
+}
+
+
+def visitor_post(client, service, **overrides):
+    data = {"service": service.pk, "title": "À la recherche", "declared_pages": 40,
+            "manuscripts": [demo_pdf("roman.pdf")], **ACCOUNT, **overrides}
+    return client.post(reverse("orders:create"), data)
+
+
+def test_visitor_orders_and_gets_an_inactive_account(client, service):
+    response = visitor_post(client, service)
+    assert response.status_code == 302 and response.url == reverse("orders:visitor_done")
+    user = User.objects.get(email="leon@example.org")
+    assert not user.is_active and user.phone == "06 01 02 03 04"
+    order = Order.objects.get(client=user)
+    assert order.status == Order.Status.EN_ATTENTE and order.price == 6000
+    assert order.files.count() == 1
+    assert mail.outbox[-1].to == ["leon@example.org"] and "/accounts/activate/" in mail.outbox[-1].body
+    assert "leon@example.org" in page_text(client.get(response.url))
+
+
+def test_visitor_with_an_existing_account_is_asked_to_log_in(client, service):
+    UserFactory(email="leon@example.org")
+    response = visitor_post(client, service)
+    assert response.status_code == 200
+    assert "Un compte existe déjà" in page_text(response) and "Connectez-vous" in page_text(response)
+    assert not Order.objects.exists() and not StoredFile.objects.exists()
+
+
+def test_visitor_must_give_a_phone(client, service):
+    response = visitor_post(client, service, **{"account-phone": ""})
+    assert response.status_code == 200
+    assert not User.objects.filter(email="leon@example.org").exists()
+
+
+def test_correctors_cannot_order(client, corrector, service):
+    client.force_login(corrector)
+    assert client.get(reverse("orders:create")).status_code == 403
+
+
+def test_abandoned_visitor_orders_are_purged_with_their_files(
+    client, service, make_order, django_capture_on_commit_callbacks
+):
+    visitor_post(client, service)
+    abandoned = Order.objects.get(client__email="leon@example.org")
+    stored = abandoned.files.get()
+    path = stored.file.path
+    kept = make_order(title="Client actif")
+    Order.objects.update(created_at=timezone.now() - timedelta(days=8))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.orders_purge_abandoned() == 1
+    assert not Order.objects.filter(pk=abandoned.pk).exists()
+    assert not User.objects.filter(email="leon@example.org").exists()
+    assert not StoredFile.objects.filter(pk=stored.pk).exists()
+    assert not os.path.exists(path)
+    assert Order.objects.filter(pk=kept.pk).exists()
+    assert services.orders_purge_abandoned() == 0
+
+
+def test_recent_or_activated_visitor_orders_stay(client, service):
+    visitor_post(client, service)
+    Order.objects.update(created_at=timezone.now() - timedelta(days=6))
+    assert services.orders_purge_abandoned() == 0
+    User.objects.filter(email="leon@example.org").update(is_active=True, email_verified_at=timezone.now())
+    Order.objects.update(created_at=timezone.now() - timedelta(days=30))
+    assert services.orders_purge_abandoned() == 0
+
+
+def test_files_of_long_finished_orders_are_erased_but_listed(
+    delivered_order, client_user, django_capture_on_commit_callbacks
+):
+    order = services.order_accept_delivery(order=delivered_order, by=client_user)
+    Order.objects.filter(pk=order.pk).update(finished_at=timezone.now() - timedelta(days=91))
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("purge_order_files", "--days", "90")
+    files = list(order.files.all())
+    assert len(files) == 2
+    for stored in files:
+        assert stored.content_purged_at is not None
+        assert not stored.file.storage.exists(stored.file.name)
+    assert services.orders_purge_old_files(days=90) == 0
+
+
+def test_finish_command_accepts_old_deliveries(delivered_order):
+    Order.objects.filter(pk=delivered_order.pk).update(delivered_at=timezone.now() - timedelta(days=8))
+    call_command("finish_delivered_orders")
+    delivered_order.refresh_from_db()
+    assert delivered_order.status == Order.Status.TERMINE
