@@ -2,6 +2,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -129,6 +130,10 @@ class Order(models.Model):
 
     def __str__(self):
         return self.title
+
+    def get_absolute_url(self):
+        # Also the admin's "Voir sur le site": staff assign and quote there.
+        return reverse("orders:detail", args=[self.pk])
 
     @property
     def pages(self):

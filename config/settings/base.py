@@ -167,7 +167,12 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * CELERY_TASK_TIME_LIMIT}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE = {}
+# Periodic jobs, in code; each is idempotent and also a manage.py command.
+CELERY_BEAT_SCHEDULE = {
+    "finish-delivered-orders": {"task": "orders.tasks.finish_delivered_orders", "schedule": 60 * 60},
+    "purge-abandoned-orders": {"task": "orders.tasks.purge_abandoned_orders", "schedule": 6 * 60 * 60},
+    "purge-order-files": {"task": "orders.tasks.purge_order_files", "schedule": 24 * 60 * 60},
+}
 
 # --- Authentication ------------------------------------------------------
 

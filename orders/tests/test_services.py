@@ -253,3 +253,18 @@ def test_permissions_follow_the_transitions(make_order, client_user, staff, corr
     corrector_can = services.order_permissions(order=delivered_order, user=corrector)
     assert corrector_can["see_corrector_note"] and not corrector_can["accept_delivery"]
     assert services.order_permissions(order=delivered_order, user=staff)["cancel"]
+
+
+def test_beat_schedule_names_real_idempotent_tasks(settings, delivered_order):
+    from celery import current_app
+
+    from orders import tasks
+
+    assert {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()} >= {
+        "orders.tasks.finish_delivered_orders", "orders.tasks.purge_abandoned_orders", "orders.tasks.purge_order_files",
+    }
+    for entry in settings.CELERY_BEAT_SCHEDULE.values():
+        assert entry["task"] in current_app.tasks
+    # Eager in tests: the task runs the service; twice is harmless.
+    assert tasks.finish_delivered_orders.delay().get() == 0
+    assert tasks.purge_abandoned_orders.delay().get() == 0

@@ -210,3 +210,18 @@ def test_pricing_page_is_public(client):
     ServiceFactory(name="Correction Standard")
     response = client.get(reverse("orders:pricing"))
     assert response.status_code == 200 and "Correction Standard" in page_text(response)
+
+
+@pytest.mark.parametrize("who", ["client_user", "corrector", "staff"])
+def test_order_page_costs_the_same_queries_whatever_its_history(
+    request, client, working_order, corrector, django_assert_max_num_queries, who
+):
+    client.force_login(request.getfixturevalue(who))
+    url = reverse("orders:detail", args=[working_order.pk])
+    with django_assert_max_num_queries(12) as few:
+        client.get(url)
+    for n in range(15):
+        services.order_add_deliverable(order=working_order, uploaded_file=demo_pdf(f"v{n}.pdf"), by=corrector)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(url)
+    assert page_text(response).count("v14.pdf") >= 1
