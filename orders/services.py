@@ -327,28 +327,39 @@ def order_cancel(*, order, by, note=""):
 # --- Files ------------------------------------------------------------------
 
 def order_add_manuscript(*, order, uploaded_file, by):
-    if CLIENT not in _roles_of(order, by):
-        raise OrderError(_("Seul le client dépose les manuscrits."), code="forbidden")
-    if order.status not in WORK_NOT_STARTED:
-        raise OrderError(_("Le travail a commencé : écrivez à votre correcteur pour lui envoyer un fichier."), code="started")
-    stored = stored_file_create(
-        uploaded_file=uploaded_file, uploaded_by=by, role=StoredFile.Role.MANUSCRIPT, allowed=MANUSCRIPT_KINDS,
-        order=order,
-    )
-    _record(order=order, kind=OrderEvent.Kind.FILE, by=by, note=stored.original_name)
-    return stored
+    def client_before_work(locked):
+        if CLIENT not in _roles_of(locked, by):
+            raise OrderError(_("Seul le client dépose les manuscrits."), code="forbidden")
+        if locked.status not in WORK_NOT_STARTED:
+            raise OrderError(
+                _("Le travail a commencé : écrivez à votre correcteur pour lui envoyer un fichier."), code="started"
+            )
+
+    return _attach_file(order=order, uploaded_file=uploaded_file, by=by, role=StoredFile.Role.MANUSCRIPT,
+                        check=client_before_work)
 
 
 def order_add_deliverable(*, order, uploaded_file, by):
-    if CORRECTOR not in _roles_of(order, by):
-        raise OrderError(_("Seul le correcteur affecté dépose les fichiers corrigés."), code="forbidden")
-    if order.status != S.EN_COURS:
-        raise OrderError(_("Commencez la correction avant de déposer un fichier corrigé."), code="not_started")
-    stored = stored_file_create(
-        uploaded_file=uploaded_file, uploaded_by=by, role=StoredFile.Role.DELIVERABLE, allowed=MANUSCRIPT_KINDS,
-        order=order,
-    )
-    _record(order=order, kind=OrderEvent.Kind.FILE, by=by, note=stored.original_name)
+    def corrector_at_work(locked):
+        if CORRECTOR not in _roles_of(locked, by):
+            raise OrderError(_("Seul le correcteur affecté dépose les fichiers corrigés."), code="forbidden")
+        if locked.status != S.EN_COURS:
+            raise OrderError(_("Commencez la correction avant de déposer un fichier corrigé."), code="not_started")
+
+    return _attach_file(order=order, uploaded_file=uploaded_file, by=by, role=StoredFile.Role.DELIVERABLE,
+                        check=corrector_at_work)
+
+
+def _attach_file(*, order, uploaded_file, by, role, check):
+    # The order row is locked so the status cannot change between the check
+    # and the upload (a client adding a file while the corrector starts).
+    with transaction.atomic():
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        check(locked)
+        stored = stored_file_create(
+            uploaded_file=uploaded_file, uploaded_by=by, role=role, allowed=MANUSCRIPT_KINDS, order=locked
+        )
+        _record(order=locked, kind=OrderEvent.Kind.FILE, by=by, note=stored.original_name)
     return stored
 
 
