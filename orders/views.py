@@ -39,21 +39,26 @@ ORDERS_PER_PAGE = 10
 
 # --- Public pricing ---------------------------------------------------------
 
+EXAMPLE_PAGES = 250  # the legacy example: 250 pages at 2 € = 480 €
+
+
 def pricing_page(request):
-    services_list = Service.objects.filter(is_active=True).order_by("display_order", "name")
-    form = QuoteForm(initial={"declared_pages": 250})
-    return render(request, "orders/pricing.html", {"services": services_list, "form": form, **_quote_context(request)})
+    services_list = list(Service.objects.filter(is_active=True).order_by("display_order", "name"))
+    data = request.GET or (
+        {"service": services_list[0].pk, "declared_pages": EXAMPLE_PAGES} if services_list else None
+    )
+    form = QuoteForm(data)
+    return render(request, "orders/pricing.html", {"services": services_list, "form": form, **_quote_context(form)})
 
 
 @require_GET
 def quote_fragment(request):
     """The live calculator: the server computes every price (htmx)."""
-    return render(request, "orders/_quote.html", _quote_context(request))
+    return render(request, "orders/_quote.html", _quote_context(QuoteForm(request.GET or None)))
 
 
-def _quote_context(request):
-    form = QuoteForm(request.GET or None)
-    if not request.GET:
+def _quote_context(form):
+    if not form.is_bound:
         return {"quote": None}
     if not form.is_valid():
         return {"quote": None, "quote_errors": [e for errors in form.errors.values() for e in errors]}
@@ -87,7 +92,8 @@ def order_create(request):
     user = request.user
     if user.is_authenticated and not user.is_client:
         raise PermissionDenied
-    initial = {"service": request.GET.get("service"), "declared_pages": request.GET.get("pages")}
+    # Coming from the calculator: keep what the visitor chose there.
+    initial = {key: request.GET.get(key) for key in ("service", "declared_pages", "urgent")}
     form = OrderForm(request.POST or None, request.FILES or None, user=user, initial=initial)
     account_form = None if user.is_authenticated else VisitorAccountForm(request.POST or None, prefix="account")
     if account_form is not None and request.method == "POST" and is_ratelimited(

@@ -206,10 +206,11 @@ def test_live_calculator_answers_with_the_server_price(client):
     assert "inférieure ou égale à 1000" in page_text(bad)
 
 
-def test_pricing_page_is_public(client):
-    ServiceFactory(name="Correction Standard")
+def test_pricing_page_is_public_and_shows_the_legacy_example(client):
+    ServiceFactory(name="Correction Standard", price=200, display_order=0)
     response = client.get(reverse("orders:pricing"))
     assert response.status_code == 200 and "Correction Standard" in page_text(response)
+    assert "480,00" in page_text(response)  # 250 pages at 2 €
 
 
 @pytest.mark.parametrize("who", ["client_user", "corrector", "staff"])
