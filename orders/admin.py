@@ -39,9 +39,38 @@ class OrderAdmin(admin.ModelAdmin):
     readonly_fields = (
         "status", "status_before_suspension", "estimated_price", "final_price", "amount", "payment_status",
         "stripe_session_id", "revision_count", "paid_at", "delivered_at", "accepted_at", "finished_at",
-        "created_at", "updated_at", "corrector",
+        "created_at", "updated_at",
     )
     actions = ["auto_assign", "suspend", "resume"]
+
+    def save_model(self, request, obj, form, change):
+        """A changed corrector goes through the assignment service (rules,
+        history); the other fields are plain edits."""
+        new_corrector = obj.corrector if change and "corrector" in form.changed_data else None
+        if new_corrector is not None:
+            obj.corrector_id = form.initial.get("corrector")
+        super().save_model(request, obj, form, change)
+        if new_corrector is not None:
+            services.order_assign_corrector(order=obj, corrector=new_corrector, by=request.user)
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        base_clean = form.clean
+
+        def clean(form_self):
+            cleaned = base_clean(form_self)
+            corrector = cleaned.get("corrector")
+            if obj is not None and "corrector" in form_self.changed_data:
+                if corrector is None:
+                    form_self.add_error("corrector", _("Une commande affectée ne peut pas être désaffectée : réaffectez-la."))
+                elif obj.status not in services.ASSIGNABLE:
+                    form_self.add_error("corrector", _("On ne peut affecter qu'une commande payée."))
+                elif not corrector.is_corrector or not corrector.is_active:
+                    form_self.add_error("corrector", _("Cette personne n'est pas un correcteur actif."))
+            return cleaned
+
+        form.clean = clean
+        return form
 
     def has_delete_permission(self, request, obj=None):
         return False  # orders carry invoices and history: cancel instead

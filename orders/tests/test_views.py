@@ -226,3 +226,22 @@ def test_order_page_costs_the_same_queries_whatever_its_history(
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(url)
     assert page_text(response).count("v14.pdf") >= 1
+
+
+def test_staff_assign_from_the_admin_through_the_service(client, staff, corrector, paid_order):
+    client.force_login(staff)
+    url = reverse("admin:orders_order_change", args=[paid_order.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    form = page.context["adminform"].form
+    data = {name: form[name].value() or "" for name in form.fields}
+    data.update({"corrector": corrector.pk, "events-TOTAL_FORMS": 0, "events-INITIAL_FORMS": 0})
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
+    paid_order.refresh_from_db()
+    assert paid_order.corrector == corrector
+    assert paid_order.events.filter(kind="ASSIGNMENT", actor=staff).exists()
+
+    data["corrector"] = UserFactory().pk
+    refused = client.post(url, data)
+    assert "pas un correcteur actif" in page_text(refused)
