@@ -7,6 +7,7 @@ variable.
 """
 
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -318,6 +319,33 @@ ABANDONED_VISITOR_ORDER_DAYS = 7
 # The legacy terms promise to delete manuscripts after delivery.
 ORDER_FILE_RETENTION_DAYS = env.int("ORDER_FILE_RETENTION_DAYS", default=90)
 SUPPORT_EMAIL = env("SUPPORT_EMAIL", default="contact@staka-editions.com")
+
+# --- Payments and invoices ------------------------------------------------
+
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
+STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
+# Tests point the Stripe library at a local fake API; empty means Stripe's own.
+STRIPE_API_BASE = env("STRIPE_API_BASE", default="")
+# Our tag in every object's metadata: the Stripe account may be shared, and
+# events about someone else's payments are ignored.
+STRIPE_METADATA_SOURCE = env("STRIPE_METADATA_SOURCE", default="staka-livres")
+# The local payment simulator (no Stripe key): never in production.
+PAYMENTS_SIMULATOR = env.bool("PAYMENTS_SIMULATOR", default=False)
+SIMULATOR_WEBHOOK_SECRET = "whsec_local_simulator_not_a_real_secret"
+
+# Prices are TTC; invoices show HT / TVA / TTC with this rate, or the
+# art. 293 B du CGI mention when the seller is exempt.
+VAT_RATE = Decimal(env("VAT_RATE", default="20.00"))
+VAT_EXEMPT = env.bool("VAT_EXEMPT", default=False)
+INVOICE_DUE_DAYS = 30
+SELLER = {
+    "name": env("SELLER_NAME", default="Staka Éditions SAS"),
+    "address": env("SELLER_ADDRESS", default="12 rue de la Paix\n75002 Paris\nFrance"),
+    "siret": env("SELLER_SIRET", default="123 456 789 00012"),
+    "vat_number": env("SELLER_VAT_NUMBER", default="FR12 123456789"),
+    "email": env("SELLER_EMAIL", default="facturation@staka-editions.com"),
+}
 
 # --- Files and storage ---------------------------------------------------
 # Uploads are checked by content and limited per file and per client

@@ -8,3 +8,6 @@ DEBUG = env.bool("DEBUG", default=True)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 # Serve static files straight from static/ without collectstatic.
 WHITENOISE_AUTOREFRESH = True
+
+# The local payment simulator stands in for Stripe when no key is set.
+PAYMENTS_SIMULATOR = env.bool("PAYMENTS_SIMULATOR", default=True)

@@ -7,6 +7,7 @@ from .base import *  # noqa: F403
 from .base import DATABASES, STORAGES, env
 
 IS_PRODUCTION = True
+PAYMENTS_SIMULATOR = False  # whatever the environment says
 DEBUG = False
 
 
