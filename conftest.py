@@ -2,6 +2,8 @@ import pytest
 from django.core.cache import cache
 from django.test import Client, TestCase
 
+pytest_plugins = ["orders.tests.fixtures"]
+
 
 class CommittingClient(Client):
     """A test client whose requests run their on-commit callbacks.

@@ -5,3 +5,12 @@ from django.utils.translation import gettext_lazy as _
 class BillingConfig(AppConfig):
     name = "billing"
     verbose_name = _("Facturation")
+
+    def ready(self):
+        from core.registry import register_demo_seeder, register_personal_data
+
+        from .demo import seed_demo_billing
+        from .personal_data import anonymise_billing, export_billing
+
+        register_personal_data("billing", export=export_billing, anonymise=anonymise_billing)
+        register_demo_seeder("billing", seed_demo_billing)

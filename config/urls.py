@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("core.urls")),
     path("accounts/", include("accounts.urls")),
     path("", include("orders.urls")),
+    path("billing/", include("billing.urls")),
     path("admin/", admin.site.urls),
 ]
 

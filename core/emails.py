@@ -21,10 +21,13 @@ def render_templated_email(*, template, context):
     return subject, text, html
 
 
-def send_templated_email(*, template, to, context):
+def send_templated_email(*, template, to, context, attachments=()):
+    """Send now. ``attachments``: (filename, content bytes, mimetype) tuples."""
     subject, text, html = render_templated_email(template=template, context=context)
     message = EmailMultiAlternatives(subject=subject, body=text, to=[to])
     message.attach_alternative(html, "text/html")
+    for filename, content, mimetype in attachments:
+        message.attach(filename, content, mimetype)
     message.send()
 
 

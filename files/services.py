@@ -27,6 +27,7 @@ __all__ = [
     "stored_file_create",
     "stored_file_purge_content",
     "stored_file_soft_delete",
+    "storage_file_response",
     "user_storage_used",
 ]
 
@@ -127,22 +128,37 @@ def stored_file_purge_content(*, stored_file):
 
 
 def file_response(*, stored_file, inline=False):
-    """The response that hands the file to a browser.
+    """The response that hands a stored file to a browser.
 
-    Local storage: the bytes stream through Django. S3: a redirect to a
-    presigned URL valid five minutes, which makes S3 send the right name and
-    type. The caller has already checked that the user may read the file.
+    The caller has already checked that the user may read the file.
     """
     if not stored_file.is_available:
         raise Http404("Ce fichier n'est plus disponible.")
-    storage = stored_file.file.storage
-    name = stored_file.file.name
+    return storage_file_response(
+        field_file=stored_file.file,
+        filename=stored_file.original_name,
+        content_type=stored_file.mime_type,
+        inline=inline,
+    )
+
+
+def storage_file_response(*, field_file, filename, content_type, inline=False):
+    """The response that hands any FileField's bytes to a browser.
+
+    Local storage: the bytes stream through Django. S3: a redirect to a
+    presigned URL valid five minutes, which makes S3 send the right name and
+    type. Missing bytes are a 404. The caller has already checked access.
+    """
+    storage = field_file.storage
+    name = field_file.name
+    if not name:
+        raise Http404("Ce fichier n'est plus disponible.")
     if isinstance(storage, S3Storage):
         url = storage.url(
             name,
             parameters={
-                "ResponseContentDisposition": content_disposition_header(not inline, stored_file.original_name),
-                "ResponseContentType": stored_file.mime_type,
+                "ResponseContentDisposition": content_disposition_header(not inline, filename),
+                "ResponseContentType": content_type,
             },
             expire=DOWNLOAD_URL_EXPIRY_SECONDS,
         )
@@ -151,14 +167,9 @@ def file_response(*, stored_file, inline=False):
         try:
             content = storage.open(name, "rb")
         except FileNotFoundError as error:
-            logger.error("file %s: bytes missing from the storage (%s)", stored_file.pk, name)
+            logger.error("bytes missing from the storage: %s", name)
             raise Http404("Ce fichier n'est plus disponible.") from error
-        response = FileResponse(
-            content,
-            as_attachment=not inline,
-            filename=stored_file.original_name,
-            content_type=stored_file.mime_type,
-        )
+        response = FileResponse(content, as_attachment=not inline, filename=filename, content_type=content_type)
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response

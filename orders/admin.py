@@ -33,7 +33,6 @@ class OrderAdmin(admin.ModelAdmin):
     list_select_related = ("client", "service", "corrector")
     autocomplete_fields = ("client", "corrector")
     show_full_result_count = False
-    date_hierarchy = "created_at"
     inlines = [OrderEventInline]
     # Status, prices and payment move only through the workflow's services.
     readonly_fields = (

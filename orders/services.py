@@ -36,7 +36,8 @@ TRANSITIONS = {
     (S.LIVREE, S.EN_COURS): {CLIENT},  # a revision
     # The client may cancel until work is paid for; staff any time (refunds: billing).
     **{(status, S.ANNULEE): {CLIENT, STAFF} for status in Order.AWAITING_STATUSES},
-    **{(status, S.ANNULEE): {STAFF} for status in (S.PAYEE, S.EN_COURS, S.LIVREE, S.SUSPENDUE)},
+    # SYSTEM: a full refund reported by the payment provider.
+    **{(status, S.ANNULEE): {STAFF, SYSTEM} for status in (S.PAYEE, S.EN_COURS, S.LIVREE, S.SUSPENDUE)},
     **{(status, S.SUSPENDUE): {STAFF} for status in (*Order.AWAITING_STATUSES, S.PAYEE, S.EN_COURS, S.LIVREE)},
     **{(S.SUSPENDUE, status): {STAFF} for status in (*Order.AWAITING_STATUSES, S.PAYEE, S.EN_COURS, S.LIVREE)},
 }
@@ -389,6 +390,7 @@ def order_permissions(*, order, user):
     is_staff = STAFF in roles
     return {
         "cancel": may_move_to(S.ANNULEE),
+        "pay": CLIENT in roles and order.status == S.EN_ATTENTE,
         "accept_quote": may_move_to(S.EN_ATTENTE) and order.status == S.ESTIMATION_ENVOYEE,
         "decline_quote": order.status == S.ESTIMATION_ENVOYEE and CLIENT in roles,
         "accept_delivery": order.status == S.LIVREE and CLIENT in roles,

@@ -122,6 +122,8 @@ def order_create(request):
                     **order_fields,
                 )
                 request.session["registered_email"] = account["email"]
+                # Lets this browser pay the order before the account is activated.
+                request.session["visitor_order_ids"] = [*request.session.get("visitor_order_ids", []), str(order.pk)]
                 url = reverse("orders:visitor_done")
         except ValidationError as error:
             form.add_error(None, error)
@@ -133,7 +135,10 @@ def order_create(request):
 
 
 def visitor_order_done(request):
-    return render(request, "orders/visitor_done.html", {"email": request.session.get("registered_email")})
+    order_ids = request.session.get("visitor_order_ids", [])
+    return render(request, "orders/visitor_done.html", {
+        "email": request.session.get("registered_email"), "order_id": order_ids[-1] if order_ids else None,
+    })
 
 
 def _quote_context_from_form(form):

@@ -173,6 +173,7 @@ CELERY_BEAT_SCHEDULE = {
     "finish-delivered-orders": {"task": "orders.tasks.finish_delivered_orders", "schedule": 60 * 60},
     "purge-abandoned-orders": {"task": "orders.tasks.purge_abandoned_orders", "schedule": 6 * 60 * 60},
     "purge-order-files": {"task": "orders.tasks.purge_order_files", "schedule": 24 * 60 * 60},
+    "mark-overdue-invoices": {"task": "billing.tasks.mark_overdue_invoices", "schedule": 24 * 60 * 60},
 }
 
 # --- Authentication ------------------------------------------------------

@@ -11,8 +11,8 @@ from orders.demo import demo_pdf
 from orders.models import Order, OrderEvent
 from orders.services import OrderError
 
-from .conftest import exe_named_pdf
 from .factories import PackFactory, ServiceFactory
+from .fixtures import exe_named_pdf
 
 pytestmark = pytest.mark.django_db
 S = Order.Status

@@ -9,8 +9,8 @@ from orders import services
 from orders.demo import demo_pdf
 from orders.models import Order
 
-from .conftest import exe_named_pdf
 from .factories import ServiceFactory
+from .fixtures import exe_named_pdf
 
 pytestmark = pytest.mark.django_db
 S = Order.Status

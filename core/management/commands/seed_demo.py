@@ -1,6 +1,5 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
 from core.registry import demo_seeders
 
@@ -21,8 +20,9 @@ class Command(BaseCommand):
                 "faibles. Relancez avec --i-know-this-is-production si c'est vraiment voulu."
             )
         # Registered bottom layer first, so each seeder finds what it builds on.
-        with transaction.atomic():
-            for name, seeder in demo_seeders.items():
-                seeder()
-                self.stdout.write(f"  {name} : ok")
+        # No transaction around them all: each service commits, so the work it
+        # queues on commit (invoices, e-mails) happens as in real use.
+        for name, seeder in demo_seeders.items():
+            seeder()
+            self.stdout.write(f"  {name} : ok")
         self.stdout.write(self.style.SUCCESS("Données de démonstration prêtes."))

@@ -1,11 +1,12 @@
+"""Order fixtures shared by every app's tests (registered in the root conftest)."""
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.tests.factories import AdminFactory, CorrectorFactory, UserFactory
 from orders import services
 from orders.demo import demo_pdf
-
-from .factories import ServiceFactory
+from orders.tests.factories import ServiceFactory
 
 
 @pytest.fixture

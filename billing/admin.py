@@ -1,0 +1,190 @@
+"""The billing back office: everything is read-only.
+
+Invoices and credit notes are legal documents kept ten years: nobody adds,
+edits or deletes one here; they come from the services (payment, refund).
+Payments and Stripe events are records of what the provider said.
+"""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from core.templatetags.formatting import euros
+
+from . import document_views, invoicing
+from .models import CreditNote, Customer, Invoice, Payment, PaymentMethod, StripeEvent
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """View only: no add, no change, no delete (and so no "delete selected")."""
+
+    show_full_result_count = False  # no COUNT(*) over a big table
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class DocumentAdmin(ReadOnlyAdmin):
+    """What invoices and credit notes share: amounts, buyer, PDF."""
+
+    pdf_url_name = ""  # admin URL name of the download view
+    search_fields = ("number", "buyer__name", "buyer__email")
+    actions = ["regenerate_pdf"]
+
+    @admin.display(description=_("client"))
+    def buyer_name(self, obj):
+        return obj.buyer.get("name", "")
+
+    @admin.display(description=_("montant TTC"), ordering="amount_ttc")
+    def amount_ttc_display(self, obj):
+        return euros(obj.amount_ttc)
+
+    @admin.display(description=_("montant HT"), ordering="amount_ht")
+    def amount_ht_display(self, obj):
+        return euros(obj.amount_ht)
+
+    @admin.display(description=_("TVA"), ordering="vat_amount")
+    def vat_amount_display(self, obj):
+        return euros(obj.vat_amount)
+
+    @admin.display(description=_("PDF"))
+    def pdf_link(self, obj):
+        if not obj.pk:
+            return "—"
+        url = reverse(f"admin:{self.pdf_url_name}", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Télécharger"))
+
+    def get_urls(self):
+        download = path(
+            "<uuid:pk>/pdf/",
+            self.admin_site.admin_view(self.download_view),
+            name=self.pdf_url_name,
+        )
+        return [download, *super().get_urls()]
+
+    def download_view(self, request, pk):
+        document = get_object_or_404(self.model, pk=pk)
+        if not self.has_view_permission(request, document):
+            raise PermissionDenied
+        return self.pdf_response(document)
+
+    def pdf_response(self, document):
+        raise NotImplementedError
+
+    def render_pdf(self, document):
+        raise NotImplementedError
+
+    @admin.action(description=_("Régénérer le PDF"))
+    def regenerate_pdf(self, request, queryset):
+        count = 0
+        for document in queryset:
+            self.render_pdf(document)
+            count += 1
+        self.message_user(request, _("%(count)s PDF régénéré(s) : numéros et montants inchangés.") % {"count": count},
+                          messages.SUCCESS)
+
+
+class CreditNoteInline(admin.TabularInline):
+    model = CreditNote
+    extra = 0
+    can_delete = False
+    fields = ("number", "amount_ttc", "reason", "refund_id", "issued_at")
+    readonly_fields = fields
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(DocumentAdmin):
+    pdf_url_name = "billing_invoice_pdf"
+    list_display = ("number", "buyer_name", "amount_ttc_display", "status", "issued_at", "order", "pdf_link")
+    list_filter = ("status",)
+    list_select_related = ("order",)
+    fieldsets = (
+        (None, {"fields": ("number", "status", "order", "payment", "pdf_link")}),
+        (_("Montants"), {"fields": ("amount_ht_display", "vat_amount_display", "amount_ttc_display", "vat_rate",
+                                    "vat_exempt", "payment_method")}),
+        (_("Dates"), {"fields": ("issued_at", "due_at", "sent_at", "paid_at")}),
+        (_("Mentions figées à l'émission"), {"fields": ("seller", "buyer", "lines")}),
+    )
+    readonly_fields = ("pdf_link", "amount_ht_display", "vat_amount_display", "amount_ttc_display")
+    inlines = [CreditNoteInline]
+
+    def pdf_response(self, document):
+        return document_views.invoice_pdf_response(invoice=document)
+
+    def render_pdf(self, document):
+        invoicing.invoice_render_pdf(invoice=document)
+
+
+@admin.register(CreditNote)
+class CreditNoteAdmin(DocumentAdmin):
+    pdf_url_name = "billing_creditnote_pdf"
+    list_display = ("number", "buyer_name", "amount_ttc_display", "invoice", "issued_at", "pdf_link")
+    list_select_related = ("invoice",)
+    search_fields = (*DocumentAdmin.search_fields, "invoice__number", "refund_id")
+    fieldsets = (
+        (None, {"fields": ("number", "invoice", "reason", "refund_id", "pdf_link")}),
+        (_("Montants"), {"fields": ("amount_ht_display", "vat_amount_display", "amount_ttc_display", "vat_rate",
+                                    "vat_exempt")}),
+        (_("Dates"), {"fields": ("issued_at",)}),
+        (_("Mentions figées à l'émission"), {"fields": ("seller", "buyer")}),
+    )
+    readonly_fields = ("pdf_link", "amount_ht_display", "vat_amount_display", "amount_ttc_display")
+
+    def pdf_response(self, document):
+        return document_views.credit_note_pdf_response(credit_note=document)
+
+    def render_pdf(self, document):
+        invoicing.credit_note_render_pdf(credit_note=document)
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyAdmin):
+    list_display = ("order", "provider", "amount_display", "status", "needs_review", "created_at")
+    list_filter = ("needs_review", "status", "provider")
+    list_select_related = ("order",)
+    search_fields = ("=checkout_session_id", "=payment_intent_id", "order__title")
+
+    @admin.display(description=_("montant"), ordering="amount")
+    def amount_display(self, obj):
+        return euros(obj.amount)
+
+
+@admin.register(StripeEvent)
+class StripeEventAdmin(ReadOnlyAdmin):
+    list_display = ("event_id", "type", "outcome", "livemode", "received_at")
+    list_filter = ("livemode",)
+    search_fields = ("=event_id", "type")
+
+
+@admin.register(PaymentMethod)
+class PaymentMethodAdmin(ReadOnlyAdmin):
+    list_display = ("__str__", "user", "exp_month", "exp_year", "is_default", "is_active", "created_at")
+    list_filter = ("is_active",)
+    list_select_related = ("user",)
+    search_fields = ("user__email", "=last4")
+
+
+@admin.register(Customer)
+class CustomerAdmin(ReadOnlyAdmin):
+    list_display = ("stripe_customer_id", "user", "created_at")
+    list_select_related = ("user",)
+    search_fields = ("=stripe_customer_id", "user__email")
+
+
+# DocumentCounter is not registered: the numbering series is never edited by hand.

@@ -1,0 +1,245 @@
+"""Payments: checkout, the webhook that confirms them, refunds.
+
+The webhook is the only thing that marks an order paid: the browser coming
+back from the checkout proves nothing. Every event is processed once (its id
+is unique in StripeEvent) inside one transaction with its effects.
+"""
+
+import json
+import logging
+
+import stripe
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.services import user_send_activation
+from core.emails import queue_templated_email
+from orders.models import Order
+from orders.services import OrderError, order_cancel, order_mark_paid
+
+from .gateways import GatewayError, get_gateway, webhook_secret
+from .models import Customer, Payment, StripeEvent
+
+logger = logging.getLogger(__name__)
+
+
+class PaymentError(ValidationError):
+    """A refused payment action; the message is shown as is."""
+
+
+# --- Checkout -----------------------------------------------------------------
+
+def payment_start_checkout(*, order, success_url, cancel_url):
+    """Open a checkout for the order's current price; return where to send the payer."""
+    gateway = get_gateway()
+    with transaction.atomic():
+        locked = Order.objects.select_for_update().select_related("client", "service").get(pk=order.pk)
+        if locked.status != Order.Status.EN_ATTENTE:
+            message = (
+                _("Cette commande est déjà payée.") if locked.paid_at else _("Cette commande ne peut pas être réglée maintenant.")
+            )
+            raise PaymentError(message, code="not_payable")
+        payment = Payment.objects.create(order=locked, provider=gateway.name, amount=locked.price)
+    customer = Customer.objects.filter(user=locked.client).first()
+    try:
+        session = gateway.create_checkout(
+            order=locked, payment=payment, customer_id=customer.stripe_customer_id if customer else None,
+            success_url=success_url, cancel_url=cancel_url,
+        )
+    except GatewayError as error:
+        Payment.objects.filter(pk=payment.pk).update(status=Payment.Status.FAILED, failure_message=str(error))
+        raise PaymentError(_("Le paiement n'a pas pu être ouvert : %(error)s") % {"error": error}) from error
+    Payment.objects.filter(pk=payment.pk).update(
+        checkout_session_id=session.id, payment_intent_id=session.payment_intent_id
+    )
+    Order.objects.filter(pk=locked.pk).update(stripe_session_id=session.id)
+    return session.url
+
+
+# --- Webhook --------------------------------------------------------------------
+
+def webhook_receive(*, payload, signature):
+    """Verify, record once, process. Returns the outcome for the log.
+
+    Raises ValueError or stripe.SignatureVerificationError on a bad payload or
+    signature (the view answers 400)."""
+    event = stripe.Webhook.construct_event(payload, signature, webhook_secret(), tolerance=300)
+    data = json.loads(payload)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                record = StripeEvent.objects.create(
+                    event_id=event.id, type=event.type, livemode=bool(data.get("livemode")), payload=data
+                )
+        except IntegrityError:
+            logger.info("webhook %s %s: already processed", event.type, event.id)
+            return "duplicate"
+        handler = EVENT_HANDLERS.get(event.type)
+        obj = data["data"]["object"]
+        if handler is None:
+            outcome = "ignored"
+        elif (obj.get("metadata") or {}).get("source") != settings.STRIPE_METADATA_SOURCE and event.type not in SOURCELESS:
+            outcome = "foreign"  # the Stripe account is shared: not one of our payments
+        else:
+            outcome = handler(obj)
+        record.outcome = outcome
+        record.save(update_fields=["outcome"])
+    logger.info("webhook %s %s: %s", event.type, event.id, outcome)
+    return outcome
+
+
+def _payment_for(obj):
+    metadata = obj.get("metadata") or {}
+    payment = None
+    if metadata.get("payment_id"):
+        payment = Payment.objects.select_for_update().filter(pk=metadata["payment_id"]).first()
+    if payment is None and obj.get("object") == "checkout.session":
+        payment = Payment.objects.select_for_update().filter(checkout_session_id=obj["id"]).first()
+    if payment is None and obj.get("payment_intent"):
+        payment = Payment.objects.select_for_update().filter(payment_intent_id=obj["payment_intent"]).first()
+    return payment
+
+
+def _on_checkout_completed(session):
+    if session.get("payment_status") != "paid":
+        return "ignored"  # asynchronous methods confirm later
+    payment = _payment_for(session)
+    if payment is None:
+        return "unknown_payment"
+    return _record_success(
+        payment=payment, amount=session.get("amount_total"), payment_intent_id=session.get("payment_intent"),
+        method_label=(session.get("metadata") or {}).get("method_label", ""),
+    )
+
+
+def _on_payment_intent_succeeded(intent):
+    # Checkout's own PaymentIntents are confirmed by checkout.session.completed.
+    if (intent.get("metadata") or {}).get("flow") != "saved_card":
+        return "ignored"
+    payment = _payment_for(intent)
+    if payment is None:
+        return "unknown_payment"
+    return _record_success(payment=payment, amount=intent.get("amount_received"), payment_intent_id=intent["id"],
+                           method_label=(intent.get("metadata") or {}).get("method_label", ""))
+
+
+def _record_success(*, payment, amount, payment_intent_id, method_label):
+    if payment.status != Payment.Status.PENDING and payment.status != Payment.Status.FAILED:
+        return "already_recorded"
+    payment.status = Payment.Status.SUCCEEDED
+    payment.amount_received = amount
+    payment.paid_at = timezone.now()
+    payment.payment_intent_id = payment_intent_id or payment.payment_intent_id
+    payment.method_label = method_label or _("Carte bancaire")
+    try:
+        order = order_mark_paid(order=payment.order, amount=amount, session_id=payment.checkout_session_id or "")
+    except OrderError as error:
+        # Wrong amount, or a second payment for an order already paid: the
+        # money is real, the order is not touched, staff decide (refund).
+        payment.needs_review = True
+        payment.review_reason = " ".join(error.messages)
+        payment.save()
+        logger.warning("payment %s flagged: %s", payment.pk, payment.review_reason)
+        return "flagged"
+    payment.save()
+    transaction.on_commit(lambda: _after_payment(order_id=order.pk, payment_id=payment.pk))
+    return "paid"
+
+
+def _after_payment(*, order_id, payment_id):
+    from .tasks import issue_invoice_for_paid_order
+
+    issue_invoice_for_paid_order.delay(str(order_id), str(payment_id))
+    order = Order.objects.select_related("client").get(pk=order_id)
+    if not order.client.is_active and order.client.email_verified_at is None:
+        # A visitor paid: the account still needs its owner to activate it.
+        user_send_activation(user=order.client)
+
+
+def _on_payment_failed(obj):
+    payment = _payment_for(obj)
+    if payment is None:
+        return "unknown_payment"
+    if payment.status != Payment.Status.PENDING:
+        return "already_recorded"
+    expired = obj.get("object") == "checkout.session"
+    payment.status = Payment.Status.EXPIRED if expired else Payment.Status.FAILED
+    error = obj.get("last_payment_error") or {}
+    payment.failure_message = error.get("message", "")
+    payment.save(update_fields=["status", "failure_message", "updated_at"])
+    order = payment.order
+    if order.status == Order.Status.EN_ATTENTE:
+        queue_templated_email(
+            template="payment_failed", to=order.client.email,
+            context={"first_name": order.client.first_name, "title": order.title,
+                     "order_path": order.get_absolute_url(), "reason": payment.failure_message},
+        )
+    return "failed"
+
+
+def _on_charge_refunded(charge):
+    payment = _payment_for(charge)
+    if payment is None:
+        return "unknown_payment"
+    refunds = (charge.get("refunds") or {}).get("data") or [
+        {"id": f"{charge['id']}:{charge['amount_refunded']}", "amount": charge["amount_refunded"] - payment.amount_refunded}
+    ]
+    for refund in refunds:
+        if refund.get("amount"):
+            _record_refund(payment=payment, refund_id=refund["id"], amount=refund["amount"], by=None, reason="")
+    return "refunded"
+
+
+SOURCELESS = {"charge.refunded"}  # charges carry the PaymentIntent's metadata only when copied; matched by id
+EVENT_HANDLERS = {
+    "checkout.session.completed": _on_checkout_completed,
+    "checkout.session.expired": _on_payment_failed,
+    "payment_intent.payment_failed": _on_payment_failed,
+    "payment_intent.succeeded": _on_payment_intent_succeeded,
+    "charge.refunded": _on_charge_refunded,
+}
+
+
+# --- Refunds --------------------------------------------------------------------
+
+def payment_refund(*, payment, amount, by, reason=""):
+    """Staff refund all or part of a payment: the provider first, then a credit
+    note; a full refund cancels the order. A refusal changes nothing."""
+    if not by.is_admin:
+        raise PaymentError(_("Seule l'équipe peut rembourser."), code="forbidden")
+    refundable = (payment.amount_received or 0) - payment.amount_refunded
+    if payment.status not in (Payment.Status.SUCCEEDED, Payment.Status.PARTIALLY_REFUNDED) or refundable <= 0:
+        raise PaymentError(_("Ce paiement n'est pas remboursable."), code="not_refundable")
+    if not 0 < amount <= refundable:
+        raise PaymentError(
+            _("Le montant doit être compris entre 0,01 € et %(max)s €.") % {"max": f"{refundable / 100:.2f}".replace(".", ",")},
+            code="amount",
+        )
+    try:
+        refund = get_gateway().refund(payment=payment, amount=amount)
+    except GatewayError as error:
+        raise PaymentError(_("Le remboursement a été refusé : %(error)s") % {"error": error}, code="refused") from error
+    with transaction.atomic():
+        locked = Payment.objects.select_for_update().get(pk=payment.pk)
+        _record_refund(payment=locked, refund_id=refund.id, amount=amount, by=by, reason=reason)
+    return refund
+
+
+def _record_refund(*, payment, refund_id, amount, by, reason):
+    from .invoicing import credit_note_issue
+    from .models import CreditNote
+
+    if CreditNote.objects.filter(refund_id=refund_id).exists():
+        return
+    payment.amount_refunded += amount
+    full = payment.amount_refunded >= (payment.amount_received or 0)
+    payment.status = Payment.Status.REFUNDED if full else Payment.Status.PARTIALLY_REFUNDED
+    payment.save(update_fields=["amount_refunded", "status", "updated_at"])
+    invoice = getattr(payment.order, "invoice", None)
+    if invoice is not None:
+        credit_note_issue(invoice=invoice, amount_ttc=amount, reason=reason, refund_id=refund_id)
+    if full and not payment.order.is_final:
+        order_cancel(order=payment.order, by=by, note=_("Remboursement intégral"))

@@ -1,0 +1,91 @@
+"""A local stand-in for api.stripe.com: a real HTTP server on 127.0.0.1 that
+answers the calls we make with responses shaped like Stripe's, and records
+what it was sent. Our code talks to it through the real Stripe library
+(STRIPE_API_BASE), so nothing of ours is patched.
+"""
+
+import itertools
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl
+
+_ids = itertools.count(1)
+
+
+def _id(prefix):
+    return f"{prefix}_fake{next(_ids):06d}"
+
+
+def _nest(pairs):
+    """Stripe's form encoding (a[b][c]=x) back into dictionaries."""
+    root = {}
+    for key, value in pairs:
+        parts = key.replace("]", "").split("[")
+        node = root
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = value
+    return root
+
+
+class FakeStripe:
+    def __init__(self):
+        self.requests = []  # (method, path, params)
+        self.refuse_refunds = False
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+    def calls(self, path_prefix):
+        return [params for method, path, params in self.requests if path.startswith(path_prefix)]
+
+    def answer(self, method, path, params):
+        if path == "/v1/checkout/sessions":
+            session_id = _id("cs_test")
+            return 200, {
+                "id": session_id, "object": "checkout.session", "mode": "payment",
+                "url": f"https://checkout.stripe.com/c/pay/{session_id}",
+                "amount_total": int(params["line_items"]["0"]["price_data"]["unit_amount"]),
+                "currency": "eur", "payment_status": "unpaid", "status": "open",
+                "metadata": params.get("metadata", {}), "payment_intent": None,
+            }
+        if path == "/v1/refunds":
+            if self.refuse_refunds:
+                return 400, {"error": {
+                    "type": "invalid_request_error", "code": "charge_already_refunded",
+                    "message": "Charge has already been refunded.",
+                }}
+            return 200, {"id": _id("re"), "object": "refund", "amount": int(params["amount"]),
+                         "status": "succeeded", "payment_intent": params.get("payment_intent")}
+        return 404, {"error": {"type": "invalid_request_error", "message": f"Unrecognized request URL ({method}: {path})"}}
+
+    def _handler(self):
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+                params = _nest(parse_qsl(body, keep_blank_values=True))
+                fake.requests.append(("POST", self.path, params))
+                status, payload = fake.answer("POST", self.path, params)
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.send_header("Request-Id", _id("req"))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        return Handler

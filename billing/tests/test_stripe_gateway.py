@@ -1,0 +1,119 @@
+"""Our Stripe calls, over HTTP, against a local fake of the Stripe API."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import stripe
+from django.urls import reverse
+
+from billing.models import CreditNote, Payment
+from billing.payments import PaymentError, payment_refund, payment_start_checkout
+from orders.models import Order
+
+from .fake_stripe import FakeStripe
+
+pytestmark = pytest.mark.django_db
+WEBHOOK_SECRET = "whsec_test_fake"
+
+
+@pytest.fixture(scope="module")
+def fake_stripe():
+    fake = FakeStripe().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def stripe_mode(settings, fake_stripe):
+    settings.STRIPE_SECRET_KEY = "sk_test_fake"
+    settings.STRIPE_API_BASE = fake_stripe.url
+    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
+    fake_stripe.requests.clear()
+    fake_stripe.refuse_refunds = False
+    return fake_stripe
+
+
+def test_checkout_session_carries_the_server_price_and_our_metadata(stripe_mode, make_order):
+    order = make_order(urgent=True)
+    url = payment_start_checkout(order=order, success_url="https://x/ok", cancel_url="https://x/ko")
+    assert url.startswith("https://checkout.stripe.com/")
+    (params,) = stripe_mode.calls("/v1/checkout/sessions")
+    assert params["mode"] == "payment"
+    assert params["line_items"]["0"]["price_data"] == {
+        "currency": "eur", "unit_amount": str(order.price), "product_data": {"name": f"{order.service.name} — {order.title}"},
+    }
+    assert params["metadata"]["order_id"] == str(order.pk) and params["metadata"]["source"] == "staka-livres"
+    assert params["billing_address_collection"] == "required"
+    assert (params["success_url"], params["cancel_url"]) == ("https://x/ok", "https://x/ko")
+    payment = order.payments.get()
+    assert payment.provider == "stripe" and payment.checkout_session_id.startswith("cs_test_fake")
+
+
+def test_stripe_signed_completion_marks_the_order_paid(client, stripe_mode, make_order):
+    order = make_order()
+    payment_start_checkout(order=order, success_url="https://x/ok", cancel_url="https://x/ko")
+    payment = order.payments.get()
+    event = {"id": "evt_1", "object": "event", "type": "checkout.session.completed", "livemode": False, "data": {"object": {
+        "id": payment.checkout_session_id, "object": "checkout.session", "payment_status": "paid",
+        "amount_total": order.price, "payment_intent": "pi_123",
+        "metadata": {"order_id": str(order.pk), "payment_id": str(payment.pk), "source": "staka-livres"},
+    }}}
+    payload = json.dumps(event)
+    signature = stripe.WebhookSignature.generate_signature_header(payload, WEBHOOK_SECRET)
+    # The simulator's secret is not accepted once Stripe is configured.
+    forged = stripe.WebhookSignature.generate_signature_header(payload, "whsec_local_simulator_not_a_real_secret")
+    assert client.post(reverse("billing:webhook"), payload, "application/json", HTTP_STRIPE_SIGNATURE=forged).status_code == 400
+    assert client.post(reverse("billing:webhook"), payload, "application/json", HTTP_STRIPE_SIGNATURE=signature).status_code == 200
+    order.refresh_from_db()
+    assert order.status == Order.Status.PAYEE
+
+
+def _paid(order):
+    return Payment.objects.create(
+        order=order, provider="stripe", amount=order.price, amount_received=order.price, payment_intent_id="pi_42",
+        status=Payment.Status.SUCCEEDED,
+    )
+
+
+def test_refund_goes_to_stripe(stripe_mode, make_order, staff):
+    order = make_order()
+    payment = _paid(order)
+    payment_refund(payment=payment, amount=1500, by=staff)
+    (params,) = stripe_mode.calls("/v1/refunds")
+    assert params["payment_intent"] == "pi_42" and params["amount"] == "1500"
+    payment.refresh_from_db()
+    assert payment.amount_refunded == 1500 and payment.status == Payment.Status.PARTIALLY_REFUNDED
+
+
+def test_a_refund_stripe_refuses_changes_nothing(stripe_mode, make_order, staff):
+    order = make_order()
+    payment = _paid(order)
+    stripe_mode.refuse_refunds = True
+    with pytest.raises(PaymentError, match="refusé"):
+        payment_refund(payment=payment, amount=order.price, by=staff)
+    payment.refresh_from_db()
+    assert payment.amount_refunded == 0 and payment.status == Payment.Status.SUCCEEDED
+    assert not CreditNote.objects.exists()
+
+
+def test_the_simulator_does_not_exist_with_production_settings():
+    root = Path(__file__).resolve().parents[2]
+    env = {
+        "PATH": os.environ["PATH"], "SECRET_KEY": "x" * 60, "DATABASE_URL": "mysql://u:p@127.0.0.1:3306/x",
+        "ALLOWED_HOSTS": "staka.fr", "PAYMENTS_SIMULATOR": "true",
+    }
+    code = (
+        "import django; django.setup()\n"
+        "from django.urls import resolve, Resolver404\n"
+        "try:\n    resolve('/billing/simulator/00000000-0000-0000-0000-000000000000/'); print('FOUND')\n"
+        "except Resolver404:\n    print('NOT FOUND')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=60,
+        env={**env, "DJANGO_SETTINGS_MODULE": "config.settings.production"},
+    )
+    assert result.stdout.strip() == "NOT FOUND", result.stderr

@@ -1,0 +1,118 @@
+import logging
+
+import stripe
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Sum
+from django.db.models.functions import ExtractYear
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from orders.models import Order
+
+from . import simulator
+from .gateways import simulator_enabled
+from .models import CreditNote, Invoice, Payment
+from .payments import PaymentError, payment_start_checkout, webhook_receive
+
+logger = logging.getLogger(__name__)
+
+
+def _payable_order(request, pk):
+    """The order if this browser may pay it — its logged-in client, or the
+    visitor who just ordered it — else 404."""
+    order = Order.objects.select_related("client", "service").filter(pk=pk).first()
+    if order is None:
+        raise Http404
+    if request.user.is_authenticated and order.client_id == request.user.pk:
+        return order
+    if str(order.pk) in request.session.get("visitor_order_ids", []) and not order.client.is_active:
+        return order
+    raise Http404
+
+
+@require_POST
+def checkout(request, pk):
+    order = _payable_order(request, pk)
+    return_url = request.build_absolute_uri(reverse("billing:checkout_return", args=[order.pk]))
+    try:
+        url = payment_start_checkout(order=order, success_url=f"{return_url}?paid=1", cancel_url=return_url)
+    except PaymentError as error:
+        messages.error(request, error.messages[0])
+        return redirect(_order_page(request, order))
+    return redirect(url)
+
+
+def checkout_return(request, pk):
+    """Back from the checkout. Only the webhook marks an order paid; this page
+    just says where things stand."""
+    order = _payable_order(request, pk)
+    if request.GET.get("paid") and order.status == Order.Status.EN_ATTENTE:
+        messages.info(request, _("Merci ! Votre paiement est en cours de confirmation."))
+    elif order.paid_at:
+        messages.success(request, _("Paiement reçu, merci ! Votre facture vous est envoyée par e-mail."))
+    else:
+        messages.warning(request, _("Le paiement n'a pas été effectué. Vous pouvez réessayer quand vous voulez."))
+    return redirect(_order_page(request, order))
+
+
+def _order_page(request, order):
+    if request.user.is_authenticated:
+        return order.get_absolute_url()
+    return reverse("orders:visitor_done")
+
+
+@csrf_exempt  # Stripe cannot send a CSRF token; the signature authenticates it
+@require_POST
+def webhook(request):
+    try:
+        webhook_receive(payload=request.body, signature=request.headers.get("Stripe-Signature", ""))
+    except (ValueError, stripe.SignatureVerificationError) as error:
+        logger.warning("webhook refused: %s", type(error).__name__)
+        return HttpResponseBadRequest("invalid payload or signature")
+    return HttpResponse("ok")
+
+
+def simulator_page(request, payment_pk):
+    """The "Paiement de test" page (embedded mode only)."""
+    if not simulator_enabled():
+        raise Http404
+    payment = get_object_or_404(Payment.objects.select_related("order"), pk=payment_pk, provider=Payment.Provider.SIMULATOR)
+    order = payment.order
+    if request.method == "POST" and payment.status == Payment.Status.PENDING:
+        outcome = request.POST.get("outcome")
+        return_url = reverse("billing:checkout_return", args=[order.pk])
+        if outcome == "accept":
+            simulator.deliver(simulator.card_accepted_event(payment))
+            return redirect(f"{return_url}?paid=1")
+        if outcome == "decline":
+            simulator.deliver(simulator.card_declined_event(payment))
+            messages.error(request, simulator.DECLINED_MESSAGE)
+            return redirect(_order_page(request, order))
+        return redirect(return_url)
+    return render(request, "billing/simulator.html", {"payment": payment, "order": order})
+
+
+@login_required
+def billing_home(request):
+    """The client's invoices, credit notes, unpaid orders and yearly spending."""
+    user = request.user
+    invoices = Invoice.objects.filter(order__client=user).select_related("order").order_by("-issued_at")
+    credit_notes = CreditNote.objects.filter(invoice__order__client=user).select_related("invoice").order_by("-issued_at")
+    yearly = (
+        Invoice.objects.filter(order__client=user).exclude(status=Invoice.Status.CANCELLED)
+        .annotate(year=ExtractYear("issued_at")).values("year").annotate(total=Sum("amount_ttc")).order_by("-year")
+    )
+    refunded = dict(
+        CreditNote.objects.filter(invoice__order__client=user)
+        .annotate(year=ExtractYear("issued_at")).values_list("year").annotate(total=Sum("amount_ttc"))
+    )
+    unpaid = Order.objects.filter(client=user, status=Order.Status.EN_ATTENTE).select_related("service")
+    return render(request, "billing/home.html", {
+        "invoices": invoices, "credit_notes": credit_notes, "unpaid": unpaid,
+        "yearly": [{"year": row["year"], "total": row["total"] - refunded.get(row["year"], 0)} for row in yearly],
+    })

@@ -1,0 +1,95 @@
+"""Paying in the browser: a visitor orders, pays in the simulator, sees the
+order paid and downloads the invoice; a declined card keeps the order payable."""
+
+import re
+import subprocess
+
+import pytest
+
+from billing.models import Invoice
+from orders.demo import demo_pdf
+from orders.models import Order
+from orders.tests.factories import ServiceFactory
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+PDF = demo_pdf("x.pdf").read()
+
+
+def order_as_visitor(page, live_server, email):
+    page.goto(f"{live_server.url}/orders/new/")
+    page.get_by_label("Service").select_option(label="Correction Standard")
+    page.get_by_label("Titre du manuscrit").fill("Le Horla")
+    page.get_by_label("Nombre de pages").fill("60")
+    page.get_by_label(re.compile("Manuscrit")).set_input_files(
+        files=[{"name": "le-horla.pdf", "mimeType": "application/pdf", "buffer": PDF}]
+    )
+    page.get_by_label("Prénom").fill("Guy")
+    page.get_by_role("textbox", name="Nom", exact=True).fill("de Maupassant")
+    page.get_by_label("Adresse e-mail").fill(email)
+    page.get_by_label("Téléphone").fill("06 10 20 30 40")
+    page.get_by_label(re.compile(r"^Mot de passe")).fill("Bel-Ami-Boule-de-Suif-1880")
+    page.get_by_label("Confirmation du mot de passe").fill("Bel-Ami-Boule-de-Suif-1880")
+    page.get_by_label(re.compile("J'accepte que Staka Livres")).check()
+    page.get_by_role("button", name="Valider ma commande").click()
+    page.get_by_role("heading", name="Commande enregistrée").wait_for()
+
+
+def test_visitor_pays_in_the_simulator_and_downloads_the_invoice(new_page, live_server, log_in, outbox, screenshot, tmp_path):
+    ServiceFactory(name="Correction Standard", price=200)
+    page = new_page()
+    order_as_visitor(page, live_server, "guy@example.org")
+    screenshot(page, "billing-01-visitor-order-done")
+    page.get_by_role("button", name="Payer maintenant").click()
+    page.get_by_role("heading", name="Paiement sécurisé").wait_for()
+    screenshot(page, "billing-02-simulator")
+    page.get_by_role("button", name=re.compile("^Payer")).click()
+    page.get_by_text(re.compile("Paiement reçu|confirmation")).first.wait_for()
+
+    order = Order.objects.get(title="Le Horla")
+    assert order.status == Order.Status.PAYEE and order.amount == 10000
+    invoice = Invoice.objects.get(order=order)
+
+    # The visitor activates the account (link sent again with the receipt) and logs in.
+    activation_mail = next(m.body for m in reversed(outbox) if "/accounts/activate/" in m.body)
+    link = re.search(r"https?://\S+/accounts/activate/\S+/", activation_mail).group(0)
+    page.goto(link)
+    page.get_by_label("Mot de passe").fill("Bel-Ami-Boule-de-Suif-1880")
+    page.get_by_role("button", name="Se connecter").click()
+    page.goto(f"{live_server.url}{order.get_absolute_url()}")
+    page.get_by_text("Payée, en attente d'un correcteur").first.wait_for()
+    screenshot(page, "billing-03-order-paid")
+
+    page.goto(f"{live_server.url}/billing/")
+    page.get_by_text(invoice.number).wait_for()
+    screenshot(page, "billing-04-invoices")
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="PDF").first.click()
+    target = tmp_path / "facture.pdf"
+    download_info.value.save_as(target)
+    text = subprocess.run(["pdftotext", str(target), "-"], capture_output=True, text=True, check=True).stdout
+    assert invoice.number in text and "Maupassant" in text
+
+
+def test_declined_card_keeps_the_order_payable(new_page, live_server, log_in, screenshot):
+    from accounts.tests.factories import UserFactory
+
+    ServiceFactory(name="Correction Standard", price=200)
+    author = UserFactory()
+    page = new_page()
+    log_in(page, author.email)
+    page.goto(f"{live_server.url}/orders/new/")
+    page.get_by_label("Service").select_option(label="Correction Standard")
+    page.get_by_label("Titre du manuscrit").fill("Pierre et Jean")
+    page.get_by_label("Nombre de pages").fill("30")
+    page.get_by_label(re.compile("Manuscrit")).set_input_files(
+        files=[{"name": "pj.pdf", "mimeType": "application/pdf", "buffer": PDF}]
+    )
+    page.get_by_role("button", name="Valider ma commande").click()
+    page.get_by_role("button", name=re.compile("^Payer")).click()
+    page.get_by_role("button", name="Simuler une carte refusée").click()
+    page.get_by_text("Votre carte a été refusée.").first.wait_for()
+    screenshot(page, "billing-05-declined")
+    order = Order.objects.get(title="Pierre et Jean")
+    assert order.status == Order.Status.EN_ATTENTE
+    assert page.get_by_role("button", name=re.compile("^Payer")).count() == 1
