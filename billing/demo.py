@@ -7,9 +7,9 @@ from orders.models import Order, Service
 from orders.services import order_create
 
 from . import simulator
-from .tasks import issue_invoice_for_paid_order
 from .models import Payment
 from .payments import payment_refund, payment_start_checkout
+from .tasks import issue_invoice_for_paid_order
 
 DEMO_URL = "http://127.0.0.1:8000/billing/"
 
