@@ -5,17 +5,25 @@ edits or deletes one here; they come from the services (payment, refund).
 Payments and Stripe events are records of what the provider said.
 """
 
+from decimal import Decimal
+
+from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from core.templatetags.formatting import euros
 
+from orders.admin import ServiceAdmin
+from orders.models import Service
+
 from . import document_views, invoicing
 from .models import CreditNote, Customer, Invoice, Payment, PaymentMethod, StripeEvent
+from .payments import payment_refund
+from .stripe_sync import service_sync_to_stripe
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -153,9 +161,17 @@ class CreditNoteAdmin(DocumentAdmin):
         invoicing.credit_note_render_pdf(credit_note=document)
 
 
+class RefundForm(forms.Form):
+    amount = forms.DecimalField(
+        label=_("Montant à rembourser (€)"), min_value=Decimal("0.01"), decimal_places=2, localize=True
+    )
+    reason = forms.CharField(label=_("Motif (figure sur l'avoir)"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
 @admin.register(Payment)
 class PaymentAdmin(ReadOnlyAdmin):
-    list_display = ("order", "provider", "amount_display", "status", "needs_review", "created_at")
+    list_display = ("order", "provider", "amount_display", "refunded_display", "status", "needs_review", "refund_link",
+                    "created_at")
     list_filter = ("needs_review", "status", "provider")
     list_select_related = ("order",)
     search_fields = ("=checkout_session_id", "=payment_intent_id", "order__title")
@@ -163,6 +179,40 @@ class PaymentAdmin(ReadOnlyAdmin):
     @admin.display(description=_("montant"), ordering="amount")
     def amount_display(self, obj):
         return euros(obj.amount)
+
+    @admin.display(description=_("remboursé"))
+    def refunded_display(self, obj):
+        return euros(obj.amount_refunded) if obj.amount_refunded else "—"
+
+    @admin.display(description=_("remboursement"))
+    def refund_link(self, obj):
+        if obj.status not in (Payment.Status.SUCCEEDED, Payment.Status.PARTIALLY_REFUNDED):
+            return "—"
+        return format_html('<a href="{}">{}</a>', reverse("admin:billing_payment_refund", args=[obj.pk]), _("Rembourser"))
+
+    def get_urls(self):
+        return [
+            path("<uuid:pk>/refund/", self.admin_site.admin_view(self.refund_view), name="billing_payment_refund"),
+            *super().get_urls(),
+        ]
+
+    def refund_view(self, request, pk):
+        """Refund all or part of a payment: the provider first, then a credit note."""
+        payment = get_object_or_404(Payment.objects.select_related("order"), pk=pk)
+        refundable = (payment.amount_received or 0) - payment.amount_refunded
+        form = RefundForm(request.POST or None, initial={"amount": Decimal(refundable) / 100})
+        if request.method == "POST" and form.is_valid():
+            try:
+                payment_refund(payment=payment, amount=int(form.cleaned_data["amount"] * 100), by=request.user,
+                               reason=form.cleaned_data["reason"])
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                self.message_user(request, _("Remboursement effectué ; l'avoir est envoyé au client."), messages.SUCCESS)
+                return redirect("admin:billing_payment_changelist")
+        context = {**self.admin_site.each_context(request), "title": _("Rembourser"), "payment": payment,
+                   "refundable": refundable, "form": form, "opts": self.model._meta}
+        return render(request, "admin/billing/payment/refund.html", context)
 
 
 @admin.register(StripeEvent)
@@ -188,3 +238,21 @@ class CustomerAdmin(ReadOnlyAdmin):
 
 
 # DocumentCounter is not registered: the numbering series is never edited by hand.
+
+
+# The services admin gains the Stripe synchronisation (orders does not know Stripe's API).
+admin.site.unregister(Service)
+
+
+@admin.register(Service)
+class StripeSyncedServiceAdmin(ServiceAdmin):
+    actions = ["sync_to_stripe"]
+
+    @admin.action(description=_("Synchroniser avec Stripe (produit et prix)"))
+    def sync_to_stripe(self, request, queryset):
+        try:
+            for service in queryset:
+                changes = service_sync_to_stripe(service=service)
+                self.message_user(request, f"{service.name} : {', '.join(changes)}")
+        except Exception as error:  # noqa: BLE001 — Stripe or configuration: show it to staff
+            self.message_user(request, str(error), messages.ERROR)

@@ -229,7 +229,7 @@ def payment_refund(*, payment, amount, by, reason=""):
 
 
 def _record_refund(*, payment, refund_id, amount, by, reason):
-    from .invoicing import credit_note_issue
+    from .invoicing import credit_note_issue, invoice_issue_for_order
     from .models import CreditNote
 
     if CreditNote.objects.filter(refund_id=refund_id).exists():
@@ -238,8 +238,9 @@ def _record_refund(*, payment, refund_id, amount, by, reason):
     full = payment.amount_refunded >= (payment.amount_received or 0)
     payment.status = Payment.Status.REFUNDED if full else Payment.Status.PARTIALLY_REFUNDED
     payment.save(update_fields=["amount_refunded", "status", "updated_at"])
-    invoice = getattr(payment.order, "invoice", None)
-    if invoice is not None:
-        credit_note_issue(invoice=invoice, amount_ttc=amount, reason=reason, refund_id=refund_id)
+    # A credit note needs its invoice; issuing is idempotent, so a refund that
+    # overtakes the invoice task still produces both documents, in order.
+    invoice = invoice_issue_for_order(order=payment.order, payment=payment)
+    credit_note_issue(invoice=invoice, amount_ttc=amount, reason=reason, refund_id=refund_id)
     if full and not payment.order.is_final:
         order_cancel(order=payment.order, by=by, note=_("Remboursement intégral"))

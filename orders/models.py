@@ -33,6 +33,8 @@ class Service(models.Model):
     display_order = models.PositiveIntegerField(_("ordre d'affichage"), default=0)
     stripe_product_id = models.CharField(max_length=255, blank=True)
     stripe_price_id = models.CharField(max_length=255, blank=True)
+    # The amount the Stripe price was created with: a change means a new price.
+    stripe_price_amount = models.PositiveIntegerField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
 

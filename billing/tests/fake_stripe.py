@@ -66,6 +66,17 @@ class FakeStripe:
                 }}
             return 200, {"id": _id("re"), "object": "refund", "amount": int(params["amount"]),
                          "status": "succeeded", "payment_intent": params.get("payment_intent")}
+        if path == "/v1/products":
+            return 200, {"id": _id("prod"), "object": "product", "name": params["name"], "active": True,
+                         "metadata": params.get("metadata", {})}
+        if path.startswith("/v1/products/"):
+            return 200, {"id": path.rsplit("/", 1)[1], "object": "product", "name": params.get("name", ""),
+                         "active": True, "metadata": params.get("metadata", {})}
+        if path == "/v1/prices":
+            return 200, {"id": _id("price"), "object": "price", "product": params["product"], "active": True,
+                         "currency": params["currency"], "unit_amount": int(params["unit_amount"])}
+        if path.startswith("/v1/prices/"):
+            return 200, {"id": path.rsplit("/", 1)[1], "object": "price", "active": params.get("active") != "false"}
         return 404, {"error": {"type": "invalid_request_error", "message": f"Unrecognized request URL ({method}: {path})"}}
 
     def _handler(self):

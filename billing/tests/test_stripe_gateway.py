@@ -117,3 +117,34 @@ def test_the_simulator_does_not_exist_with_production_settings():
         env={**env, "DJANGO_SETTINGS_MODULE": "config.settings.production"},
     )
     assert result.stdout.strip() == "NOT FOUND", result.stderr
+
+
+def test_services_sync_creates_then_archives_changed_prices(stripe_mode, service):
+    from django.core.management import call_command
+
+    call_command("sync_services_to_stripe")
+    service.refresh_from_db()
+    first_price = service.stripe_price_id
+    assert service.stripe_product_id.startswith("prod_fake") and first_price.startswith("price_fake")
+    (product,) = stripe_mode.calls("/v1/products")
+    assert product["name"] == service.name and product["metadata"]["source"] == "staka-livres"
+    (price,) = stripe_mode.calls("/v1/prices")
+    assert price["unit_amount"] == str(service.price) and price["currency"] == "eur"
+
+    call_command("sync_services_to_stripe")  # nothing changed: no new price
+    assert len(stripe_mode.calls("/v1/prices")) == 1
+
+    service.price = 250
+    service.save()
+    call_command("sync_services_to_stripe")
+    service.refresh_from_db()
+    assert service.stripe_price_id != first_price and service.stripe_price_amount == 250
+    assert stripe_mode.calls(f"/v1/prices/{first_price}") == [{"active": "false"}]
+
+
+def test_services_sync_refuses_without_stripe(settings, service):
+    from django.core.management import CommandError, call_command
+
+    settings.STRIPE_SECRET_KEY = ""
+    with pytest.raises(CommandError, match="Stripe n'est pas configuré"):
+        call_command("sync_services_to_stripe")
