@@ -16,7 +16,6 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from core.templatetags.formatting import euros
-
 from orders.admin import ServiceAdmin
 from orders.models import Service
 
