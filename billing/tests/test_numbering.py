@@ -1,26 +1,17 @@
 """Invoice and credit-note numbers: one continuous series per prefix and
 calendar year (Paris time), no gap, no duplicate, even under concurrency."""
 
-import queue
-import threading
 from datetime import UTC, datetime
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 
 from billing.invoicing import credit_note_issue, invoice_issue_for_order, next_document_number, paris_year
 from billing.models import CreditNote, DocumentCounter, Invoice
+from core.testing import run_in_threads, server_database_only
 from orders.tests.factories import ServiceFactory
 
 from .factories import BuyerFactory, PaidOrderFactory
-
-server_database_only = pytest.mark.skipif(
-    connection.vendor == "sqlite",
-    # Each thread has its own connection; SQLite's shared in-memory test
-    # database answers "database table is locked" instead of waiting for the
-    # lock. The real race runs against MariaDB in CI (DATABASE_URL=mysql://...).
-    reason="needs a server database with row locks (MariaDB in CI)",
-)
 
 
 def allocate(prefix, issued_at):
@@ -94,42 +85,6 @@ def test_services_number_invoices_and_credit_notes_in_sequence():
 
 
 # --- Real concurrency (MariaDB) ------------------------------------------------
-
-def run_in_threads(work_items, worker, *, threads):
-    """Run worker(item) for every item from `threads` threads, each with its
-    own database connection, all starting at once. Returns (results, errors)."""
-    pending = queue.Queue()
-    for item in work_items:
-        pending.put(item)
-    barrier = threading.Barrier(threads)
-    results, errors, lock = [], [], threading.Lock()
-
-    def run():
-        try:
-            barrier.wait()
-            while True:
-                try:
-                    item = pending.get_nowait()
-                except queue.Empty:
-                    return
-                try:
-                    outcome = worker(item)
-                except Exception as error:  # noqa: BLE001 - reported by the test
-                    with lock:
-                        errors.append(repr(error))
-                else:
-                    with lock:
-                        results.append(outcome)
-        finally:
-            connection.close()
-
-    pool = [threading.Thread(target=run) for _ in range(threads)]
-    for thread in pool:
-        thread.start()
-    for thread in pool:
-        thread.join()
-    return results, errors
-
 
 @server_database_only
 @pytest.mark.django_db(transaction=True)

@@ -1,41 +1,27 @@
-"""Two requests racing on the same order: the row lock lets one through."""
-
-import threading
+"""Requests racing on the same order: the row lock lets one through."""
 
 import pytest
-from django.db import connection
 
+from core.testing import run_in_threads, server_database_only
 from orders import services
 from orders.models import Order, OrderEvent
 from orders.services import OrderError
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    # SQLite's shared in-memory test database answers "table is locked" instead
-    # of waiting; the real race is run against MariaDB in CI.
-    pytest.mark.skipif(connection.vendor == "sqlite", reason="needs a server database (MariaDB in CI)"),
-]
+pytestmark = [pytest.mark.django_db(transaction=True), server_database_only]
 
 
 def race(action, times=4):
-    barrier = threading.Barrier(times)
-    outcomes = []
+    """Run `action` from `times` threads at once; count who got through."""
 
-    def run():
-        barrier.wait()
+    def attempt(_):
         try:
             action()
-            outcomes.append("ok")
         except OrderError:
-            outcomes.append("refused")
-        finally:
-            connection.close()
+            return "refused"
+        return "ok"
 
-    threads = [threading.Thread(target=run) for _ in range(times)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes, errors = run_in_threads(range(times), attempt, threads=times)
+    assert errors == []
     return sorted(outcomes)
 
 
