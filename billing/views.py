@@ -104,7 +104,8 @@ def billing_home(request):
     invoices = Invoice.objects.filter(order__client=user).select_related("order").order_by("-issued_at")
     credit_notes = CreditNote.objects.filter(invoice__order__client=user).select_related("invoice").order_by("-issued_at")
     yearly = (
-        Invoice.objects.filter(order__client=user).exclude(status=Invoice.Status.CANCELLED)
+        # Every invoice counts, cancelled ones too: their credit notes subtract them.
+        Invoice.objects.filter(order__client=user)
         .annotate(year=ExtractYear("issued_at")).values("year").annotate(total=Sum("amount_ttc")).order_by("-year")
     )
     refunded = dict(

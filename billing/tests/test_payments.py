@@ -244,3 +244,11 @@ def test_refund_reported_by_stripe_is_recorded_once(client, paid_payment, staff)
               "amount_refunded": 5000, "metadata": {}}
     post_event(client, {"id": "evt_refund_1", "object": "event", "type": "charge.refunded", "data": {"object": charge}})
     assert CreditNote.objects.count() == 1
+
+
+def test_yearly_total_counts_refunds_once(client, paid_payment, staff, client_user):
+    order, payment = paid_payment
+    payment_refund(payment=payment, amount=payment.amount_received, by=staff)  # invoice now CANCELLED
+    client.force_login(client_user)
+    totals = client.get(reverse("billing:home")).context["yearly"]
+    assert [row["total"] for row in totals] == [0]
