@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from core.emails import queue_templated_email
 
 from .models import User, normalize_email
+from .preferences import EMAIL_KINDS, email_allowed
 from .services import DUPLICATE_EMAIL_MESSAGE
 
 phone_validator = RegexValidator(
@@ -16,13 +17,6 @@ phone_validator = RegexValidator(
     _("Saisissez un numéro de téléphone valide (chiffres, espaces, « + » autorisés)."),
 )
 
-NOTIFICATION_KINDS = [
-    ("orders", _("Mes commandes (paiement, avancement, livraison)"), True),
-    ("messages", _("Nouveaux messages"), True),
-    ("billing", _("Factures et remboursements"), True),
-    ("support", _("Réponses du support"), True),
-    ("marketing", _("Actualités et offres de Staka Livres"), False),
-]
 
 
 class RegistrationForm(forms.Form):
@@ -173,11 +167,8 @@ class ProfileForm(forms.ModelForm):
 class NotificationPreferencesForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        saved = user.preferences.get("notifications", {})
-        for key, label, default in NOTIFICATION_KINDS:
-            self.fields[key] = forms.BooleanField(
-                label=label, required=False, initial=saved.get(key, default)
-            )
+        for key, label, _default in EMAIL_KINDS:
+            self.fields[key] = forms.BooleanField(label=label, required=False, initial=email_allowed(user, key))
 
 
 class PasswordConfirmForm(forms.Form):

@@ -256,15 +256,16 @@ def test_permissions_follow_the_transitions(make_order, client_user, staff, corr
 
 
 def test_beat_schedule_names_real_idempotent_tasks(settings, delivered_order):
-    from celery import current_app
-
+    from config.celery_app import app
     from orders import tasks
+
+    app.loader.import_default_modules()  # what a worker does at start: autodiscover tasks.py
 
     assert {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()} >= {
         "orders.tasks.finish_delivered_orders", "orders.tasks.purge_abandoned_orders", "orders.tasks.purge_order_files",
     }
     for entry in settings.CELERY_BEAT_SCHEDULE.values():
-        assert entry["task"] in current_app.tasks
+        assert entry["task"] in app.tasks
     # Eager in tests: the task runs the service; twice is harmless.
     assert tasks.finish_delivered_orders.delay().get() == 0
     assert tasks.purge_abandoned_orders.delay().get() == 0

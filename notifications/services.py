@@ -1,0 +1,50 @@
+"""In-app notifications and the e-mail that may go with them.
+
+`notify()` is what every domain calls; it calls none of them (DESIGN.md).
+"""
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.preferences import email_allowed
+from core.emails import queue_templated_email
+
+from .models import Notification
+
+
+def notify(*, user, type, title, message, action_url="", data=None, priority=Notification.Priority.NORMALE,
+           email_kind=None):
+    """Write the notification; if `email_kind` is given and the user's
+    preferences allow that kind, queue the e-mail too (after commit)."""
+    notification = Notification.objects.create(
+        user=user, type=type, title=title, message=message, action_url=action_url or "", data=data or {},
+        priority=priority,
+    )
+    if email_kind and user.is_active and email_allowed(user, email_kind):
+        queue_templated_email(
+            template="notification", to=user.email,
+            context={"first_name": user.first_name, "title": str(title), "message": str(message),
+                     "action_path": action_url or "", "kind": email_kind},
+        )
+    return notification
+
+
+def notification_mark_read(*, user, notification_id):
+    return Notification.objects.filter(user=user, pk=notification_id, is_read=False).update(
+        is_read=True, read_at=timezone.now()
+    )
+
+
+def notifications_mark_all_read(*, user):
+    return Notification.objects.visible().filter(user=user, is_read=False).update(is_read=True, read_at=timezone.now())
+
+
+def notification_delete(*, user, notification_id):
+    return Notification.objects.filter(user=user, pk=notification_id).update(is_deleted=True)
+
+
+def notifications_purge_expired(*, now=None):
+    """Expired notifications go for good (daily job). Idempotent."""
+    with transaction.atomic():
+        deleted, _by_model = Notification.objects.filter(expires_at__lte=now or timezone.now()).delete()
+    return deleted

@@ -1,0 +1,63 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from . import selectors, services
+from .models import Notification
+
+PER_PAGE = 20
+
+
+@never_cache
+@login_required
+def bell(request):
+    """The header fragment, polled by htmx."""
+    return render(request, "notifications/_bell.html", selectors.bell_for(user=request.user))
+
+
+@login_required
+def notification_list(request):
+    only_unread = request.GET.get("unread") == "1"
+    type_filter = request.GET.get("type", "")
+    queryset = selectors.notifications_for(user=request.user, only_unread=only_unread, type=type_filter)
+    page = Paginator(queryset, PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "notifications/list.html", {
+        "page": page, "only_unread": only_unread, "type_filter": type_filter, "types": Notification.Type.choices,
+    })
+
+
+@login_required
+@require_POST
+def mark_read(request, pk):
+    notification = get_object_or_404(Notification, pk=pk, user=request.user)
+    services.notification_mark_read(user=request.user, notification_id=pk)
+    if request.POST.get("open") and _is_safe(request, notification.action_url):
+        return redirect(notification.action_url)
+    return redirect("notifications:list")
+
+
+def _is_safe(request, url):
+    return bool(url) and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()})
+
+
+@login_required
+@require_POST
+def mark_all_read(request):
+    services.notifications_mark_all_read(user=request.user)
+    messages.success(request, _("Toutes vos notifications sont lues."))
+    next_url = request.POST.get("next")
+    return redirect(next_url if _is_safe(request, next_url) else "notifications:list")
+
+
+@login_required
+@require_POST
+def delete(request, pk):
+    get_object_or_404(Notification, pk=pk, user=request.user)
+    services.notification_delete(user=request.user, notification_id=pk)
+    messages.success(request, _("Notification supprimée."))
+    return redirect("notifications:list")
