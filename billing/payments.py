@@ -32,16 +32,22 @@ class PaymentError(ValidationError):
 
 # --- Checkout -----------------------------------------------------------------
 
+def lock_payable_order(order):
+    """The order, locked until the transaction ends, if it awaits its payment."""
+    locked = Order.objects.select_for_update().select_related("client", "service").get(pk=order.pk)
+    if locked.status != Order.Status.EN_ATTENTE:
+        message = (
+            _("Cette commande est déjà payée.") if locked.paid_at else _("Cette commande ne peut pas être réglée maintenant.")
+        )
+        raise PaymentError(message, code="not_payable")
+    return locked
+
+
 def payment_start_checkout(*, order, success_url, cancel_url):
     """Open a checkout for the order's current price; return where to send the payer."""
     gateway = get_gateway()
     with transaction.atomic():
-        locked = Order.objects.select_for_update().select_related("client", "service").get(pk=order.pk)
-        if locked.status != Order.Status.EN_ATTENTE:
-            message = (
-                _("Cette commande est déjà payée.") if locked.paid_at else _("Cette commande ne peut pas être réglée maintenant.")
-            )
-            raise PaymentError(message, code="not_payable")
+        locked = lock_payable_order(order)
         payment = Payment.objects.create(order=locked, provider=gateway.name, amount=locked.price)
     customer = Customer.objects.filter(user=locked.client).first()
     try:
@@ -193,13 +199,30 @@ def _on_charge_refunded(charge):
     return "refunded"
 
 
-SOURCELESS = {"charge.refunded"}  # charges carry the PaymentIntent's metadata only when copied; matched by id
+def _on_setup_intent_succeeded(intent):
+    from .cards import card_save_from_setup_intent  # cards.py builds on this module
+
+    return card_save_from_setup_intent(setup_intent=intent)
+
+
+def _on_payment_method_detached(payment_method):
+    from .cards import card_mark_detached
+
+    return card_mark_detached(stripe_payment_method_id=payment_method["id"])
+
+
+SOURCELESS = {
+    "charge.refunded",  # charges carry the PaymentIntent's metadata only when copied; matched by id
+    "payment_method.detached",  # a card carries no metadata of ours; matched by its id
+}
 EVENT_HANDLERS = {
     "checkout.session.completed": _on_checkout_completed,
     "checkout.session.expired": _on_payment_failed,
     "payment_intent.payment_failed": _on_payment_failed,
     "payment_intent.succeeded": _on_payment_intent_succeeded,
     "charge.refunded": _on_charge_refunded,
+    "setup_intent.succeeded": _on_setup_intent_succeeded,
+    "payment_method.detached": _on_payment_method_detached,
 }
 
 

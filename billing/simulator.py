@@ -11,6 +11,7 @@ import uuid
 import stripe
 from django.conf import settings
 
+from .gateways import TEST_CARDS, GatewayError, SimulatorGateway
 from .payments import webhook_receive
 
 DECLINED_MESSAGE = "Votre carte a été refusée."
@@ -43,6 +44,40 @@ def card_declined_event(payment):
         "amount": payment.amount, "metadata": _metadata(payment),
         "last_payment_error": {"code": "card_declined", "message": DECLINED_MESSAGE},
     })
+
+
+def setup_intent_succeeded_event(*, user, payment_method_id):
+    return _event("setup_intent.succeeded", {
+        "id": f"seti_sim_{uuid.uuid4().hex}", "object": "setup_intent", "status": "succeeded",
+        "usage": "off_session", "customer": None, "payment_method": payment_method_id,
+        "metadata": {"source": settings.STRIPE_METADATA_SOURCE, "user_id": str(user.pk)},
+    })
+
+
+def saved_card_payment_event(payment, *, payment_method, intent):
+    """What Stripe sends after an off-session payment with a saved card."""
+    intent_object = {
+        "id": intent.id, "object": "payment_intent", "amount": payment.amount, "currency": "eur",
+        "payment_method": payment_method.stripe_payment_method_id,
+        "metadata": {**_metadata(payment), "flow": "saved_card", "method_label": str(payment_method)},
+    }
+    if intent.status == "succeeded":
+        return _event("payment_intent.succeeded", {**intent_object, "status": "succeeded", "amount_received": payment.amount})
+    return _event("payment_intent.payment_failed", {
+        **intent_object, "status": "requires_payment_method",
+        "last_payment_error": {"code": intent.failure_code or "card_declined", "message": DECLINED_MESSAGE},
+    })
+
+
+def confirm_card_setup(*, user, number, exp_month, exp_year):
+    """What Stripe.js and Stripe do when a test card is saved: refuse it
+    (GatewayError), or create the payment method and send the signed
+    setup_intent.succeeded event. Returns the payment method id."""
+    if TEST_CARDS[number].refused == "setup":
+        raise GatewayError(DECLINED_MESSAGE)
+    payment_method_id = SimulatorGateway.create_payment_method(number=number, exp_month=exp_month, exp_year=exp_year)
+    deliver(setup_intent_succeeded_event(user=user, payment_method_id=payment_method_id))
+    return payment_method_id
 
 
 def deliver(event):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import document_views, views
+from . import card_views, document_views, views
 from .gateways import simulator_enabled
 
 app_name = "billing"
@@ -11,6 +11,11 @@ urlpatterns = [
     path("stripe/webhook/", views.webhook, name="webhook"),
     path("invoices/<uuid:pk>/pdf/", document_views.invoice_pdf, name="invoice_pdf"),
     path("credit-notes/<uuid:pk>/pdf/", document_views.credit_note_pdf, name="credit_note_pdf"),
+    path("cards/add/", card_views.card_add, name="card_add"),
+    path("cards/add/done/", card_views.card_add_done, name="card_add_done"),
+    path("cards/<uuid:pk>/default/", card_views.card_make_default, name="card_set_default"),
+    path("cards/<uuid:pk>/remove/", card_views.card_delete, name="card_remove"),
+    path("orders/<uuid:pk>/pay-with-card/", card_views.pay_with_card, name="pay_with_card"),
 ]
 
 if simulator_enabled():

@@ -16,54 +16,29 @@ from orders.models import Order
 
 from . import simulator
 from .gateways import simulator_enabled
-from .models import CreditNote, Invoice, Payment
-from .payments import PaymentError, payment_start_checkout, webhook_receive
+from .models import CreditNote, Invoice, Payment, PaymentMethod
+from .payments import webhook_receive
+from .view_helpers import checkout_redirect, order_page, payable_order
 
 logger = logging.getLogger(__name__)
 
 
-def _payable_order(request, pk):
-    """The order if this browser may pay it — its logged-in client, or the
-    visitor who just ordered it — else 404."""
-    order = Order.objects.select_related("client", "service").filter(pk=pk).first()
-    if order is None:
-        raise Http404
-    if request.user.is_authenticated and order.client_id == request.user.pk:
-        return order
-    if str(order.pk) in request.session.get("visitor_order_ids", []) and not order.client.is_active:
-        return order
-    raise Http404
-
-
 @require_POST
 def checkout(request, pk):
-    order = _payable_order(request, pk)
-    return_url = request.build_absolute_uri(reverse("billing:checkout_return", args=[order.pk]))
-    try:
-        url = payment_start_checkout(order=order, success_url=f"{return_url}?paid=1", cancel_url=return_url)
-    except PaymentError as error:
-        messages.error(request, error.messages[0])
-        return redirect(_order_page(request, order))
-    return redirect(url)
+    return checkout_redirect(request, payable_order(request, pk))
 
 
 def checkout_return(request, pk):
     """Back from the checkout. Only the webhook marks an order paid; this page
     just says where things stand."""
-    order = _payable_order(request, pk)
+    order = payable_order(request, pk)
     if request.GET.get("paid") and order.status == Order.Status.EN_ATTENTE:
         messages.info(request, _("Merci ! Votre paiement est en cours de confirmation."))
     elif order.paid_at:
         messages.success(request, _("Paiement reçu, merci ! Votre facture vous est envoyée par e-mail."))
     else:
         messages.warning(request, _("Le paiement n'a pas été effectué. Vous pouvez réessayer quand vous voulez."))
-    return redirect(_order_page(request, order))
-
-
-def _order_page(request, order):
-    if request.user.is_authenticated:
-        return order.get_absolute_url()
-    return reverse("orders:visitor_done")
+    return redirect(order_page(request, order))
 
 
 @csrf_exempt  # Stripe cannot send a CSRF token; the signature authenticates it
@@ -92,14 +67,14 @@ def simulator_page(request, payment_pk):
         if outcome == "decline":
             simulator.deliver(simulator.card_declined_event(payment))
             messages.error(request, simulator.DECLINED_MESSAGE)
-            return redirect(_order_page(request, order))
+            return redirect(order_page(request, order))
         return redirect(return_url)
     return render(request, "billing/simulator.html", {"payment": payment, "order": order})
 
 
 @login_required
 def billing_home(request):
-    """The client's invoices, credit notes, unpaid orders and yearly spending."""
+    """The client's invoices, credit notes, unpaid orders, saved cards and yearly spending."""
     user = request.user
     invoices = Invoice.objects.filter(order__client=user).select_related("order").order_by("-issued_at")
     credit_notes = CreditNote.objects.filter(invoice__order__client=user).select_related("invoice").order_by("-issued_at")
@@ -113,7 +88,12 @@ def billing_home(request):
         .annotate(year=ExtractYear("issued_at")).values_list("year").annotate(total=Sum("amount_ttc"))
     )
     unpaid = Order.objects.filter(client=user, status=Order.Status.EN_ATTENTE).select_related("service")
+    cards = (
+        list(PaymentMethod.objects.filter(user=user, is_active=True).order_by("-is_default", "-created_at"))
+        if user.is_client else []
+    )
     return render(request, "billing/home.html", {
         "invoices": invoices, "credit_notes": credit_notes, "unpaid": unpaid,
+        "cards": cards, "default_card": next((card for card in cards if card.is_default), None),
         "yearly": [{"year": row["year"], "total": row["total"] - refunded.get(row["year"], 0)} for row in yearly],
     })

@@ -33,6 +33,8 @@ class FakeStripe:
     def __init__(self):
         self.requests = []  # (method, path, params)
         self.refuse_refunds = False
+        self.require_authentication = False  # off-session payments answer authentication_required
+        self.decline_cards = False  # off-session payments answer card_declined
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -77,17 +79,53 @@ class FakeStripe:
                          "currency": params["currency"], "unit_amount": int(params["unit_amount"])}
         if path.startswith("/v1/prices/"):
             return 200, {"id": path.rsplit("/", 1)[1], "object": "price", "active": params.get("active") != "false"}
+        if path == "/v1/customers":
+            return 200, {"id": _id("cus"), "object": "customer", "email": params.get("email"),
+                         "metadata": params.get("metadata", {})}
+        if path.startswith("/v1/customers/"):
+            return 200, {"id": path.rsplit("/", 1)[1], "object": "customer",
+                         "invoice_settings": params.get("invoice_settings", {})}
+        if path == "/v1/setup_intents":
+            intent_id = _id("seti")
+            return 200, {"id": intent_id, "object": "setup_intent", "client_secret": f"{intent_id}_secret_fake",
+                         "customer": params.get("customer"), "usage": params.get("usage"),
+                         "status": "requires_payment_method", "metadata": params.get("metadata", {})}
+        if path.startswith("/v1/payment_methods/"):
+            pm_id = path.split("/")[3]
+            return 200, {"id": pm_id, "object": "payment_method", "type": "card",
+                         "customer": None if path.endswith("/detach") else "cus_fake",
+                         "card": {"brand": "visa", "last4": "4242", "exp_month": 12, "exp_year": 2034,
+                                  "fingerprint": "fp_fake4242"}}
+        if path == "/v1/payment_intents":
+            intent = {"id": _id("pi"), "object": "payment_intent", "amount": int(params["amount"]),
+                      "currency": params["currency"], "customer": params.get("customer"),
+                      "payment_method": params.get("payment_method"), "metadata": params.get("metadata", {})}
+            if self.require_authentication or self.decline_cards:
+                code = "authentication_required" if self.require_authentication else "card_declined"
+                return 402, {"error": {
+                    "type": "card_error", "code": code, "decline_code": code,
+                    "message": "Your card was declined." if self.decline_cards else
+                    "This payment requires authentication.",
+                    "payment_intent": {**intent, "status": "requires_payment_method"},
+                }}
+            return 200, {**intent, "status": "succeeded", "amount_received": int(params["amount"])}
         return 404, {"error": {"type": "invalid_request_error", "message": f"Unrecognized request URL ({method}: {path})"}}
 
     def _handler(self):
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                path, _, query = self.path.partition("?")
+                self.respond("GET", path, _nest(parse_qsl(query, keep_blank_values=True)))
+
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
-                params = _nest(parse_qsl(body, keep_blank_values=True))
-                fake.requests.append(("POST", self.path, params))
-                status, payload = fake.answer("POST", self.path, params)
+                self.respond("POST", self.path, _nest(parse_qsl(body, keep_blank_values=True)))
+
+            def respond(self, method, path, params):
+                fake.requests.append((method, path, params))
+                status, payload = fake.answer(method, path, params)
                 data = json.dumps(payload).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")

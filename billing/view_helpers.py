@@ -1,0 +1,51 @@
+"""What the billing views share: who may see what, and where to send the browser."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from orders.models import Order
+
+from .models import PaymentMethod
+from .payments import PaymentError, payment_start_checkout
+
+
+def payable_order(request, pk):
+    """The order if this browser may pay it — its logged-in client, or the
+    visitor who just ordered it — else 404."""
+    order = Order.objects.select_related("client", "service").filter(pk=pk).first()
+    if order is None:
+        raise Http404
+    if request.user.is_authenticated and order.client_id == request.user.pk:
+        return order
+    if str(order.pk) in request.session.get("visitor_order_ids", []) and not order.client.is_active:
+        return order
+    raise Http404
+
+
+def card_for_user(request, pk):
+    """The logged-in user's active saved card, else 404."""
+    try:
+        return PaymentMethod.objects.get(pk=pk, user_id=request.user.pk, is_active=True)
+    except (PaymentMethod.DoesNotExist, ValidationError):  # someone else's, removed, or not an id
+        raise Http404 from None
+
+
+def order_page(request, order):
+    if request.user.is_authenticated:
+        return order.get_absolute_url()
+    return reverse("orders:visitor_done")
+
+
+def checkout_redirect(request, order):
+    """Open a checkout for the order and send the browser there, or back to
+    the order with the reason."""
+    return_url = request.build_absolute_uri(reverse("billing:checkout_return", args=[order.pk]))
+    try:
+        url = payment_start_checkout(order=order, success_url=f"{return_url}?paid=1", cancel_url=return_url)
+    except PaymentError as error:
+        messages.error(request, error.messages[0])
+        return redirect(order_page(request, order))
+    return redirect(url)
