@@ -13,6 +13,7 @@ from core.emails import queue_templated_email
 from core.registry import personal_data_parts
 
 from .models import User, normalize_email
+from .signals import user_activated
 from .tokens import ActivationTokenError, ExpiredActivationToken, make_activation_token, read_activation_token
 
 logger = logging.getLogger(__name__)
@@ -79,6 +80,7 @@ def user_activate(*, token):
         user.is_active = True
         user.email_verified_at = timezone.now()
         user.save(update_fields=["is_active", "email_verified_at", "updated_at"])
+        transaction.on_commit(lambda: user_activated.send(sender=User, user=user))
     logger.info("account activated: %s", user.pk)
     return user
 

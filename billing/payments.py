@@ -12,11 +12,15 @@ import stripe
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.services import user_send_activation
 from core.emails import queue_templated_email
+from core.templatetags.formatting import euros
+from notifications.models import Notification
+from notifications.services import notify
 from orders.models import Order
 from orders.services import OrderError, order_cancel, order_mark_paid
 
@@ -178,6 +182,11 @@ def _on_payment_failed(obj):
     payment.save(update_fields=["status", "failure_message", "updated_at"])
     order = payment.order
     if order.status == Order.Status.EN_ATTENTE:
+        transaction.on_commit(lambda: notify(
+            user=order.client, type=Notification.Type.PAYMENT, title=_("Paiement non abouti"),
+            message=_("Le paiement de « %(title)s » n'a pas abouti ; vous pouvez réessayer depuis la commande.")
+            % {"title": order.title}, action_url=order.get_absolute_url(),
+        ))
         queue_templated_email(
             template="payment_failed", to=order.client.email,
             context={"first_name": order.client.first_name, "title": order.title,
@@ -265,5 +274,11 @@ def _record_refund(*, payment, refund_id, amount, by, reason):
     # overtakes the invoice task still produces both documents, in order.
     invoice = invoice_issue_for_order(order=payment.order, payment=payment)
     credit_note_issue(invoice=invoice, amount_ttc=amount, reason=reason, refund_id=refund_id)
+    order = payment.order
+    transaction.on_commit(lambda: notify(
+        user=order.client, type=Notification.Type.PAYMENT, title=_("Remboursement effectué"),
+        message=_("%(amount)s vous sont remboursés pour « %(title)s » ; l'avoir vous est envoyé par e-mail.")
+        % {"amount": euros(amount), "title": order.title}, action_url=reverse("billing:home"),
+    ))
     if full and not payment.order.is_final:
         order_cancel(order=payment.order, by=by, note=_("Remboursement intégral"))

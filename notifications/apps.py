@@ -9,6 +9,7 @@ class NotificationsConfig(AppConfig):
     def ready(self):
         from core.registry import register_demo_seeder, register_personal_data
 
+        from . import receivers  # noqa: F401 — connects the signal receivers
         from .demo import seed_demo_notifications
         from .personal_data import anonymise_notifications, export_notifications
 

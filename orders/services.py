@@ -3,6 +3,7 @@ checks that the move is allowed, for that actor, and records it."""
 
 import logging
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -17,7 +18,7 @@ from files.models import StoredFile
 from files.services import stored_file_create, stored_file_purge_content, stored_file_soft_delete
 from files.validation import MANUSCRIPT_KINDS
 
-from . import pricing
+from . import events, pricing
 from .models import Order, OrderEvent
 
 logger = logging.getLogger(__name__)
@@ -92,6 +93,10 @@ def _transition(*, order, to, by, note="", check=None, **changes):
             setattr(locked, field, value)
         locked.save()
         _record(order=locked, kind=OrderEvent.Kind.STATUS, by=by, note=note, from_status=from_status, to_status=to)
+        transaction.on_commit(partial(
+            events.announce_transition, order_id=locked.pk, from_status=from_status, to_status=to,
+            actor_id=getattr(by, "pk", None), note=str(note),
+        ))
     logger.info("order %s: %s -> %s by %s", locked.pk, from_status, to, getattr(by, "pk", "system"))
     return locked
 
@@ -140,6 +145,7 @@ def order_create(*, client, service, title, description="", declared_pages=None,
                 payment_status="" if needs_quote else "pending",
             )
             _record(order=order, kind=OrderEvent.Kind.CREATED, by=client, to_status=order.status)
+            transaction.on_commit(partial(events.announce_created, order_id=order.pk))
             for upload in manuscripts:
                 stored.append(
                     stored_file_create(
@@ -235,6 +241,7 @@ def order_assign_corrector(*, order, corrector, by):
         if previous:
             note = _("%(old)s → %(new)s") % {"old": previous.get_full_name(), "new": note}
         _record(order=locked, kind=OrderEvent.Kind.ASSIGNMENT, by=by, note=note)
+        transaction.on_commit(partial(events.announce_assignment, order_id=locked.pk))
     return locked
 
 
@@ -442,6 +449,21 @@ def orders_purge_abandoned(*, now=None):
             client.delete()
         purged += 1
     return purged
+
+
+def orders_announce_overdue(*, today=None):
+    """Tell the corrector and staff, once, about each order past its due date
+    and not delivered. Idempotent: the conditional UPDATE claims each order."""
+    today = today or timezone.localdate()
+    announced = 0
+    overdue = Order.objects.filter(
+        status__in=(S.PAYEE, S.EN_COURS), due_date__lt=today, overdue_announced_at__isnull=True
+    ).values_list("pk", flat=True)
+    for order_id in list(overdue):
+        if Order.objects.filter(pk=order_id, overdue_announced_at__isnull=True).update(overdue_announced_at=timezone.now()):
+            events.announce_overdue(order_id=order_id)
+            announced += 1
+    return announced
 
 
 def orders_purge_old_files(*, days, now=None):

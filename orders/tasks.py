@@ -17,5 +17,10 @@ def purge_abandoned_orders():
 
 
 @shared_task
+def announce_overdue_orders():
+    return services.orders_announce_overdue()
+
+
+@shared_task
 def purge_order_files():
     return services.orders_purge_old_files(days=settings.ORDER_FILE_RETENTION_DAYS)

@@ -252,3 +252,18 @@ def test_yearly_total_counts_refunds_once(client, paid_payment, staff, client_us
     client.force_login(client_user)
     totals = client.get(reverse("billing:home")).context["yearly"]
     assert [row["total"] for row in totals] == [0]
+
+
+def test_failed_payment_and_refund_notify_the_client(client, pending, staff, django_capture_on_commit_callbacks):
+    from notifications.models import Notification
+
+    order, payment = pending
+    post_event(client, simulator.card_declined_event(payment))
+    assert Notification.objects.filter(user=order.client, title="Paiement non abouti").exists()
+    retry = start_checkout(order)
+    post_event(client, simulator.card_accepted_event(retry))
+    retry.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        payment_refund(payment=retry, amount=1000, by=staff)
+    refund = Notification.objects.get(user=order.client, title="Remboursement effectué")
+    assert "10,00" in refund.message

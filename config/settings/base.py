@@ -171,6 +171,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Periodic jobs, in code; each is idempotent and also a manage.py command.
 CELERY_BEAT_SCHEDULE = {
     "purge-expired-notifications": {"task": "notifications.tasks.purge_expired_notifications", "schedule": 24 * 60 * 60},
+    "announce-overdue-orders": {"task": "orders.tasks.announce_overdue_orders", "schedule": 60 * 60},
     "finish-delivered-orders": {"task": "orders.tasks.finish_delivered_orders", "schedule": 60 * 60},
     "purge-abandoned-orders": {"task": "orders.tasks.purge_abandoned_orders", "schedule": 6 * 60 * 60},
     "purge-order-files": {"task": "orders.tasks.purge_order_files", "schedule": 24 * 60 * 60},

@@ -98,3 +98,19 @@ def test_expired_notifications_are_purged_daily():
 
 def test_bell_needs_login(client):
     assert client.get(reverse("notifications:bell")).status_code == 302
+
+
+def test_activation_welcomes_the_client_and_tells_staff(client):
+    import re
+
+    from accounts.tests.factories import AdminFactory
+
+    staff = AdminFactory()
+    client.post(reverse("accounts:register"), {
+        "first_name": "Jules", "last_name": "Verne", "email": "jules@example.org",
+        "password1": "Vingt-Mille-Lieues-1870", "password2": "Vingt-Mille-Lieues-1870", "consent": "on",
+    })
+    path = re.search(r"(/accounts/activate/[^/\s]+/)", mail.outbox[-1].body).group(1)
+    client.get(path)
+    assert Notification.objects.filter(user__email="jules@example.org", title="Bienvenue sur Staka Livres").exists()
+    assert Notification.objects.filter(user=staff, title="Nouveau client").exists()

@@ -1,0 +1,94 @@
+"""Who hears about what happens to an order (in-app notification, and the
+e-mail the person's preferences allow). Called after commit by the services,
+so a rolled-back change announces nothing."""
+
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from notifications.models import Notification
+from notifications.services import notify
+
+from .models import Order
+
+S = Order.Status
+ORDER = Notification.Type.ORDER
+
+
+def _staff():
+    return User.objects.filter(role=User.Role.ADMIN, is_active=True)
+
+
+def _tell(user, title, message, order, *, email=True, type=ORDER, priority=Notification.Priority.NORMALE):
+    if user is None or not user.is_active:
+        return
+    notify(user=user, type=type, title=title, message=message, action_url=order.get_absolute_url(),
+           data={"order_id": str(order.pk)}, priority=priority, email_kind="orders" if email else None)
+
+
+def announce_created(*, order_id):
+    order = Order.objects.select_related("client", "service").get(pk=order_id)
+    if order.status == S.EN_ATTENTE_VERIFICATION:
+        message = _("Nous vérifions le nombre de pages de « %(title)s » et vous envoyons le devis définitif.")
+    else:
+        message = _("Votre commande « %(title)s » est enregistrée ; elle attend son paiement.")
+    _tell(order.client, _("Commande enregistrée"), message % {"title": order.title}, order)
+    for member in _staff():
+        _tell(member, _("Nouvelle commande"), _("%(client)s a commandé « %(title)s ».")
+              % {"client": order.client.get_full_name(), "title": order.title}, order, email=False)
+
+
+def announce_assignment(*, order_id):
+    order = Order.objects.select_related("client", "corrector").get(pk=order_id)
+    due = date_format(order.due_date, "d/m/Y") if order.due_date else "—"
+    _tell(order.client, _("Correcteur désigné"),
+          _("%(corrector)s corrige « %(title)s » ; livraison prévue le %(due)s.")
+          % {"corrector": order.corrector.get_full_name(), "title": order.title, "due": due}, order)
+    _tell(order.corrector, _("Nouvelle affectation"),
+          _("« %(title)s » (%(pages)s pages) vous est confié ; échéance le %(due)s.")
+          % {"title": order.title, "pages": order.pages or "?", "due": due}, order)
+
+
+def announce_transition(*, order_id, from_status, to_status, actor_id, note=""):
+    order = Order.objects.select_related("client", "corrector").get(pk=order_id)
+    title = order.title
+    client, corrector = order.client, order.corrector
+
+    def others(*people):
+        return [person for person in people if person is not None and person.pk != actor_id]
+
+    if to_status == S.PAYEE:
+        # The client's receipt is the invoice e-mail: in-app only here.
+        _tell(client, _("Paiement reçu"), _("Merci ! Le paiement de « %(title)s » est confirmé.") % {"title": title},
+              order, email=False, type=Notification.Type.PAYMENT)
+        for member in _staff():
+            _tell(member, _("Paiement reçu"), _("« %(title)s » est payée et attend un correcteur.") % {"title": title},
+                  order, email=False, type=Notification.Type.PAYMENT)
+    elif to_status == S.ESTIMATION_ENVOYEE:
+        _tell(client, _("Votre devis est prêt"), _("%(pages)s pages vérifiées pour « %(title)s » : acceptez le devis "
+              "pour régler la commande.") % {"pages": order.verified_pages, "title": title}, order)
+    elif to_status == S.LIVREE:
+        _tell(client, _("Votre manuscrit corrigé est disponible"),
+              _("Téléchargez les fichiers corrigés de « %(title)s », puis validez la livraison ou demandez une "
+                "révision.") % {"title": title}, order, priority=Notification.Priority.HAUTE)
+    elif to_status == S.EN_COURS and from_status == S.LIVREE:
+        _tell(corrector, _("Révision demandée"), _("Le client demande une révision de « %(title)s » : %(comment)s")
+              % {"title": title, "comment": note}, order, priority=Notification.Priority.HAUTE)
+    else:
+        label = S(to_status).label
+        for person in others(client, corrector):
+            _tell(person, _("« %(title)s » : %(status)s") % {"title": title, "status": label},
+                  _("La commande « %(title)s » est maintenant : %(status)s.") % {"title": title, "status": label}
+                  + (f"\n{note}" if note else ""), order)
+
+
+def announce_overdue(*, order_id):
+    order = Order.objects.select_related("corrector").get(pk=order_id)
+    due = date_format(order.due_date, "d/m/Y")
+    _tell(order.corrector, _("Échéance dépassée"), _("« %(title)s » devait être livrée le %(due)s.")
+          % {"title": order.title, "due": due}, order, type=Notification.Type.WARNING,
+          priority=Notification.Priority.URGENTE)
+    for member in _staff():
+        _tell(member, _("Commande en retard"), _("« %(title)s » (%(corrector)s) devait être livrée le %(due)s.")
+              % {"title": order.title, "corrector": order.corrector.get_full_name() if order.corrector else "—",
+                 "due": due}, order, type=Notification.Type.WARNING, priority=Notification.Priority.URGENTE)
