@@ -1,14 +1,20 @@
 """Templated e-mails: each one is a folder templates/emails/<name>/ holding
 subject.txt, body.txt and body.html (healthchecks style).
 
-Domains call ``queue_templated_email``; the e-mail leaves after the current
-transaction commits, through a Celery task (eager in the embedded mode).
+Domains call ``queue_templated_email``: an outbox row is written in their
+transaction and a Celery task sends it after commit (eager in the embedded
+mode), retrying with backoff. Every e-mail is recorded in the outbox.
 """
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.utils import timezone
+
+from .models import OutboxEmail
+
+S = OutboxEmail.Status
 
 
 def render_templated_email(*, template, context):
@@ -21,20 +27,65 @@ def render_templated_email(*, template, context):
     return subject, text, html
 
 
-def send_templated_email(*, template, to, context, attachments=()):
-    """Send now. ``attachments``: (filename, content bytes, mimetype) tuples."""
+def _deliver(*, template, to, context, attachments=()):
     subject, text, html = render_templated_email(template=template, context=context)
     message = EmailMultiAlternatives(subject=subject, body=text, to=[to])
     message.attach_alternative(html, "text/html")
     for filename, content, mimetype in attachments:
         message.attach(filename, content, mimetype)
     message.send()
+    return subject
+
+
+def send_templated_email(*, template, to, context, attachments=()):
+    """Send now (for tasks that already run in the background). ``attachments``:
+    (filename, content bytes, mimetype) tuples. Recorded in the outbox."""
+    record = OutboxEmail.objects.create(
+        to=to, template=template, context=context, has_attachments=bool(attachments), attempts=1
+    )
+    try:
+        subject = _deliver(template=template, to=to, context=context, attachments=attachments)
+    except Exception as error:
+        OutboxEmail.objects.filter(pk=record.pk).update(status=S.FAILED, last_error=repr(error)[:2000])
+        raise
+    OutboxEmail.objects.filter(pk=record.pk).update(status=S.SENT, subject=subject[:255], sent_at=timezone.now())
 
 
 def queue_templated_email(*, template, to, context):
-    """Send after commit. ``context`` must be JSON-serialisable (Celery)."""
-    from .tasks import send_templated_email_task
+    """Record the e-mail and send it after commit. ``context`` must be JSON-serialisable."""
+    record = OutboxEmail.objects.create(to=to, template=template, context=context)
+    _enqueue(record.pk)
+    return record
 
-    transaction.on_commit(
-        lambda: send_templated_email_task.delay(template=template, to=to, context=context)
+
+def _enqueue(outbox_id):
+    from .tasks import send_outbox_email
+
+    transaction.on_commit(lambda: send_outbox_email.delay(outbox_id))
+
+
+def outbox_send(*, outbox_id):
+    """Send one queued e-mail. At least once: only a SENT row is skipped."""
+    record = OutboxEmail.objects.filter(pk=outbox_id).first()
+    if record is None or record.status == S.SENT:
+        return
+    OutboxEmail.objects.filter(pk=outbox_id).update(attempts=record.attempts + 1)
+    subject = _deliver(template=record.template, to=record.to, context=record.context)
+    OutboxEmail.objects.filter(pk=outbox_id).update(
+        status=S.SENT, subject=subject[:255], sent_at=timezone.now(), last_error=""
     )
+
+
+def outbox_record_failure(*, outbox_id, error, final):
+    OutboxEmail.objects.filter(pk=outbox_id).exclude(status=S.SENT).update(
+        status=S.FAILED if final else S.RETRYING, last_error=repr(error)[:2000]
+    )
+
+
+def outbox_resend(*, record):
+    """Staff re-send a failed e-mail (not those with attachments: their own task re-sends them)."""
+    if record.has_attachments or record.status == S.SENT:
+        return False
+    OutboxEmail.objects.filter(pk=record.pk).update(status=S.QUEUED, last_error="")
+    _enqueue(record.pk)
+    return True

@@ -2,14 +2,22 @@ import smtplib
 
 from celery import shared_task
 
-from .emails import send_templated_email
+from .emails import outbox_record_failure, outbox_send
+
+RETRYABLE = (smtplib.SMTPException, ConnectionError, TimeoutError, OSError)
 
 
-@shared_task(
-    autoretry_for=(smtplib.SMTPException, ConnectionError, TimeoutError),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    max_retries=6,
-)
-def send_templated_email_task(*, template, to, context):
-    send_templated_email(template=template, to=to, context=context)
+@shared_task(bind=True, max_retries=6)
+def send_outbox_email(self, outbox_id):
+    """Idempotent: a SENT row is never sent again. SMTP trouble → retried with
+    exponential backoff (2, 4, 8… s, at most 10 min); then FAILED for staff."""
+    try:
+        outbox_send(outbox_id=outbox_id)
+    except RETRYABLE as error:
+        # Run eagerly (no broker), there is no "later": record the failure for
+        # staff to re-send instead of failing the request that queued it.
+        final = self.request.is_eager or self.request.retries >= self.max_retries
+        outbox_record_failure(outbox_id=outbox_id, error=error, final=final)
+        if final:
+            return
+        raise self.retry(exc=error, countdown=min(2 ** (self.request.retries + 1), 600)) from error

@@ -1,0 +1,23 @@
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from .emails import outbox_resend
+from .models import OutboxEmail
+
+
+@admin.register(OutboxEmail)
+class OutboxEmailAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "to", "template", "subject", "status", "attempts", "sent_at")
+    list_filter = ("status", "template")
+    search_fields = ("=to", "subject")
+    show_full_result_count = False
+    readonly_fields = [f.name for f in OutboxEmail._meta.fields]
+    actions = ["resend"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description=_("Renvoyer les e-mails sélectionnés"))
+    def resend(self, request, queryset):
+        count = sum(outbox_resend(record=record) for record in queryset)
+        self.message_user(request, _("%(count)s e-mail(s) remis en file.") % {"count": count}, messages.SUCCESS)
