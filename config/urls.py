@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("orders.urls")),
     path("billing/", include("billing.urls")),
     path("notifications/", include("notifications.urls")),
+    path("messages/", include("messaging.urls")),
     path("admin/", admin.site.urls),
 ]
 

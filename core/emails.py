@@ -9,7 +9,8 @@ mode), retrying with backoff. Every e-mail is recorded in the outbox.
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 
 from .models import OutboxEmail
@@ -19,12 +20,16 @@ S = OutboxEmail.Status
 
 def render_templated_email(*, template, context):
     context = {"SITE_NAME": settings.SITE_NAME, "SITE_URL": settings.SITE_URL, **context}
-    subject = render_to_string(f"emails/{template}/subject.txt", context)
     # A subject is one line: a stray newline would make send() fail.
-    subject = " ".join(subject.split())
-    text = render_to_string(f"emails/{template}/body.txt", context)
+    subject = " ".join(_render_plain(f"emails/{template}/subject.txt", context).split())
+    text = _render_plain(f"emails/{template}/body.txt", context)
     html = render_to_string(f"emails/{template}/body.html", context)
     return subject, text, html
+
+
+def _render_plain(name, context):
+    """Plain-text parts are not HTML: "d'un" must not become "d&#x27;un"."""
+    return get_template(name).template.render(Context(context, autoescape=False))
 
 
 def _deliver(*, template, to, context, attachments=()):

@@ -6,6 +6,11 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from messaging.services import (
+    conversation_for_order,
+    conversation_post_system_message,
+    conversation_sync_order_participants,
+)
 from notifications.models import Notification
 from notifications.services import notify
 
@@ -28,6 +33,7 @@ def _tell(user, title, message, order, *, email=True, type=ORDER, priority=Notif
 
 def announce_created(*, order_id):
     order = Order.objects.select_related("client", "service").get(pk=order_id)
+    conversation_for_order(order=order)  # the client can ask questions from the start
     if order.status == S.EN_ATTENTE_VERIFICATION:
         message = _("Nous vérifions le nombre de pages de « %(title)s » et vous envoyons le devis définitif.")
     else:
@@ -41,6 +47,9 @@ def announce_created(*, order_id):
 def announce_assignment(*, order_id):
     order = Order.objects.select_related("client", "corrector").get(pk=order_id)
     due = date_format(order.due_date, "d/m/Y") if order.due_date else "—"
+    conversation_sync_order_participants(order=order)
+    conversation_post_system_message(order=order, text=_("%(corrector)s est le correcteur de ce projet.")
+                                     % {"corrector": order.corrector.get_full_name()})
     _tell(order.client, _("Correcteur désigné"),
           _("%(corrector)s corrige « %(title)s » ; livraison prévue le %(due)s.")
           % {"corrector": order.corrector.get_full_name(), "title": order.title, "due": due}, order)
@@ -56,6 +65,10 @@ def announce_transition(*, order_id, from_status, to_status, actor_id, note=""):
 
     def others(*people):
         return [person for person in people if person is not None and person.pk != actor_id]
+
+    system_message = SYSTEM_MESSAGES.get((from_status, to_status)) or SYSTEM_MESSAGES.get((None, to_status))
+    if system_message:
+        conversation_post_system_message(order=order, text=system_message() % {"note": note})
 
     if to_status == S.PAYEE:
         # The client's receipt is the invoice e-mail: in-app only here.
@@ -80,6 +93,16 @@ def announce_transition(*, order_id, from_status, to_status, actor_id, note=""):
             _tell(person, _("« %(title)s » : %(status)s") % {"title": title, "status": label},
                   _("La commande « %(title)s » est maintenant : %(status)s.") % {"title": title, "status": label}
                   + (f"\n{note}" if note else ""), order)
+
+
+# What the order's conversation records (lazy: translated at use).
+SYSTEM_MESSAGES = {
+    (None, S.PAYEE): lambda: _("Paiement reçu : la commande attend son correcteur."),
+    (None, S.LIVREE): lambda: _("Les fichiers corrigés sont livrés."),
+    (S.LIVREE, S.EN_COURS): lambda: _("Révision demandée : %(note)s"),
+    (None, S.TERMINE): lambda: _("Commande terminée."),
+    (None, S.ANNULEE): lambda: _("Commande annulée."),
+}
 
 
 def announce_overdue(*, order_id):

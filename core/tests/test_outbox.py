@@ -71,3 +71,15 @@ def test_staff_resend_failed_emails_from_the_admin(client):
     client.post(reverse("admin:core_outboxemail_changelist"), {"action": "resend", "_selected_action": [failed.pk]})
     failed.refresh_from_db()
     assert failed.status == OutboxEmail.Status.SENT and mail.outbox[-1].to == ["c@example.org"]
+
+
+def test_plain_text_parts_are_not_html_escaped():
+    from core.emails import render_templated_email
+
+    subject, text, html = render_templated_email(
+        template="notification", context={"first_name": "Zoé", "title": "Mémoires d'un libraire",
+                                          "message": "« Mémoires d'un libraire » <b>livré</b>", "action_path": ""},
+    )
+    assert subject == "Mémoires d'un libraire"
+    assert "Mémoires d'un libraire" in text and "<b>livré</b>" in text
+    assert "&lt;b&gt;" in html  # the HTML part still escapes

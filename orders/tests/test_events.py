@@ -97,3 +97,26 @@ def test_overdue_orders_are_announced_once(run, working_order, corrector, staff)
     assert titles(corrector)[-1] == "Échéance dépassée" and titles(staff)[-1] == "Commande en retard"
     assert titles(other_corrector) == []
     assert run(services.orders_announce_overdue) == 0
+
+
+def test_order_events_appear_in_the_order_conversation(run, client_user, service, corrector, staff):
+    from messaging.models import Message
+
+    order = run(services.order_create, client=client_user, service=service, title="Sido", declared_pages=20,
+                manuscripts=[demo_pdf("s.pdf")])
+    order = run(services.order_mark_paid, order=order, amount=order.price)
+    order = run(services.order_assign_corrector, order=order, corrector=corrector, by=staff)
+    order = run(services.order_start, order=order, by=corrector)
+    services.order_add_deliverable(order=order, uploaded_file=demo_pdf("s2.pdf"), by=corrector)
+    order = run(services.order_deliver, order=order, by=corrector)
+    run(services.order_request_revision, order=order, by=client_user, comment="Le chapitre 2")
+    texts = list(Message.objects.filter(conversation__order_id=order.pk, type=Message.Type.SYSTEM_MESSAGE)
+                 .order_by("id").values_list("content", flat=True))
+    assert texts == [
+        "Paiement reçu : la commande attend son correcteur.",
+        f"{corrector.get_full_name()} est le correcteur de ce projet.",
+        "Les fichiers corrigés sont livrés.",
+        "Révision demandée : Le chapitre 2",
+    ]
+    conversation = Message.objects.filter(conversation__order_id=order.pk).first().conversation
+    assert set(conversation.participants.values_list("user_id", flat=True)) == {client_user.pk, corrector.pk}

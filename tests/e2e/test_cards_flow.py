@@ -35,7 +35,7 @@ def test_client_saves_a_card_then_pays_an_order_with_it(new_page, live_server, l
     page.get_by_role("link", name="Payer avec une carte enregistrée").click()
     screenshot(page, "cards-04-choose-card")
     page.get_by_role("button", name="Payer avec Visa •••• 4242").click()
-    page.get_by_text(re.compile("Paiement reçu")).first.wait_for()
+    page.locator("#toasts").get_by_text(re.compile("Paiement reçu")).first.wait_for()
     page.get_by_text("Payée, en attente d'un correcteur").first.wait_for()
     screenshot(page, "cards-05-order-paid")
 

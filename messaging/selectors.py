@@ -1,0 +1,196 @@
+"""Reads shared by the messaging views; each costs a fixed number of queries
+whatever the number of conversations or messages."""
+
+from django.db.models import BooleanField, Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.http import Http404
+
+from .models import Conversation, Message, MessageAttachment, Participant
+
+SENT = Message.SENT_STATUSES
+# A conversation page shows this many messages; older ones are one click away.
+PAGE_SIZE = 200
+PINNED_LIMIT = 20
+# What a template needs of a person: names and role, never the e-mail or
+# the password hash (they are not even loaded).
+USER_DISPLAY_FIELDS = ("id", "first_name", "last_name", "role", "is_active")
+
+
+def _user_fields(prefix):
+    return [f"{prefix}__{name}" for name in USER_DISPLAY_FIELDS]
+
+
+def _my_participation(user):
+    return Participant.objects.filter(conversation=OuterRef("pk"), user=user)
+
+
+def _unread_count(user):
+    """Messages of others newer than the user's read mark (NULL mark, i.e. not
+    a participant: nothing counts as unread)."""
+    unread = (
+        Message.objects.filter(conversation=OuterRef("pk"), id__gt=OuterRef("my_last_read"), status__in=SENT)
+        .exclude(sender=user)
+        .order_by()
+        .values("conversation")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(unread, output_field=IntegerField()), Value(0))
+
+
+def with_user_state(queryset, user):
+    """Annotate the user's participation, read mark, archive flag and unread count."""
+    mine = _my_participation(user)
+    return queryset.annotate(
+        is_participant=Exists(mine),
+        my_last_read=Subquery(mine.values("last_read_message_id")[:1]),
+        my_archived=Coalesce(Subquery(mine.values("archived")[:1]), Value(False), output_field=BooleanField()),
+    ).annotate(unread=_unread_count(user))
+
+
+def conversation_for_user(*, user, pk):
+    """The conversation if ``user`` may read it (participant or staff), with
+    their state annotated; 404 otherwise (one query)."""
+    queryset = with_user_state(Conversation.objects.all(), user)
+    try:
+        conversation = queryset.get(pk=pk)
+    except (Conversation.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    if not (user.is_active and (user.is_admin or conversation.is_participant)):
+        raise Http404
+    return conversation
+
+
+def order_conversation_for_user(*, user, order_id):
+    """The order's conversation, same rule; 404 when it does not exist yet."""
+    conversation_id = Conversation.objects.filter(order_id=order_id).values_list("pk", flat=True).first()
+    if conversation_id is None:
+        raise Http404
+    return conversation_for_user(user=user, pk=conversation_id)
+
+
+def inbox_for(*, user, search="", archived=False):
+    """Conversations the user takes part in (all of them for staff), latest
+    activity first, each with its last message, the user's unread count and
+    the participants' names: three queries per page (rows, participants,
+    plus the paginator's count)."""
+    queryset = Conversation.objects.all()
+    if not user.is_admin:
+        queryset = queryset.filter(Exists(_my_participation(user)))
+    mine_archived = _my_participation(user).filter(archived=True)
+    queryset = queryset.filter(Exists(mine_archived)) if archived else queryset.exclude(Exists(mine_archived))
+    search = (search or "").strip()
+    if search:
+        in_messages = Message.objects.filter(conversation=OuterRef("pk"), status__in=SENT, content__icontains=search)
+        queryset = queryset.filter(Q(subject__icontains=search) | Exists(in_messages))
+    participants = Participant.objects.select_related("user").only("conversation_id", *_user_fields("user"))
+    return (
+        with_user_state(queryset, user)
+        .select_related("last_message__sender")
+        .only(
+            "id", "kind", "subject", "order_id", "last_message_at", "created_at",
+            "last_message__id", "last_message__content", "last_message__signed_as_team",
+            "last_message__sender_id", "last_message__type", *_user_fields("last_message__sender"),
+        )
+        .prefetch_related(Prefetch("participants", queryset=participants))
+        .order_by("-last_message_at", "-created_at")
+    )
+
+
+def unread_total(*, user):
+    """The nav badge: unread messages over the user's conversations. One
+    query: the user's participations (participants_inbox_idx), then each
+    conversation's messages past the read mark (messages_conv_id_idx)."""
+    return (
+        Message.objects.filter(
+            conversation__participants__user=user,
+            id__gt=F("conversation__participants__last_read_message_id"),
+            status__in=SENT,
+        )
+        .exclude(sender=user)
+        .count()
+    )
+
+
+def _messages_base(conversation):
+    return (
+        Message.objects.filter(conversation=conversation, status__in=SENT)
+        .select_related("sender", "parent__sender")
+        .only(
+            "id", "conversation_id", "sender_id", "content", "subject", "type", "status", "parent_id",
+            "thread_root_id", "is_pinned", "signed_as_team", "created_at",
+            *_user_fields("sender"),
+            "parent__id", "parent__content", "parent__sender_id", "parent__signed_as_team",
+            *_user_fields("parent__sender"),
+        )
+        .prefetch_related(
+            Prefetch(
+                "attachments",
+                queryset=MessageAttachment.objects.select_related("stored_file").order_by("id"),
+            )
+        )
+    )
+
+
+def conversation_messages(*, conversation, before=None, limit=PAGE_SIZE):
+    """The latest ``limit`` messages (or those before message ``before``),
+    oldest first, with senders, replied-to messages and attachments: three
+    queries whatever the number. Returns (messages, has_older)."""
+    queryset = _messages_base(conversation)
+    if before:
+        queryset = queryset.filter(id__lt=before)
+    latest = list(queryset.order_by("-id")[: limit + 1])
+    has_older = len(latest) > limit
+    return latest[:limit][::-1], has_older
+
+
+def pinned_messages(*, conversation):
+    return list(
+        Message.objects.filter(conversation=conversation, status__in=SENT, is_pinned=True)
+        .select_related("sender")
+        .only("id", "content", "sender_id", "signed_as_team", "created_at", *_user_fields("sender"))
+        .order_by("id")[:PINNED_LIMIT]
+    )
+
+
+def messages_since(*, conversation, cursor):
+    """Messages after id ``cursor`` (the poll). One indexed query on
+    (conversation, id) when there is nothing new; attachments are only
+    fetched when there is something to show."""
+    try:
+        cursor = int(cursor)
+    except (TypeError, ValueError):
+        cursor = 0
+    queryset = _messages_base(conversation).filter(id__gt=max(cursor, 0)).order_by("id")[:PAGE_SIZE]
+    return list(queryset)
+
+
+def participants_of(*, conversation):
+    return list(
+        Participant.objects.filter(conversation=conversation)
+        .select_related("user")
+        .only("conversation_id", "archived", *_user_fields("user"))
+        .order_by("joined_at")
+    )
+
+
+def draft_for(*, conversation, user):
+    return (
+        Message.objects.filter(conversation=conversation, sender=user, status=Message.Status.BROUILLON)
+        .only("id", "content", "updated_at")
+        .first()
+    )
+
+
+def attachment_for_user(*, user, pk):
+    """An attachment of a message the user may read; 404 otherwise."""
+    try:
+        attachment = (
+            MessageAttachment.objects.select_related("stored_file", "message")
+            .filter(message__status__in=SENT)
+            .get(pk=pk)
+        )
+    except (MessageAttachment.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    conversation_for_user(user=user, pk=attachment.message.conversation_id)
+    return attachment

@@ -1,0 +1,373 @@
+"""Every write of the messaging app (see DESIGN.md).
+
+Who may read a conversation: its participants, and staff (ADMIN) always.
+Who may post: the same people. A staff member who posts joins the
+conversation, so they hear about the replies.
+
+Message ids grow in commit order inside a conversation: every insert of a
+sent message happens while holding the conversation's row lock. The
+"messages since" poll and the read state rely on it.
+"""
+
+import logging
+from datetime import timedelta
+from functools import partial
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from files.models import StoredFile
+from files.services import stored_file_create, stored_file_soft_delete
+from files.validation import ATTACHMENT_KINDS
+from notifications.models import Notification
+from notifications.services import notify
+
+from .display import sender_display_name
+from .models import MAX_ATTACHMENTS, MAX_CONTENT_LENGTH, Conversation, Message, MessageAttachment, Participant
+
+logger = logging.getLogger(__name__)
+
+# At most one e-mail per conversation and person in this window. The in-app
+# notification is written for every message: a bell item disturbs nobody, a
+# burst of e-mails does.
+EMAIL_THROTTLE = timedelta(minutes=15)
+# A conversation none of these people take part in is "unassigned": the
+# client's messages there alert every staff member.
+TEAM_ROLES = (User.Role.ADMIN, User.Role.CORRECTOR)
+WELCOME_SUBJECT = _("Bienvenue sur Staka Livres")
+WELCOME_TEXT = _(
+    "Bienvenue sur Staka Livres !\n"
+    "Cette messagerie vous relie à notre équipe : posez-nous ici vos questions sur nos services, "
+    "vos manuscrits ou vos commandes. Chaque commande a aussi sa propre conversation avec votre correcteur."
+)
+
+
+class MessagingError(ValidationError):
+    """A refused action; its message is shown to the user as is."""
+
+
+# --- Access rules (shared with the selectors) ----------------------------------
+
+def is_participant(*, conversation, user):
+    return Participant.objects.filter(conversation=conversation, user=user).exists()
+
+
+def may_read(*, conversation, user):
+    """Staff read everything; others only the conversations they take part in."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_admin or is_participant(conversation=conversation, user=user)
+
+
+def _check_may_post(conversation, user):
+    if user is None or not may_read(conversation=conversation, user=user):
+        raise MessagingError(_("Vous ne pouvez pas écrire dans cette conversation."), code="forbidden")
+
+
+# --- Conversations --------------------------------------------------------------
+
+def _add_participant(conversation, user):
+    participant, _created = Participant.objects.get_or_create(conversation=conversation, user=user)
+    return participant
+
+
+def conversation_for_order(*, order):
+    """The order's conversation, created on first use with its client and
+    corrector as participants. Idempotent, also under concurrency (the unique
+    constraint on ``order`` decides the winner; get_or_create reads it back)."""
+    conversation, created = Conversation.objects.get_or_create(
+        order_id=order.pk,
+        defaults={"kind": Conversation.Kind.ORDER, "subject": order.title[:255], "created_by": None},
+    )
+    if created:
+        logger.info("conversation %s created for order %s", conversation.pk, order.pk)
+    _add_participant(conversation, order.client)
+    if order.corrector_id:
+        _add_participant(conversation, order.corrector)
+    return conversation
+
+
+def conversation_sync_order_participants(*, order):
+    """After an assignment: the new corrector joins, a replaced one leaves
+    (their messages stay). Staff who joined by posting stay too."""
+    with transaction.atomic():
+        conversation = conversation_for_order(order=order)
+        keep = {order.client_id, order.corrector_id} - {None}
+        (
+            Participant.objects.filter(conversation=conversation)
+            .exclude(user_id__in=keep)
+            .exclude(user__role=User.Role.ADMIN)
+            .delete()
+        )
+    return conversation
+
+
+def conversation_start_direct(*, client, subject):
+    """A conversation between a client and the team (no staff member yet:
+    the first message alerts all of them)."""
+    subject = (subject or "").strip()
+    if not client.is_client or not client.is_active:
+        raise MessagingError(_("Seul un client peut ouvrir une conversation avec l'équipe."), code="not_client")
+    if not subject:
+        raise MessagingError(_("Indiquez un sujet."), code="subject_required")
+    if len(subject) > 255:
+        raise MessagingError(_("Le sujet ne peut pas dépasser 255 caractères."), code="subject_too_long")
+    with transaction.atomic():
+        conversation = Conversation.objects.create(kind=Conversation.Kind.DIRECT, subject=subject, created_by=client)
+        _add_participant(conversation, client)
+    return conversation
+
+
+def conversation_mark_read(*, conversation, user, up_to=None):
+    """Everything up to message ``up_to`` (default: the latest) is read by
+    ``user``; other people's messages become LU. Only moves forward.
+    Staff who are not participants have no read state: nothing happens."""
+    if up_to is None:
+        up_to = Conversation.objects.filter(pk=conversation.pk).values_list("last_message_id", flat=True).first()
+    if not up_to:
+        return 0
+    with transaction.atomic():
+        participant = (
+            Participant.objects.select_for_update()
+            .filter(conversation=conversation, user=user, last_read_message_id__lt=up_to)
+            .first()
+        )
+        if participant is None:
+            return 0
+        previous = participant.last_read_message_id
+        participant.last_read_message_id = up_to
+        participant.save(update_fields=["last_read_message_id"])
+        (
+            Message.objects.filter(
+                conversation=conversation, id__gt=previous, id__lte=up_to,
+                status__in=(Message.Status.ENVOYE, Message.Status.DELIVRE),
+            )
+            .exclude(sender=user)
+            .update(status=Message.Status.LU)
+        )
+    return up_to
+
+
+def conversation_archive(*, conversation, user, archived):
+    """Hide (or bring back) the conversation in the user's own inbox."""
+    updated = Participant.objects.filter(conversation=conversation, user=user).update(archived=bool(archived))
+    if not updated:
+        raise MessagingError(_("Vous ne participez pas à cette conversation."), code="not_participant")
+    return bool(archived)
+
+
+def conversation_post_system_message(*, order, text):
+    """A message from the platform (no sender) in the order's conversation;
+    orders call it for order events. Nobody is notified: the order's own
+    notifications already tell them."""
+    text = str(text).strip()
+    if not text:
+        raise MessagingError(_("Le message est vide."), code="empty")
+    conversation = conversation_for_order(order=order)
+    return _post_system_message(conversation, text[:MAX_CONTENT_LENGTH])
+
+
+def _post_system_message(conversation, text):
+    with transaction.atomic():
+        locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
+        message = Message.objects.create(
+            conversation=locked, sender=None, content=text, type=Message.Type.SYSTEM_MESSAGE,
+            status=Message.Status.ENVOYE,
+        )
+        locked.last_message, locked.last_message_at = message, message.created_at
+        locked.save(update_fields=["last_message", "last_message_at"])
+    return message
+
+
+def conversation_welcome(*, client):
+    """A direct conversation greeting a new client. Idempotent."""
+    subject = str(WELCOME_SUBJECT)
+    existing = Conversation.objects.filter(
+        kind=Conversation.Kind.DIRECT, created_by=client, subject=subject,
+        messages__type=Message.Type.SYSTEM_MESSAGE,
+    ).first()
+    if existing is not None:
+        return existing
+    with transaction.atomic():
+        conversation = conversation_start_direct(client=client, subject=subject)
+        _post_system_message(conversation, str(WELCOME_TEXT))
+    return conversation
+
+
+# --- Messages ---------------------------------------------------------------------
+
+def _clean_content(content):
+    content = (content or "").strip()
+    if not content:
+        raise MessagingError(_("Écrivez un message."), code="empty")
+    if len(content) > MAX_CONTENT_LENGTH:
+        raise MessagingError(
+            _("Un message ne peut pas dépasser %(max)s caractères.") % {"max": MAX_CONTENT_LENGTH},
+            code="too_long",
+        )
+    return content
+
+
+def _split_attachments(attachments, sender):
+    """(uploads, existing stored files), with the rules checked."""
+    attachments = list(attachments or ())
+    if len(attachments) > MAX_ATTACHMENTS:
+        raise MessagingError(
+            _("%(max)s pièces jointes au maximum par message.") % {"max": MAX_ATTACHMENTS}, code="too_many_files"
+        )
+    uploads, existing = [], []
+    for item in attachments:
+        if isinstance(item, StoredFile):
+            if item.uploaded_by_id != sender.pk:
+                raise MessagingError(_("Vous ne pouvez joindre que vos propres fichiers."), code="not_owner")
+            if not item.is_available:
+                raise MessagingError(
+                    _("Le fichier « %(name)s » n'est plus disponible.") % {"name": item.original_name},
+                    code="file_unavailable",
+                )
+            existing.append(item)
+        else:
+            uploads.append(item)
+    return uploads, existing
+
+
+def message_send(*, conversation, sender, content, subject="", parent=None, attachments=(), signed_as_team=False):
+    """Post a message, with up to MAX_ATTACHMENTS files (new uploads, or files
+    the sender stored before). Notifies the others after commit."""
+    _check_may_post(conversation, sender)
+    content = _clean_content(content)
+    subject = (subject or "").strip()[:255]
+    if signed_as_team and not sender.is_admin:
+        raise MessagingError(_("Seule l'équipe peut signer « Équipe Staka Livres »."), code="team_signature")
+    if parent is not None and (parent.conversation_id != conversation.pk or parent.is_draft):
+        raise MessagingError(_("Le message auquel vous répondez n'existe pas ici."), code="bad_parent")
+    uploads, existing = _split_attachments(attachments, sender)
+
+    # The bytes are written before the transaction (a long upload must not
+    # hold row locks); if the message cannot be written they are removed.
+    stored_now = []
+    try:
+        for upload in uploads:
+            extra = {"order_id": conversation.order_id} if conversation.order_id else {}
+            stored_now.append(stored_file_create(
+                uploaded_file=upload, uploaded_by=sender, role=StoredFile.Role.ATTACHMENT,
+                allowed=ATTACHMENT_KINDS, **extra,
+            ))
+        message = _write_message(
+            conversation=conversation, sender=sender, content=content, subject=subject, parent=parent,
+            files=[*existing, *stored_now], signed_as_team=signed_as_team,
+        )
+    except BaseException:
+        for stored in stored_now:
+            stored_file_soft_delete(stored_file=stored, by=sender)
+        raise
+    logger.info("message %s sent in %s by %s", message.pk, conversation.pk, sender.pk)
+    return message
+
+
+def _write_message(*, conversation, sender, content, subject, parent, files, signed_as_team):
+    now = timezone.now()
+    with transaction.atomic():
+        locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
+        # The draft becomes this message. It gets a new row so that ids keep
+        # growing in sending order (a draft's id is as old as its first keystroke).
+        Message.objects.filter(conversation=locked, sender=sender, status=Message.Status.BROUILLON).delete()
+        message = Message.objects.create(
+            conversation=locked, sender=sender, content=content, subject=subject, parent=parent,
+            thread_root_id=(parent.thread_root_id or parent.pk) if parent else None,
+            type=Message.Type.ADMIN_MESSAGE if sender.is_admin else Message.Type.USER_MESSAGE,
+            status=Message.Status.ENVOYE, signed_as_team=bool(signed_as_team), created_at=now,
+        )
+        MessageAttachment.objects.bulk_create(
+            [MessageAttachment(message=message, stored_file=stored) for stored in files]
+        )
+        locked.last_message, locked.last_message_at = message, now
+        locked.save(update_fields=["last_message", "last_message_at"])
+
+        team_present = Participant.objects.filter(conversation=locked, user__role__in=TEAM_ROLES).exists()
+        participant = _add_participant(locked, sender)
+        Participant.objects.filter(pk=participant.pk).update(last_read_message_id=message.pk, archived=False)
+        others = list(
+            Participant.objects.filter(conversation=locked, user__is_active=True)
+            .exclude(user=sender)
+            .select_related("user")
+        )
+        # A new message brings an archived conversation back to the inbox.
+        Participant.objects.filter(conversation=locked, archived=True).exclude(user=sender).update(archived=False)
+        emailed = {p.user_id for p in others if _claim_email_slot(Participant.objects.filter(pk=p.pk), now)}
+        alert_team = sender.is_client and not team_present
+        team_emailed = alert_team and _claim_email_slot(Conversation.objects.filter(pk=locked.pk), now,
+                                                        field="team_alerted_at")
+        transaction.on_commit(partial(
+            _announce, message_id=message.pk, recipient_ids=[p.user_id for p in others], emailed_ids=emailed,
+            alert_team=alert_team, team_emailed=team_emailed,
+        ))
+    return message
+
+
+def _claim_email_slot(queryset, now, field="last_emailed_at"):
+    """Take the right to e-mail now with a conditional UPDATE: two messages
+    sent at the same moment cannot both claim it."""
+    window = Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__lte": now - EMAIL_THROTTLE})
+    return bool(queryset.filter(window).update(**{field: now}))
+
+
+def _announce(*, message_id, recipient_ids, emailed_ids, alert_team, team_emailed):
+    message = Message.objects.select_related("conversation", "sender").get(pk=message_id)
+    conversation = message.conversation
+    url = reverse("messaging:conversation", args=[conversation.pk])
+    name = sender_display_name(message)
+    data = {"conversation_id": str(conversation.pk), "message_id": message.pk}
+    title = gettext("Nouveau message")
+    text = gettext("%(name)s vous a écrit dans « %(subject)s ».") % {"name": name, "subject": conversation.subject}
+    for user in User.objects.filter(pk__in=recipient_ids, is_active=True):
+        notify(user=user, type=Notification.Type.MESSAGE, title=title, message=text, action_url=url, data=data,
+               email_kind="messages" if user.pk in emailed_ids else None)
+    if alert_team:
+        team_text = gettext("%(name)s attend une réponse dans « %(subject)s ».") % {
+            "name": name, "subject": conversation.subject,
+        }
+        for member in User.objects.filter(role=User.Role.ADMIN, is_active=True).exclude(pk__in=recipient_ids):
+            notify(user=member, type=Notification.Type.MESSAGE, title=gettext("Un client attend une réponse"),
+                   message=team_text, action_url=url, data=data, priority=Notification.Priority.HAUTE,
+                   email_kind="messages" if team_emailed else None)
+
+
+def message_save_draft(*, conversation, sender, content, known_last_id=None):
+    """Save what the sender is typing (one draft per conversation and sender).
+
+    Empty content removes the draft. ``known_last_id`` is the last message the
+    sender's page showed: a save that left before the sender's own message
+    was sent (and arrives after it) is stale and ignored.
+    """
+    _check_may_post(conversation, sender)
+    content = (content or "").strip()[:MAX_CONTENT_LENGTH]
+    drafts = Message.objects.filter(conversation=conversation, sender=sender, status=Message.Status.BROUILLON)
+    with transaction.atomic():
+        if known_last_id is not None and Message.objects.filter(
+            conversation=conversation, sender=sender, status__in=Message.SENT_STATUSES, id__gt=known_last_id
+        ).exists():
+            return None
+        if not content:
+            drafts.delete()
+            return None
+        draft, _created = Message.objects.update_or_create(
+            conversation=conversation, sender=sender, draft_slot=True,
+            defaults={"content": content, "status": Message.Status.BROUILLON, "type": Message.Type.USER_MESSAGE},
+        )
+    return draft
+
+
+def message_pin(*, message, by, pinned=True):
+    """Pin (or unpin) a message for everybody in the conversation."""
+    if message.is_draft or not may_read(conversation=message.conversation, user=by):
+        raise MessagingError(_("Vous ne pouvez pas épingler ce message."), code="forbidden")
+    Message.objects.filter(pk=message.pk).update(is_pinned=bool(pinned))
+    message.is_pinned = bool(pinned)
+    return message

@@ -1,0 +1,238 @@
+"""Thin views: check access (404 for anyone who may not read), call a form
+and a service, render. htmx requests get partials."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect, reswap, retarget, trigger_client_event
+from django_ratelimit.core import is_ratelimited
+from django_ratelimit.exceptions import Ratelimited
+
+from files.services import file_response
+
+from . import selectors, services
+from .forms import InboxFilterForm, MessageForm
+from .models import Message
+
+CONVERSATIONS_PER_PAGE = 20
+DEFAULT_SEND_RATE = "30/m"
+READ_EVENT = "messaging:read"  # the nav badge listens to it
+
+
+def _int_or_none(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _check_send_rate(request):
+    # Generous for a person, a wall for a script flooding a conversation.
+    rate = getattr(settings, "RATE_LIMITS", {}).get("messages", DEFAULT_SEND_RATE)
+    if is_ratelimited(request, group="messages", key="user", rate=rate, increment=True):
+        raise Ratelimited
+
+
+# --- Inbox ----------------------------------------------------------------------
+
+@login_required
+def inbox(request):
+    filters = InboxFilterForm(request.GET or None)
+    search, archived = "", False
+    if filters.is_valid():
+        search, archived = filters.cleaned_data["q"].strip(), filters.cleaned_data["archived"]
+    conversations = selectors.inbox_for(user=request.user, search=search, archived=archived)
+    page = Paginator(conversations, CONVERSATIONS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "messaging/inbox.html", {
+        "page": page, "filters": filters, "search": search, "archived": archived,
+    })
+
+
+@never_cache
+@login_required
+@require_GET
+def unread_badge(request):
+    """The nav badge, polled by htmx (one query after the session)."""
+    return render(request, "messaging/_unread_badge.html", {"unread": selectors.unread_total(user=request.user)})
+
+
+@login_required
+def conversation_start(request):
+    """A client writes to the team."""
+    if not request.user.is_client:
+        raise PermissionDenied
+    form = MessageForm(request.POST or None, request.FILES or None, user=request.user, with_subject=True)
+    if request.method == "POST" and form.is_valid():
+        _check_send_rate(request)
+        try:
+            conversation = services.conversation_start_direct(
+                client=request.user, subject=form.cleaned_data["subject"]
+            )
+            services.message_send(
+                conversation=conversation, sender=request.user, content=form.cleaned_data["content"],
+                attachments=form.all_attachments(),
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Votre message est envoyé à l'équipe."))
+            url = reverse("messaging:conversation", args=[conversation.pk])
+            return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    return render(request, "messaging/conversation_start.html", {"form": form})
+
+
+@login_required
+@require_GET
+def order_conversation(request, order_id):
+    """The link from an order page. The conversation is created by the
+    orders side (conversation_for_order); none yet means 404."""
+    conversation = selectors.order_conversation_for_user(user=request.user, order_id=order_id)
+    return redirect("messaging:conversation", pk=conversation.pk)
+
+
+# --- One conversation ---------------------------------------------------------------
+
+def _conversation_context(request, conversation, *, form=None, before=None):
+    messages_list, has_older = selectors.conversation_messages(conversation=conversation, before=before)
+    live = before is None
+    if live and messages_list:
+        services.conversation_mark_read(conversation=conversation, user=request.user, up_to=messages_list[-1].pk)
+    reply_to = None
+    if form is None:
+        draft = selectors.draft_for(conversation=conversation, user=request.user)
+        reply_id = _int_or_none(request.GET.get("reply_to"))
+        reply_to = next((m for m in messages_list if m.pk == reply_id), None)
+        form = MessageForm(
+            user=request.user, conversation=conversation,
+            initial={"content": draft.content if draft else "", "parent": reply_to.pk if reply_to else None},
+        )
+    else:
+        parent = form.cleaned_data.get("parent") if hasattr(form, "cleaned_data") else None
+        reply_to = next((m for m in messages_list if parent and m.pk == parent.pk), None)
+    return {
+        "conversation": conversation,
+        "conversation_messages": messages_list,
+        "has_older": has_older,
+        "live": live,
+        "cursor": messages_list[-1].pk if messages_list else 0,
+        "pinned": selectors.pinned_messages(conversation=conversation),
+        "participants": selectors.participants_of(conversation=conversation),
+        "form": form,
+        "reply_to": reply_to,
+    }
+
+
+@login_required
+@require_GET
+def conversation_detail(request, pk):
+    conversation = selectors.conversation_for_user(user=request.user, pk=pk)
+    before = _int_or_none(request.GET.get("before"))
+    return render(request, "messaging/conversation.html", _conversation_context(request, conversation, before=before))
+
+
+@login_required
+@require_POST
+def message_send(request, pk):
+    conversation = selectors.conversation_for_user(user=request.user, pk=pk)
+    form = MessageForm(request.POST, request.FILES, user=request.user, conversation=conversation)
+    if form.is_valid():
+        _check_send_rate(request)
+        data = form.cleaned_data
+        try:
+            message = services.message_send(
+                conversation=conversation, sender=request.user, content=data["content"], parent=data["parent"],
+                attachments=form.all_attachments(), signed_as_team=data.get("signed_as_team", False),
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            if not request.htmx:
+                return redirect(f"{reverse('messaging:conversation', args=[conversation.pk])}#message-{message.pk}")
+            # Appended to the list by htmx; messaging.js clears the form.
+            shown = selectors.messages_since(conversation=conversation, cursor=message.pk - 1)[:1]
+            response = render(request, "messaging/_messages.html", {
+                "conversation": conversation, "conversation_messages": shown,
+            })
+            return trigger_client_event(response, "messaging:sent")
+    if request.htmx:
+        # Errors: the form comes back in place of the form, not in the list.
+        response = render(request, "messaging/_form.html", {"conversation": conversation, "form": form})
+        return reswap(retarget(response, "#message-form"), "outerHTML")
+    return render(request, "messaging/conversation.html", _conversation_context(request, conversation, form=form))
+
+
+@never_cache
+@login_required
+@require_GET
+def messages_since(request, pk):
+    """The 4-second poll: 204 when nothing is new (one indexed query after
+    the access check), the new messages otherwise."""
+    conversation = selectors.conversation_for_user(user=request.user, pk=pk)
+    new = selectors.messages_since(conversation=conversation, cursor=request.GET.get("after"))
+    if not new:
+        return HttpResponse(status=204)
+    services.conversation_mark_read(conversation=conversation, user=request.user, up_to=new[-1].pk)
+    response = render(request, "messaging/_messages.html", {
+        "conversation": conversation, "conversation_messages": new,
+    })
+    return trigger_client_event(response, READ_EVENT)
+
+
+@login_required
+@require_POST
+def draft_save(request, pk):
+    """What the user is typing, saved by a debounced htmx request."""
+    conversation = selectors.conversation_for_user(user=request.user, pk=pk)
+    try:
+        draft = services.message_save_draft(
+            conversation=conversation, sender=request.user, content=request.POST.get("content", ""),
+            known_last_id=_int_or_none(request.POST.get("after")),
+        )
+    except ValidationError:
+        raise Http404 from None
+    return render(request, "messaging/_draft_status.html", {"draft": draft})
+
+
+@login_required
+@require_POST
+def message_pin(request, pk, message_id):
+    conversation = selectors.conversation_for_user(user=request.user, pk=pk)
+    message = Message.objects.filter(
+        conversation=conversation, pk=message_id, status__in=Message.SENT_STATUSES
+    ).first()
+    if message is None:
+        raise Http404
+    pinned = request.POST.get("pinned") == "1"
+    services.message_pin(message=message, by=request.user, pinned=pinned)
+    messages.success(request, _("Message épinglé.") if pinned else _("Message détaché."))
+    url = f"{reverse('messaging:conversation', args=[conversation.pk])}#message-{message.pk}"
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+@login_required
+@require_POST
+def conversation_archive(request, pk):
+    conversation = selectors.conversation_for_user(user=request.user, pk=pk)
+    archived = request.POST.get("archived") == "1"
+    try:
+        services.conversation_archive(conversation=conversation, user=request.user, archived=archived)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+        return redirect("messaging:conversation", pk=conversation.pk)
+    messages.success(request, _("Conversation archivée.") if archived else _("Conversation remise dans la boîte de réception."))
+    return redirect("messaging:inbox")
+
+
+@login_required
+@require_GET
+def attachment_download(request, pk):
+    attachment = selectors.attachment_for_user(user=request.user, pk=pk)
+    return file_response(stored_file=attachment.stored_file)
