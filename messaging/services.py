@@ -327,8 +327,10 @@ def _announce(*, message_id, recipient_ids, emailed_ids, alert_team, team_emaile
     title = gettext("Nouveau message")
     text = gettext("%(name)s vous a écrit dans « %(subject)s ».") % {"name": name, "subject": conversation.subject}
     for user in User.objects.filter(pk__in=recipient_ids, is_active=True):
-        notify(user=user, type=Notification.Type.MESSAGE, title=title, message=text, action_url=url, data=data,
-               email_kind="messages" if user.pk in emailed_ids else None)
+        emailed = user.pk in emailed_ids
+        notify(user=user, type=Notification.Type.MESSAGE, title=title, action_url=url, data=data,
+               message=_unread_summary(conversation=conversation, user=user) if emailed else text,
+               email_kind="messages" if emailed else None)
     if alert_team:
         team_text = gettext("%(name)s attend une réponse dans « %(subject)s ».") % {
             "name": name, "subject": conversation.subject,
@@ -337,6 +339,34 @@ def _announce(*, message_id, recipient_ids, emailed_ids, alert_team, team_emaile
             notify(user=member, type=Notification.Type.MESSAGE, title=gettext("Un client attend une réponse"),
                    message=team_text, action_url=url, data=data, priority=Notification.Priority.HAUTE,
                    email_kind="messages" if team_emailed else None)
+
+
+SUMMARY_SIZE = 5
+EXCERPT_LENGTH = 200
+
+
+def _unread_summary(*, conversation, user):
+    """The throttled e-mail sums up everything the recipient has not read yet
+    in the conversation, not just the message that triggered it."""
+    last_read = (
+        Participant.objects.filter(conversation=conversation, user=user).values_list("last_read_message_id", flat=True)
+        .first() or 0
+    )
+    unread = list(
+        Message.objects.filter(conversation=conversation, pk__gt=last_read, status__in=Message.SENT_STATUSES)
+        .exclude(sender=user).select_related("sender").order_by("-pk")[:SUMMARY_SIZE]
+    )
+    lines = [
+        gettext("%(count)s message(s) non lu(s) dans « %(subject)s » :") % {
+            "count": len(unread), "subject": conversation.subject,
+        }
+    ]
+    for message in reversed(unread):
+        excerpt = " ".join(message.content.split())
+        if len(excerpt) > EXCERPT_LENGTH:
+            excerpt = excerpt[:EXCERPT_LENGTH].rstrip() + "…"
+        lines.append(f"— {sender_display_name(message)} : {excerpt}")
+    return "\n".join(lines)
 
 
 def message_save_draft(*, conversation, sender, content, known_last_id=None):

@@ -3,10 +3,14 @@
 `notify()` is what every domain calls; it calls none of them (DESIGN.md).
 """
 
+from django.core import signing
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
-from accounts.preferences import email_allowed
+from accounts.models import User
+from accounts.preferences import DEFAULTS, email_allowed
+from accounts.services import user_set_notification_preferences
 from core.emails import queue_templated_email
 
 from .models import Notification
@@ -24,9 +28,30 @@ def notify(*, user, type, title, message, action_url="", data=None, priority=Not
         queue_templated_email(
             template="notification", to=user.email,
             context={"first_name": user.first_name, "title": str(title), "message": str(message),
-                     "action_path": action_url or "", "kind": email_kind},
+                     "action_path": action_url or "", "kind": email_kind,
+                     "unsubscribe_path": reverse("notifications:unsubscribe", args=[unsubscribe_token(user, email_kind)])},
         )
     return notification
+
+
+UNSUBSCRIBE_SALT = "notifications.unsubscribe"
+
+
+def unsubscribe_token(user, kind):
+    """A link that turns off one kind of e-mail without logging in (no expiry:
+    an old e-mail must still let its reader opt out)."""
+    return signing.dumps({"u": str(user.pk), "k": kind}, salt=UNSUBSCRIBE_SALT, compress=True)
+
+
+def email_unsubscribe(*, token):
+    """Turn off the kind of e-mail the token names; return (user, kind) or raise signing.BadSignature."""
+    data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    user = User.objects.filter(pk=data["u"], anonymised_at__isnull=True).first()
+    if user is None or data["k"] not in DEFAULTS:
+        raise signing.BadSignature("unknown user or kind")
+    saved = (user.preferences or {}).get("notifications", {})
+    user_set_notification_preferences(user=user, preferences={**DEFAULTS, **saved, data["k"]: False})
+    return user, data["k"]
 
 
 def notification_mark_read(*, user, notification_id):

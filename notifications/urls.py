@@ -9,4 +9,5 @@ urlpatterns = [
     path("read-all/", views.mark_all_read, name="mark_all_read"),
     path("<int:pk>/read/", views.mark_read, name="mark_read"),
     path("<int:pk>/delete/", views.delete, name="delete"),
+    path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
 ]

@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core import signing
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -7,10 +8,13 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from accounts.preferences import EMAIL_KINDS
+
 from . import selectors, services
 from .models import Notification
 
 PER_PAGE = 20
+KIND_LABELS = {key: label for key, label, _default in EMAIL_KINDS}
 
 
 @never_cache
@@ -61,3 +65,19 @@ def delete(request, pk):
     services.notification_delete(user=request.user, notification_id=pk)
     messages.success(request, _("Notification supprimée."))
     return redirect("notifications:list")
+
+
+def unsubscribe(request, token):
+    """One click from an e-mail: GET asks, POST turns that kind of e-mail off
+    (mail scanners follow links; they do not submit forms)."""
+    try:
+        signing.loads(token, salt=services.UNSUBSCRIBE_SALT)
+    except signing.BadSignature:
+        return render(request, "notifications/unsubscribe.html", {"invalid": True}, status=400)
+    if request.method == "POST":
+        try:
+            _user, kind = services.email_unsubscribe(token=token)
+        except signing.BadSignature:
+            return render(request, "notifications/unsubscribe.html", {"invalid": True}, status=400)
+        return render(request, "notifications/unsubscribe.html", {"done": True, "kind_label": KIND_LABELS[kind]})
+    return render(request, "notifications/unsubscribe.html", {})

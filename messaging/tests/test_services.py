@@ -162,6 +162,10 @@ def test_emails_are_throttled_per_conversation_and_recipient(conversation, clien
     with django_capture_on_commit_callbacks(execute=True):
         services.message_send(conversation=conversation, sender=client_user, content="Un quart d'heure plus tard")
     assert len(message_emails(corrector)) == 2
+    # The next e-mail sums up everything the corrector has not read yet.
+    summary = message_emails(corrector)[-1].body
+    assert "3 message(s) non lu(s)" in summary
+    assert "Premier" in summary and "Second, 1 minute après" in summary and "Un quart d'heure plus tard" in summary
 
 
 def test_throttle_is_per_recipient(conversation, client_user, corrector, staff, django_capture_on_commit_callbacks):

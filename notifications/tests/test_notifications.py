@@ -114,3 +114,21 @@ def test_activation_welcomes_the_client_and_tells_staff(client):
     client.get(path)
     assert Notification.objects.filter(user__email="jules@example.org", title="Bienvenue sur Staka Livres").exists()
     assert Notification.objects.filter(user=staff, title="Nouveau client").exists()
+
+
+def test_one_click_unsubscribe_turns_off_that_kind_only(client, django_capture_on_commit_callbacks):
+    import re
+
+    user = UserFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        ping(user, email_kind="orders")
+    path = re.search(r"(/notifications/unsubscribe/[^/\s]+/)", mail.outbox[-1].body).group(1)
+    assert client.get(path).status_code == 200  # asking only: scanners follow links
+    user.refresh_from_db()
+    assert user.preferences == {}
+    response = client.post(path)
+    assert "vous ne recevrez plus" in page_text(response)
+    user.refresh_from_db()
+    assert user.preferences["notifications"]["orders"] is False
+    assert user.preferences["notifications"]["messages"] is True
+    assert client.post(path.replace("/unsubscribe/", "/unsubscribe/x")).status_code == 400
