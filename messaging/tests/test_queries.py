@@ -82,17 +82,18 @@ def test_a_200_message_conversation_costs_a_fixed_number_of_queries(client, conv
 
 
 def test_poll_with_nothing_new_is_one_query_after_the_access_check(client, conversation, client_user, corrector,
-                                                                 django_assert_num_queries):
+                                                                 django_assert_max_num_queries):
     last = services.message_send(conversation=conversation, sender=client_user, content="Bonjour")
     client.force_login(corrector)
-    with django_assert_num_queries(POLL_NOTHING_NEW_QUERIES):
+    # "At most": with Redis the session comes from the cache, one query fewer.
+    with django_assert_max_num_queries(POLL_NOTHING_NEW_QUERIES):
         response = client.get(reverse("messaging:since", args=[conversation.pk]), {"after": last.pk})
     assert response.status_code == 204
 
 
-def test_unread_badge_is_one_query(client, conversation, client_user, corrector, django_assert_num_queries):
+def test_unread_badge_is_one_query(client, conversation, client_user, corrector, django_assert_max_num_queries):
     services.message_send(conversation=conversation, sender=client_user, content="Bonjour")
     client.force_login(corrector)
-    with django_assert_num_queries(3):  # session, user, the count
+    with django_assert_max_num_queries(3):  # session (none with Redis), user, the count
         response = client.get(reverse("messaging:unread_badge"))
     assert ">1<" in response.content.decode()
