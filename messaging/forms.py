@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import MultipleFileField
 from files.models import StoredFile
 from files.validation import ATTACHMENT_KINDS, accept_attribute, accepted_types_label, validate_upload
 
@@ -12,25 +13,6 @@ from .models import MAX_ATTACHMENTS, MAX_CONTENT_LENGTH, Message
 
 # Files of a direct conversation's author offered for re-attaching: recent ones.
 EXISTING_FILES_DAYS = 180
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files in one input (Django's documented recipe)."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput())
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        single_clean = super().clean
-        if isinstance(data, list | tuple) and data:
-            return [single_clean(item, initial) for item in data]
-        cleaned = single_clean(data, initial)
-        return [cleaned] if cleaned else []
 
 
 class StoredFileChoiceField(forms.ModelMultipleChoiceField):

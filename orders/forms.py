@@ -5,29 +5,11 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import RegistrationForm
 from accounts.models import User
+from core.forms import MultipleFileField
 from files.validation import MANUSCRIPT_KINDS, validate_upload
 
 from . import pricing
 from .models import Service
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files in one input (Django's documented recipe)."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput())
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        single_clean = super().clean
-        if isinstance(data, list | tuple) and data:
-            return [single_clean(item, initial) for item in data]
-        cleaned = single_clean(data, initial)  # says "required" when nothing came
-        return [cleaned] if cleaned else []
 
 
 def active_services():

@@ -6,6 +6,7 @@ from accounts.tests.factories import AdminFactory, CorrectorFactory, UserFactory
 from orders.tests.factories import PackFactory
 
 from .factories import BuyerFactory, InvoiceFactory, PaidOrderFactory, PaymentFactory
+from .fake_stripe import FakeStripe
 
 
 @pytest.fixture
@@ -61,3 +62,25 @@ def pdf_text():
         return result.stdout.decode().replace("\u202f", " ").replace("\u00a0", " ")
 
     return extract
+
+
+WEBHOOK_SECRET = "whsec_test_fake"
+
+
+@pytest.fixture(scope="session")
+def fake_stripe():
+    """A local fake of the Stripe API (billing/tests/fake_stripe.py)."""
+    fake = FakeStripe().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def stripe_mode(settings, fake_stripe):
+    """Stripe is configured and talks to the fake API."""
+    settings.STRIPE_SECRET_KEY = "sk_test_fake"
+    settings.STRIPE_PUBLISHABLE_KEY = "pk_test_fake"
+    settings.STRIPE_API_BASE = fake_stripe.url
+    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
+    fake_stripe.reset()
+    return fake_stripe

@@ -43,6 +43,10 @@ class FakeStripe:
         self.thread.start()
         return self
 
+    def reset(self):
+        self.requests.clear()
+        self.refuse_refunds = self.require_authentication = self.decline_cards = False
+
     def stop(self):
         self.server.shutdown()
         self.server.server_close()

@@ -15,8 +15,6 @@ from billing.models import Customer, Invoice, Payment, PaymentMethod, StripeEven
 from core.testing import page_text
 from orders.models import Order
 
-from .fake_stripe import FakeStripe
-
 pytestmark = pytest.mark.django_db
 WEBHOOK = reverse("billing:webhook")
 SIMULATOR_SECRET = "whsec_local_simulator_not_a_real_secret"
@@ -222,22 +220,6 @@ def test_setup_events_are_recorded_once_per_card_and_only_ours(client, client_us
 
 # --- Stripe, over HTTP against the fake API -------------------------------------------------
 
-@pytest.fixture(scope="module")
-def fake_stripe():
-    fake = FakeStripe().start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
-def stripe_mode(settings, fake_stripe):
-    settings.STRIPE_SECRET_KEY = "sk_test_fake"
-    settings.STRIPE_PUBLISHABLE_KEY = "pk_test_fake"
-    settings.STRIPE_API_BASE = fake_stripe.url
-    settings.STRIPE_WEBHOOK_SECRET = STRIPE_SECRET
-    fake_stripe.requests.clear()
-    fake_stripe.require_authentication = fake_stripe.decline_cards = False
-    return fake_stripe
 
 
 def stripe_card(user, pm_id="pm_fake_visa", **fields):

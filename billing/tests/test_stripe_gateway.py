@@ -14,27 +14,10 @@ from billing.models import CreditNote, Payment
 from billing.payments import PaymentError, payment_refund, payment_start_checkout
 from orders.models import Order
 
-from .fake_stripe import FakeStripe
-
 pytestmark = pytest.mark.django_db
 WEBHOOK_SECRET = "whsec_test_fake"
 
 
-@pytest.fixture(scope="module")
-def fake_stripe():
-    fake = FakeStripe().start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
-def stripe_mode(settings, fake_stripe):
-    settings.STRIPE_SECRET_KEY = "sk_test_fake"
-    settings.STRIPE_API_BASE = fake_stripe.url
-    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
-    fake_stripe.requests.clear()
-    fake_stripe.refuse_refunds = False
-    return fake_stripe
 
 
 def test_checkout_session_carries_the_server_price_and_our_metadata(stripe_mode, make_order):
