@@ -171,6 +171,7 @@ class CreditNote(models.Model):
     refund_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
     pdf = models.FileField(_("PDF"), max_length=500, blank=True)
     issued_at = models.DateTimeField(_("émis le"))
+    sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -376,3 +376,15 @@ def test_issuing_with_a_payment_made_by_factory_is_consistent():
     invoice = InvoiceFactory(order=payment.order, payment=payment)
     assert (invoice.amount_ttc, invoice.payment_method) == (35000, "Visa •••• 4242")
 
+
+
+@pytest.mark.django_db
+def test_a_redelivered_credit_note_task_sends_one_email():
+    invoice = InvoiceFactory()
+    note = credit_note_issue(invoice=invoice, amount_ttc=1000, refund_id="re_once")
+    mail.outbox.clear()
+    tasks.send_credit_note(str(note.pk))
+    tasks.send_credit_note(str(note.pk))
+    assert len(mail.outbox) == 1
+    note.refresh_from_db()
+    assert note.sent_at is not None

@@ -383,3 +383,9 @@ if AWS_STORAGE_BUCKET_NAME:
             },
         },
     }
+    # Avatars are shown through presigned URLs on the bucket's host.
+    _s3_options = STORAGES["default"]["OPTIONS"]
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(
+        _s3_options["endpoint_url"]
+        or f"https://{AWS_STORAGE_BUCKET_NAME}.s3.{_s3_options['region_name']}.amazonaws.com"
+    )

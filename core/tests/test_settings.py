@@ -76,3 +76,14 @@ def test_mysql_tables_are_utf8mb4_unicode_ci():
             "SELECT TABLE_COLLATION FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'accounts_user'"
         )
         assert cursor.fetchone()[0] == "utf8mb4_unicode_ci"
+
+
+def test_with_s3_the_csp_lets_presigned_avatars_load():
+    code = ("import django; django.setup(); from django.conf import settings; "
+            "print(settings.CONTENT_SECURITY_POLICY['DIRECTIVES']['img-src'][-1])")
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60,
+        env={"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "config.settings.local",
+             "AWS_STORAGE_BUCKET_NAME": "livres", "AWS_S3_REGION_NAME": "eu-west-3"},
+    )
+    assert result.stdout.strip() == "https://livres.s3.eu-west-3.amazonaws.com", result.stderr
