@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
 from billing import simulator
+from billing.invoicing import invoice_issue_for_order
 from billing.models import CreditNote, Invoice, Payment, StripeEvent
 from billing.payments import PaymentError, payment_refund, payment_start_checkout
 from core.testing import page_text, run_in_threads, server_database_only
@@ -267,3 +268,24 @@ def test_failed_payment_and_refund_notify_the_client(client, pending, staff, dja
         payment_refund(payment=retry, amount=1000, by=staff)
     refund = Notification.objects.get(user=order.client, title="Remboursement effectué")
     assert "10,00" in refund.message
+
+
+def test_billing_page_costs_the_same_queries_for_1_and_10_invoices(
+    client, client_user, make_order, django_assert_max_num_queries
+):
+    def pay_one(title):
+        order = make_order(title=title)
+        payment = start_checkout(order)
+        simulator.deliver(simulator.card_accepted_event(payment))
+        invoice_issue_for_order(order=order, payment=payment)  # the task runs on commit
+
+    pay_one("Un")
+    make_order(title="À payer")
+    client.force_login(client_user)
+    with django_assert_max_num_queries(12) as few:
+        client.get(reverse("billing:home"))
+    for n in range(9):
+        pay_one(f"Livre {n}")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(reverse("billing:home"))
+    assert len(response.context["invoices"]) == 10

@@ -245,3 +245,23 @@ def test_staff_assign_from_the_admin_through_the_service(client, staff, correcto
     data["corrector"] = UserFactory().pk
     refused = client.post(url, data)
     assert "pas un correcteur actif" in page_text(refused)
+
+
+def test_staff_board_costs_the_same_queries_for_1_and_20_orders(
+    client, staff, corrector, make_order, django_assert_max_num_queries
+):
+    def paid(title):
+        order = make_order(title=title)
+        return services.order_mark_paid(order=order, amount=order.price)
+
+    paid("Premier")
+    client.force_login(staff)
+    with django_assert_max_num_queries(10) as few:
+        client.get(reverse("orders:staff_board"))
+    for n in range(19):
+        order = paid(f"Livre {n}")
+        if n % 2:
+            services.order_assign_corrector(order=order, corrector=corrector, by=staff)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(reverse("orders:staff_board"))
+    assert "Livre 18" in page_text(response)

@@ -97,3 +97,15 @@ def screenshot():
 @pytest.fixture
 def outbox():
     return mail.outbox
+
+
+def fill_order_form(page, *, title, pages, filename, content, service="Correction Standard"):
+    """The order form's own fields (the visitor's account fields aside)."""
+    import re
+
+    page.get_by_label("Service").select_option(label=service)
+    page.get_by_label("Titre du manuscrit").fill(title)
+    page.get_by_label("Nombre de pages").fill(str(pages))
+    page.get_by_label(re.compile("Manuscrit")).set_input_files(
+        files=[{"name": filename, "mimeType": "application/pdf", "buffer": content}]
+    )

@@ -11,6 +11,8 @@ from orders.demo import demo_pdf
 from orders.models import Order
 from orders.tests.factories import ServiceFactory
 
+from .conftest import fill_order_form
+
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 PDF = demo_pdf("x.pdf").read()
@@ -18,12 +20,7 @@ PDF = demo_pdf("x.pdf").read()
 
 def order_as_visitor(page, live_server, email):
     page.goto(f"{live_server.url}/orders/new/")
-    page.get_by_label("Service").select_option(label="Correction Standard")
-    page.get_by_label("Titre du manuscrit").fill("Le Horla")
-    page.get_by_label("Nombre de pages").fill("60")
-    page.get_by_label(re.compile("Manuscrit")).set_input_files(
-        files=[{"name": "le-horla.pdf", "mimeType": "application/pdf", "buffer": PDF}]
-    )
+    fill_order_form(page, title="Le Horla", pages=60, filename="le-horla.pdf", content=PDF)
     page.get_by_label("Prénom").fill("Guy")
     page.get_by_role("textbox", name="Nom", exact=True).fill("de Maupassant")
     page.get_by_label("Adresse e-mail").fill(email)
@@ -79,12 +76,7 @@ def test_declined_card_keeps_the_order_payable(new_page, live_server, log_in, sc
     page = new_page()
     log_in(page, author.email)
     page.goto(f"{live_server.url}/orders/new/")
-    page.get_by_label("Service").select_option(label="Correction Standard")
-    page.get_by_label("Titre du manuscrit").fill("Pierre et Jean")
-    page.get_by_label("Nombre de pages").fill("30")
-    page.get_by_label(re.compile("Manuscrit")).set_input_files(
-        files=[{"name": "pj.pdf", "mimeType": "application/pdf", "buffer": PDF}]
-    )
+    fill_order_form(page, title="Pierre et Jean", pages=30, filename="pj.pdf", content=PDF)
     page.get_by_role("button", name="Valider ma commande").click()
     page.get_by_role("button", name=re.compile("^Payer")).click()
     page.get_by_role("button", name="Simuler une carte refusée").click()

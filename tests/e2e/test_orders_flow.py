@@ -1,7 +1,6 @@
 """The core workflow in a real browser: order → (payment) → assignment →
 correction → delivery → acceptance."""
 
-import re
 
 import pytest
 
@@ -10,6 +9,8 @@ from orders import services
 from orders.demo import demo_pdf
 from orders.models import Order
 from orders.tests.factories import ServiceFactory
+
+from .conftest import fill_order_form
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -26,13 +27,8 @@ def test_order_to_accepted_delivery(browser, live_server, new_page, log_in, scre
     client_page = new_page()
     log_in(client_page, author.email)
     client_page.goto(f"{live_server.url}/orders/new/")
-    client_page.get_by_label("Service").select_option(label="Correction Standard")
-    client_page.get_by_label("Titre du manuscrit").fill("Les Vendanges")
-    client_page.get_by_label("Nombre de pages").fill("120")
+    fill_order_form(client_page, title="Les Vendanges", pages=120, filename="les-vendanges.pdf", content=PDF)
     client_page.locator("#quote strong").get_by_text("220,00").wait_for()
-    client_page.get_by_label(re.compile("Manuscrit")).set_input_files(
-        files=[{"name": "les-vendanges.pdf", "mimeType": "application/pdf", "buffer": PDF}]
-    )
     screenshot(client_page, "orders-01-order-form")
     client_page.get_by_role("button", name="Valider ma commande").click()
     client_page.get_by_role("heading", name="Les Vendanges").wait_for()
