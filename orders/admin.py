@@ -62,7 +62,7 @@ class OrderAdmin(admin.ModelAdmin):
             if obj is not None and "corrector" in form_self.changed_data:
                 if corrector is None:
                     form_self.add_error("corrector", _("Une commande affectée ne peut pas être désaffectée : réaffectez-la."))
-                elif obj.status not in services.ASSIGNABLE:
+                elif obj.status not in services.ACTIONS["assign"].from_:
                     form_self.add_error("corrector", _("On ne peut affecter qu'une commande payée."))
                 elif not corrector.is_corrector or not corrector.is_active:
                     form_self.add_error("corrector", _("Cette personne n'est pas un correcteur actif."))

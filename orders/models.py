@@ -78,6 +78,8 @@ class Order(models.Model):
     FINAL_STATUSES = (Status.TERMINE, Status.ANNULEE)
     ACTIVE_STATUSES = (Status.PAYEE, Status.EN_COURS, Status.LIVREE, Status.SUSPENDUE)
     AWAITING_STATUSES = (Status.EN_ATTENTE, Status.EN_ATTENTE_VERIFICATION, Status.ESTIMATION_ENVOYEE)
+    # payment_status of a 0 € order: it never had a payment (nor an invoice).
+    PAYMENT_STATUS_FREE = "free"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     client = models.ForeignKey(
@@ -146,6 +148,11 @@ class Order(models.Model):
     def price(self):
         """What the client pays (cents): the verified price once there is one."""
         return self.final_price if self.final_price is not None else self.estimated_price
+
+    @property
+    def is_free(self):
+        """0 €: ten pages or fewer of a per-page service, or a quote at 0 €."""
+        return self.price == 0
 
     @property
     def progress_percent(self):
