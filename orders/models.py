@@ -155,6 +155,13 @@ class Order(models.Model):
         return self.price == 0
 
     @property
+    def status_label(self):
+        """The status as people read it: a 0 € order in the queue was never "payée"."""
+        if self.status == self.Status.PAYEE and self.payment_status == self.PAYMENT_STATUS_FREE:
+            return _("Offerte, en attente d'un correcteur")
+        return self.get_status_display()
+
+    @property
     def progress_percent(self):
         """The legacy progress bar: awaiting 0–25 %, paid 30, in progress 50, delivered 90, done 100."""
         return PROGRESS_PERCENT.get(self.status, 0)

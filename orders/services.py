@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.services import user_register
+from core.registry import order_purge_hooks
 from files.models import StoredFile
 from files.services import stored_file_create, stored_file_purge_content, stored_file_soft_delete
 from files.validation import MANUSCRIPT_KINDS
@@ -514,25 +515,52 @@ def order_create_for_visitor(*, account, **order_fields):
 
 
 def orders_purge_abandoned(*, now=None):
-    """Visitor orders never paid and never activated, older than the limit,
-    go with their files and their dormant account. Idempotent."""
+    """Dormant visitor accounts (never activated) whose orders were all left
+    before the work began and never paid, older than the limit, go with their
+    orders, files and history. Idempotent.
+
+    Each account is purged in its own transaction: one that cannot go (say,
+    real money arrived for it) is logged and kept, and the others still go.
+    Other apps remove their own rows through `core.registry.order_purge_hooks`
+    (orders imports none of them)."""
     limit = (now or timezone.now()) - timedelta(days=settings.ABANDONED_VISITOR_ORDER_DAYS)
-    abandoned = Order.objects.filter(
-        created_at__lt=limit, paid_at__isnull=True, client__email_verified_at__isnull=True,
-        client__is_active=False, client__anonymised_at__isnull=True,
-    ).select_related("client")
+    left_before_work = (*Order.AWAITING_STATUSES, S.ANNULEE)
+    # An account with a recent order, a paid one or one in the queue (a free order) is not abandoned.
+    kept = Order.objects.filter(
+        Q(created_at__gte=limit) | Q(paid_at__isnull=False) | ~Q(status__in=left_before_work)
+    ).values("client_id")
+    dormant = (
+        User.objects.filter(
+            is_active=False, email_verified_at__isnull=True, anonymised_at__isnull=True,
+            orders__created_at__lt=limit,
+        )
+        .exclude(pk__in=kept)
+        .distinct()
+    )
     purged = 0
-    for order in abandoned:
-        with transaction.atomic():
-            client = order.client
-            for stored_file in StoredFile.objects.filter(uploaded_by=client):
-                stored_file_purge_content(stored_file=stored_file)
-            StoredFile.objects.filter(uploaded_by=client).delete()
-            OrderEvent.objects.filter(order__client=client).delete()
-            Order.objects.filter(client=client).delete()
-            client.delete()
-        purged += 1
+    for client in dormant:
+        try:
+            purged += _purge_dormant_client(client=client)
+        except Exception:  # noqa: BLE001 - one account must not stop the purge of the others
+            logger.exception("abandoned orders of user %s not purged", client.pk)
     return purged
+
+
+def _purge_dormant_client(*, client):
+    with transaction.atomic():
+        orders = list(Order.objects.select_for_update().filter(client=client))
+        for order in orders:
+            for hook in order_purge_hooks.values():
+                hook(order=order)
+        stored_files = StoredFile.objects.filter(Q(uploaded_by=client) | Q(order__in=orders))
+        for stored_file in stored_files:
+            stored_file_purge_content(stored_file=stored_file)
+        stored_files.delete()
+        OrderEvent.objects.filter(order__in=orders).delete()
+        Order.objects.filter(pk__in=[order.pk for order in orders]).delete()
+        client.delete()
+    logger.info("purged %s abandoned order(s) of dormant user %s", len(orders), client.pk)
+    return len(orders)
 
 
 def orders_announce_overdue(*, today=None):

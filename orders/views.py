@@ -31,7 +31,7 @@ from .forms import (
     VerifyPagesForm,
     VisitorAccountForm,
 )
-from .models import Service
+from .models import Order, Service
 
 ORDERS_PER_PAGE = 10
 
@@ -135,8 +135,11 @@ def order_create(request):
 
 def visitor_order_done(request):
     order_ids = request.session.get("visitor_order_ids", [])
+    order = Order.objects.filter(pk=order_ids[-1]).first() if order_ids else None
     return render(request, "orders/visitor_done.html", {
-        "email": request.session.get("registered_email"), "order_id": order_ids[-1] if order_ids else None,
+        "email": request.session.get("registered_email"), "order_id": order.pk if order else None,
+        "free": order is not None and order.is_free,
+        "payable": order is not None and order.status == Order.Status.EN_ATTENTE and not order.is_free,
     })
 
 
