@@ -196,6 +196,7 @@ class OrderEvent(models.Model):
         ASSIGNMENT = "ASSIGNMENT", _("Affectation")
         QUOTE = "QUOTE", _("Devis")
         FILE = "FILE", _("Fichier")
+        EDIT = "EDIT", _("Modification par l'équipe")
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from accounts.services import user_register
 from core.registry import order_purge_hooks
+from core.templatetags.formatting import euros
 from files.models import StoredFile
 from files.services import stored_file_create, stored_file_purge_content, stored_file_soft_delete
 from files.validation import MANUSCRIPT_KINDS
@@ -299,6 +300,88 @@ def _auto_assign(*, order):
         if corrector:
             order = order_assign_corrector(order=order, corrector=corrector, by=None)
     return order
+
+
+# --- Back-office edits ----------------------------------------------------------
+
+# What the price follows: editable in the back office until the order is paid for.
+PRICE_INPUTS = ("service", "declared_pages", "verified_pages", "urgent")
+# Free text: the history says it changed, not what it says.
+TEXT_FIELDS = ("description", "client_note", "corrector_note")
+# Fields the team may edit in the back office. The client never changes once
+# the order exists (it would hand the invoice and the manuscripts to someone
+# else); status, prices, payment and the corrector move through their services.
+EDITABLE_FIELDS = (*PRICE_INPUTS, *TEXT_FIELDS, "title", "priority", "wished_deadline", "due_date")
+
+
+def order_price_inputs_locked(order):
+    """Service, pages and urgency stay as paid for once the order left the
+    awaiting statuses (paid, free, or cancelled)."""
+    return order.status not in Order.AWAITING_STATUSES or order.paid_at is not None
+
+
+def order_update_details(*, order, by, **changes):
+    """A back-office edit of `order`: only EDITABLE_FIELDS, price inputs only
+    before payment (the price then follows them), one history line naming
+    each change. Returns the fresh order."""
+    if not (by is not None and by.is_admin):
+        raise OrderError(_("Seule l'équipe peut modifier une commande."), code="forbidden")
+    refused = set(changes) - set(EDITABLE_FIELDS)
+    if refused:
+        raise OrderError(
+            _("Ces champs ne se modifient pas ici : %(fields)s.") % {"fields": ", ".join(sorted(refused))},
+            code="not_editable",
+        )
+    with transaction.atomic():
+        locked = Order.objects.select_for_update().select_related("service").get(pk=order.pk)
+        changed = {field: value for field, value in changes.items() if getattr(locked, field) != value}
+        if not changed:
+            return locked
+        reprice = bool(set(changed) & set(PRICE_INPUTS))
+        if reprice and order_price_inputs_locked(locked):
+            raise OrderError(
+                _("La commande est « %(current)s » : le service, les pages et l'urgence ne se modifient plus.")
+                % {"current": locked.get_status_display()},
+                code="price_locked",
+            )
+        lines = []
+        for field, value in changed.items():
+            label = Order._meta.get_field(field).verbose_name
+            if field in TEXT_FIELDS:
+                lines.append(_("%(field)s modifié") % {"field": label})
+            else:
+                lines.append(_("%(field)s : %(old)s → %(new)s") % {
+                    "field": label, "old": _display(getattr(locked, field)), "new": _display(value),
+                })
+            setattr(locked, field, value)
+        if reprice:
+            old_price = locked.price
+            if locked.service is None:
+                raise OrderError(_("Choisissez un service."), code="service")
+            estimate = order_quote(service=locked.service, pages=locked.declared_pages, urgent=locked.urgent)
+            locked.estimated_price = estimate.total
+            if locked.final_price is not None:
+                locked.final_price = order_quote(service=locked.service, pages=locked.pages, urgent=locked.urgent).total
+            if "urgent" in changed and "priority" not in changed:
+                locked.priority = Order.Priority.URGENTE if locked.urgent else Order.Priority.NORMALE
+            if locked.price != old_price:
+                lines.append(_("prix : %(old)s → %(new)s") % {"old": euros(old_price), "new": euros(locked.price)})
+        locked.save()
+        _record(order=locked, kind=OrderEvent.Kind.EDIT, by=by, note="; ".join(str(line) for line in lines))
+        if reprice and locked.status == S.EN_ATTENTE and locked.is_free:
+            locked = _order_mark_free(order=locked)
+    logger.info("order %s edited by %s: %s", locked.pk, by.pk, ", ".join(changed))
+    return locked
+
+
+def _display(value):
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return _("oui") if value else _("non")
+    if hasattr(value, "strftime"):
+        return value.strftime("%d/%m/%Y")
+    return str(value)
 
 
 # --- Assignment -------------------------------------------------------------

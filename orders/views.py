@@ -160,7 +160,7 @@ def order_detail(request, pk):
     context = {
         "order": order,
         "can": services.order_permissions(order=order, user=request.user),
-        "events": selectors.order_timeline(order=order),
+        "events": selectors.order_timeline(order=order, user=request.user),
         "upload_form": FileUploadForm(user=request.user),
         "revision_form": RevisionForm(),
         "corrector_note_form": CorrectorNoteForm(initial={"corrector_note": order.corrector_note}),
