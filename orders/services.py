@@ -545,14 +545,27 @@ def order_add_deliverable(*, order, uploaded_file, by):
 
 def _attach_file(*, order, uploaded_file, by, role, check):
     # The order row is locked so the status cannot change between the check
-    # and the upload (a client adding a file while the corrector starts).
-    with transaction.atomic():
-        locked = Order.objects.select_for_update().get(pk=order.pk)
-        check(locked)
-        stored = stored_file_create(
-            uploaded_file=uploaded_file, uploaded_by=by, role=role, allowed=MANUSCRIPT_KINDS, order=locked
-        )
-        _record(order=locked, kind=OrderEvent.Kind.FILE, by=by, note=stored.original_name)
+    # and the upload (a client adding a file while the corrector starts), and
+    # so a double submit cannot attach the same file twice.
+    stored = None
+    try:
+        with transaction.atomic():
+            locked = Order.objects.select_for_update().get(pk=order.pk)
+            check(locked)
+            stored = stored_file_create(
+                uploaded_file=uploaded_file, uploaded_by=by, role=role, allowed=MANUSCRIPT_KINDS, order=locked
+            )
+            same_file = locked.files.alive().filter(role=role, checksum=stored.checksum, original_name=stored.original_name)
+            if same_file.exclude(pk=stored.pk).exists():
+                raise OrderError(
+                    _("« %(name)s » est déjà joint à cette commande.") % {"name": stored.original_name},
+                    code="duplicate_file",
+                )
+            _record(order=locked, kind=OrderEvent.Kind.FILE, by=by, note=stored.original_name)
+    except BaseException:
+        if stored is not None:  # the row is rolled back; the bytes are not
+            stored.file.storage.delete(stored.file.name)
+        raise
     return stored
 
 

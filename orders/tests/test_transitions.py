@@ -43,13 +43,13 @@ def expected_allowed(slug, status, role):
     return any(status in statuses and role in roles for statuses, roles in RULES[slug][0])
 
 
-def post_data(slug, other_corrector):
+def post_data(slug, other_corrector, status):
     return {
         "revision": {"comment": "Le chapitre 2"},
         "send-quote": {"verified_pages": 120},
         "assign": {"corrector": other_corrector.pk},
-        "upload-manuscript": {"files": demo_pdf("ajout.pdf")},
-        "upload-deliverable": {"files": demo_pdf("corrige.pdf")},
+        "upload-manuscript": {"files": demo_pdf(f"ajout-{status}.pdf")},
+        "upload-deliverable": {"files": demo_pdf(f"corrige-{status}.pdf")},
         "corrector-note": {"corrector_note": "Une note"},
     }.get(slug, {"note": ""})
 
@@ -86,7 +86,7 @@ def test_each_button_allows_only_its_own_move_for_its_own_role(
     for status in S:
         put_in(matrix_order, status)
         before = snapshot(matrix_order)
-        client.post(url, post_data(slug, other_corrector))
+        client.post(url, post_data(slug, other_corrector, status))
         after = snapshot(matrix_order)
         where = f"{slug} by {role} on {status}"
         if not expected_allowed(slug, status, role):
