@@ -1,5 +1,6 @@
-"""The order workflow. Every status change goes through `_transition`, which
-checks that the move is allowed, for that actor, and records it."""
+"""The order workflow. Each action allows exactly its own move for its own
+role (the ACTIONS table); every status change goes through `_transition`,
+which checks that under a row lock and records it."""
 
 import logging
 from dataclasses import dataclass

@@ -177,7 +177,7 @@ def order_file_download(request, pk, file_pk):
     return file_response(stored_file=stored_file)
 
 
-def order_action_view(form=None):
+def order_action_view(form=None, *, form_needs_user=False):
     """Make `view(request, order, data) -> success message` a POST-only order
     button: login, the access helper (404 to outsiders), the form, then the
     service the view calls; a refused action is an error message. Either way
@@ -191,7 +191,7 @@ def order_action_view(form=None):
             order = selectors.order_for_user(user=request.user, pk=pk)
             data = {}
             if form is not None:
-                bound = form(request)
+                bound = form(request.POST, request.FILES, **({"user": request.user} if form_needs_user else {}))
                 if not bound.is_valid():
                     for errors in bound.errors.values():
                         for error in errors:
@@ -217,15 +217,7 @@ def _back_to(request, order):
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
-def _note_form(request):
-    return NoteForm(request.POST)
-
-
-def _upload_form(request):
-    return FileUploadForm(request.POST, request.FILES, user=request.user)
-
-
-@order_action_view(form=_note_form)
+@order_action_view(form=NoteForm)
 def order_cancel(request, order, data):
     services.order_cancel(order=order, by=request.user, note=data["note"])
     return _("La commande est annulée.")
@@ -251,7 +243,7 @@ def order_accept_delivery(request, order, data):
     return _("Merci ! La commande est terminée.")
 
 
-@order_action_view(form=lambda request: RevisionForm(request.POST))
+@order_action_view(form=RevisionForm)
 def order_request_revision(request, order, data):
     services.order_request_revision(order=order, by=request.user, comment=data["comment"])
     return _("Votre demande de révision a été transmise au correcteur.")
@@ -263,45 +255,45 @@ def order_start(request, order, data):
     return _("Correction commencée.")
 
 
-@order_action_view(form=_note_form)
+@order_action_view(form=NoteForm)
 def order_deliver(request, order, data):
     services.order_deliver(order=order, by=request.user, note=data["note"])
     return _("Livraison envoyée au client.")
 
 
-@order_action_view(form=_upload_form)
+@order_action_view(form=FileUploadForm, form_needs_user=True)
 def order_upload_manuscript(request, order, data):
     for upload in data["files"]:
         services.order_add_manuscript(order=order, uploaded_file=upload, by=request.user)
     return _("Fichier ajouté.")
 
 
-@order_action_view(form=_upload_form)
+@order_action_view(form=FileUploadForm, form_needs_user=True)
 def order_upload_deliverable(request, order, data):
     for upload in data["files"]:
         services.order_add_deliverable(order=order, uploaded_file=upload, by=request.user)
     return _("Fichier corrigé déposé.")
 
 
-@order_action_view(form=lambda request: CorrectorNoteForm(request.POST))
+@order_action_view(form=CorrectorNoteForm)
 def order_corrector_note(request, order, data):
     services.order_set_corrector_note(order=order, by=request.user, note=data["corrector_note"])
     return _("Note enregistrée.")
 
 
-@order_action_view(form=lambda request: AssignForm(request.POST))
+@order_action_view(form=AssignForm)
 def order_assign(request, order, data):
     services.order_assign_corrector(order=order, corrector=data["corrector"], by=request.user)
     return _("Correcteur affecté.")
 
 
-@order_action_view(form=lambda request: VerifyPagesForm(request.POST))
+@order_action_view(form=VerifyPagesForm)
 def order_send_quote(request, order, data):
     services.order_send_quote(order=order, verified_pages=data["verified_pages"], by=request.user)
     return _("Devis envoyé au client.")
 
 
-@order_action_view(form=_note_form)
+@order_action_view(form=NoteForm)
 def order_suspend(request, order, data):
     services.order_suspend(order=order, by=request.user, note=data["note"])
     return _("Commande suspendue.")
