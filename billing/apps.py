@@ -9,6 +9,7 @@ class BillingConfig(AppConfig):
     def ready(self):
         from core.registry import register_demo_seeder, register_personal_data
 
+        from . import checks  # noqa: F401 — registers the system checks
         from .demo import seed_demo_billing
         from .personal_data import anonymise_billing, export_billing
 
