@@ -419,20 +419,25 @@ def _record_refund(*, payment, refund_id, amount, by, reason):
         order_cancel(order=order, by=by, note=_("Remboursement intégral"))
 
 
-def invoice_for_payment(*, payment):
-    """The invoice that a refund of ``payment`` credits, or None.
-
-    Only the payment that paid the order has one: its invoice names it (or
-    names no payment, for invoices issued before payments were linked). If
-    the refund overtakes the invoice task, the invoice is issued now, so both
-    documents exist, in order."""
-    from .invoicing import invoice_issue_for_order
-
+def refund_credits_an_invoice(*, payment):
+    """Whether a refund of ``payment`` is credited on an invoice (and, in
+    full, cancels the order): only for the payment that paid the order. Its
+    invoice names it, or names no payment (invoices issued before payments
+    were linked). A flagged payment — a duplicate, a wrong amount — has none."""
     if payment.needs_review:
-        return None
+        return False
     invoice = Invoice.objects.filter(order_id=payment.order_id).first()
     if invoice is not None:
-        return invoice if invoice.payment_id in (None, payment.pk) else None
-    if payment.order.paid_at is None:
+        return invoice.payment_id in (None, payment.pk)
+    return payment.order.paid_at is not None
+
+
+def invoice_for_payment(*, payment):
+    """The invoice a refund of ``payment`` credits, or None. If the refund
+    overtakes the invoice task, the invoice is issued now (idempotent), so
+    both documents exist, in order."""
+    from .invoicing import invoice_issue_for_order
+
+    if not refund_credits_an_invoice(payment=payment):
         return None
     return invoice_issue_for_order(order=payment.order, payment=payment)
