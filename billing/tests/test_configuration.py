@@ -166,3 +166,51 @@ def test_production_refuses_to_start_with_a_stripe_key_but_without(missing):
     result = manage("check", env=env)
     assert result.returncode != 0
     assert f"{missing} must be set in production" in result.stderr
+
+
+# --- The simulator page: only the payer or staff -------------------------------------------
+
+@pytest.mark.parametrize("who", ["anonymous", "other_client", "corrector", "other_visitor"])
+def test_only_the_payer_may_use_the_simulator_page(client, pending, who, corrector):
+    from accounts.tests.factories import UserFactory
+
+    order, payment = pending
+    url = reverse("billing:simulator", args=[payment.pk])
+    if who == "other_client":
+        client.force_login(UserFactory())
+    elif who == "corrector":
+        client.force_login(corrector)
+    elif who == "other_visitor":
+        session = client.session
+        session["visitor_order_ids"] = [str(payment.pk)]  # someone else's order id is not in it
+        session.save()
+    assert client.get(url).status_code == 404
+    for outcome in ("accept", "decline"):
+        assert client.post(url, {"outcome": outcome}).status_code == 404
+    order.refresh_from_db()
+    payment.refresh_from_db()
+    assert order.status == Order.Status.EN_ATTENTE and payment.status == Payment.Status.PENDING
+    assert not StripeEvent.objects.exists()
+
+
+def test_the_payer_and_staff_may_use_the_simulator_page(client, pending, client_user, staff):
+    order, payment = pending
+    url = reverse("billing:simulator", args=[payment.pk])
+    client.force_login(staff)
+    assert client.get(url).status_code == 200
+    client.force_login(client_user)
+    assert client.get(url).status_code == 200
+    client.post(url, {"outcome": "accept"})
+    order.refresh_from_db()
+    assert order.status == Order.Status.PAYEE
+
+
+def test_a_visitor_pays_the_order_of_their_own_session(client, pending):
+    order, payment = pending
+    order.client.__class__.objects.filter(pk=order.client_id).update(is_active=False)
+    session = client.session
+    session["visitor_order_ids"] = [str(order.pk)]
+    session.save()
+    client.post(reverse("billing:simulator", args=[payment.pk]), {"outcome": "accept"})
+    order.refresh_from_db()
+    assert order.status == Order.Status.PAYEE
