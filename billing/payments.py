@@ -257,7 +257,7 @@ def staff_alert_flagged_payment(*, payment, order):
     context = {
         "kind": str(payment.get_review_kind_display()), "reason": payment.review_reason, "title": order.title,
         "client": order.client.email, "amount": euros(payment.amount_received or payment.amount),
-        "admin_path": path, "review_path": f"{reverse('admin:billing_payment_changelist')}?needs_review__exact=1",
+        "admin_path": path, "review_path": f"{reverse('admin:billing_payment_changelist')}?review=todo",
     }
     for admin in User.objects.filter(role=User.Role.ADMIN, is_active=True):
         notify(

@@ -65,6 +65,7 @@ def test_every_flagged_payment_alerts_every_active_admin(paid_twice, staff):
     emails = [m for m in mail.outbox if m.to == [staff.email]]
     assert len(emails) == 1 and "Paiement à vérifier" in emails[0].subject and order.title in emails[0].subject
     assert reverse("admin:billing_payment_change", args=[second.pk]) in emails[0].body
+    assert f"{reverse('admin:billing_payment_changelist')}?review=todo" in emails[0].body
     assert OutboxEmail.objects.filter(template="payment_review", to=staff.email, status=OutboxEmail.Status.SENT).count() == 1
     assert not any(m.to == [order.client.email] and "vérifier" in m.subject for m in mail.outbox)
 
