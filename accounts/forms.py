@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from core.emails import queue_templated_email
 
 from .models import User, normalize_email
-from .preferences import EMAIL_KINDS, email_allowed
+from .preferences import ALWAYS_SENT, EMAIL_KIND_HELP, EMAIL_KINDS, email_allowed
 from .services import DUPLICATE_EMAIL_MESSAGE
 
 phone_validator = RegexValidator(
@@ -168,7 +168,10 @@ class NotificationPreferencesForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         for key, label, _default in EMAIL_KINDS:
-            self.fields[key] = forms.BooleanField(label=label, required=False, initial=email_allowed(user, key))
+            self.fields[key] = forms.BooleanField(
+                label=label, required=False, initial=email_allowed(user, key), help_text=EMAIL_KIND_HELP.get(key, ""),
+                disabled=key in ALWAYS_SENT,  # a posted "off" is ignored: the box stays checked
+            )
 
 
 class PasswordConfirmForm(forms.Form):

@@ -13,7 +13,25 @@ EMAIL_KINDS = [
 ]
 DEFAULTS = {key: default for key, _label, default in EMAIL_KINDS}
 
+# Sent whatever the user chose: an invoice or a credit note is an accounting
+# document the seller must hand over (the profile shows the box checked and
+# locked, and says why). Both stay downloadable on the billing page.
+ALWAYS_SENT = {"billing"}
+
+# What each kind covers, said plainly on the profile page — including the
+# kinds nothing sends yet.
+EMAIL_KIND_HELP = {
+    "billing": _("Toujours envoyés : une facture ou un avoir est un document comptable que nous devons vous "
+                 "remettre. Vous les retrouvez aussi sur votre page Facturation."),
+    "support": _("Les réponses à vos demandes d'assistance. Le suivi des demandes sur le site arrive bientôt ; "
+                 "d'ici là, nous vous répondons directement par e-mail, quel que soit ce choix."),
+    "marketing": _("Nous n'envoyons aucune lettre d'information pour l'instant. Si nous le faisons un jour, "
+                   "ce sera uniquement aux personnes qui ont coché cette case."),
+}
+
 
 def email_allowed(user, kind):
+    if kind in ALWAYS_SENT:
+        return True
     saved = (user.preferences or {}).get("notifications", {})
     return bool(saved.get(kind, DEFAULTS.get(kind, True)))

@@ -21,7 +21,7 @@ from orders.models import Service
 
 from . import document_views, invoicing
 from .models import CreditNote, Customer, Invoice, Payment, PaymentMethod, StripeEvent
-from .payments import payment_refund
+from .payments import payment_refund, refund_credits_an_invoice
 from .stripe_sync import service_sync_to_stripe
 
 
@@ -167,13 +167,41 @@ class RefundForm(forms.Form):
     reason = forms.CharField(label=_("Motif (figure sur l'avoir)"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
+class ReviewFilter(admin.SimpleListFilter):
+    """The "double paiement" view: flagged payments, those still to settle first."""
+
+    title = _("à vérifier")
+    parameter_name = "review"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("todo", _("À traiter (non remboursés)")),
+            *[(kind, label) for kind, label in Payment.ReviewKind.choices],
+        ]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "todo":
+            return queryset.filter(needs_review=True, status=Payment.Status.SUCCEEDED)
+        if value in Payment.ReviewKind.values:
+            return queryset.filter(needs_review=True, review_kind=value)
+        return queryset
+
+
 @admin.register(Payment)
 class PaymentAdmin(ReadOnlyAdmin):
-    list_display = ("order", "provider", "amount_display", "refunded_display", "status", "needs_review", "refund_link",
-                    "created_at")
-    list_filter = ("needs_review", "status", "provider")
+    list_display = ("order", "provider", "amount_display", "refunded_display", "status", "review_display",
+                    "refund_link", "created_at")
+    list_filter = (ReviewFilter, "needs_review", "status", "provider")
     list_select_related = ("order",)
     search_fields = ("=checkout_session_id", "=payment_intent_id", "order__title")
+
+    @admin.display(description=_("à vérifier"), ordering="needs_review")
+    def review_display(self, obj):
+        if not obj.needs_review:
+            return "—"
+        return format_html('<strong title="{}">⚠ {}</strong>', obj.review_reason,
+                           obj.get_review_kind_display() or _("à vérifier"))
 
     @admin.display(description=_("montant"), ordering="amount")
     def amount_display(self, obj):
@@ -210,7 +238,8 @@ class PaymentAdmin(ReadOnlyAdmin):
                 self.message_user(request, _("Remboursement effectué ; l'avoir est envoyé au client."), messages.SUCCESS)
                 return redirect("admin:billing_payment_changelist")
         context = {**self.admin_site.each_context(request), "title": _("Rembourser"), "payment": payment,
-                   "refundable": refundable, "form": form, "opts": self.model._meta}
+                   "refundable": refundable, "form": form, "opts": self.model._meta,
+                   "has_invoice": refund_credits_an_invoice(payment=payment)}
         return render(request, "admin/billing/payment/refund.html", context)
 
 

@@ -9,6 +9,7 @@ class BillingConfig(AppConfig):
     def ready(self):
         from core.registry import register_demo_seeder, register_order_purge_hook, register_personal_data
 
+        from . import checks  # noqa: F401 — registers the system checks
         from .demo import seed_demo_billing
         from .housekeeping import payments_delete_for_abandoned_order
         from .personal_data import anonymise_billing, export_billing

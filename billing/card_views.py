@@ -5,8 +5,6 @@ from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ImproperlyConfigured
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -26,7 +24,7 @@ from .cards import (
     payment_pay_with_saved_card,
 )
 from .forms import SimulatorCardForm
-from .gateways import TEST_CARDS, GatewayError, simulator_enabled
+from .gateways import TEST_CARDS, GatewayError, GatewayNotConfigured, simulator_enabled
 from .models import PaymentMethod
 from .payments import PaymentError
 from .view_helpers import card_for_user, checkout_redirect, order_page, payable_order
@@ -42,18 +40,18 @@ STRIPE_JS_CSP = {
 
 @role_required(User.Role.USER)
 def card_add(request):
-    if settings.STRIPE_SECRET_KEY:
+    if settings.STRIPE_SECRET_KEY and settings.STRIPE_PUBLISHABLE_KEY:
         return _card_add_stripe(request)
     if simulator_enabled():
         return _card_add_simulator(request)
-    raise Http404
+    # No provider (or Stripe half configured: `check` warns, production refuses to start).
+    messages.error(request, str(GatewayNotConfigured()))
+    return redirect("billing:home")
 
 
 @never_cache  # the page carries the SetupIntent's client secret
 @csp_update(STRIPE_JS_CSP)
 def _card_add_stripe(request):
-    if not settings.STRIPE_PUBLISHABLE_KEY:
-        raise ImproperlyConfigured("STRIPE_PUBLISHABLE_KEY is required with STRIPE_SECRET_KEY.")
     try:
         intent = card_setup_start(user=request.user)
     except PaymentError as error:

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import simulator
-from .gateways import GatewayError, get_gateway
+from .gateways import GatewayError, GatewayNotConfigured, get_gateway
 from .models import Customer, Payment, PaymentMethod
 from .payments import PaymentError, lock_payable_order
 
@@ -150,19 +150,23 @@ def payment_pay_with_saved_card(*, order, payment_method, by):
     if order.client_id != by.pk:
         raise PaymentError(_("Vous ne pouvez pas régler cette commande."), code="forbidden")
     _check_owner(payment_method, by)
-    gateway = get_gateway()
+    try:
+        gateway = get_gateway()
+    except GatewayNotConfigured as error:
+        raise PaymentError(str(error), code="no_gateway") from error
     method_label = str(payment_method)
     with transaction.atomic():
         locked = lock_payable_order(order)
         in_flight = Payment.objects.filter(
-            order=locked, status=Payment.Status.PENDING, checkout_session_id__isnull=True,
+            order=locked, flow=Payment.Flow.SAVED_CARD, status=Payment.Status.PENDING,
             created_at__gte=timezone.now() - IN_FLIGHT,
         )
         if in_flight.exists():
             raise PaymentError(
                 _("Un paiement est déjà en cours pour cette commande : patientez quelques instants."), code="in_flight"
             )
-        payment = Payment.objects.create(order=locked, provider=gateway.name, amount=locked.price, method_label=method_label)
+        payment = Payment.objects.create(order=locked, provider=gateway.name, flow=Payment.Flow.SAVED_CARD,
+                                         amount=locked.price, method_label=method_label)
     customer = Customer.objects.filter(user=by).first()
     try:
         intent = gateway.pay_off_session(

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import stripe
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 
 @dataclass(frozen=True)
@@ -57,14 +57,37 @@ class PaymentIntent:
 
 
 class GatewayError(Exception):
-    """The provider refused; its message is safe to show staff."""
+    """The provider refused or could not be reached; its message is safe to
+    show staff, and in French when the payer sees it (outage, timeout)."""
+
+
+class GatewayNotConfigured(GatewayError):
+    """No payment provider: a production without Stripe keys (`check` says so)."""
+
+    def __init__(self):
+        super().__init__(_("Le paiement en ligne n'est pas disponible pour le moment. Contactez-nous pour régler "
+                           "votre commande."))
+
+
+def gateway_error(error):
+    """The GatewayError for a Stripe exception. An outage or a timeout gets a
+    French sentence (the payer sees it); a refusal keeps Stripe's message."""
+    if isinstance(error, stripe.APIConnectionError):
+        return GatewayError(_("le service de paiement ne répond pas ; réessayez dans quelques minutes"))
+    if isinstance(error, (stripe.APIError, stripe.RateLimitError)):
+        return GatewayError(_("le service de paiement est momentanément indisponible ; réessayez dans quelques minutes"))
+    return GatewayError(error.user_message or str(error))
 
 
 def stripe_client():
     client_options = {}
     if settings.STRIPE_API_BASE:
         client_options["base_addresses"] = {"api": settings.STRIPE_API_BASE}
-    return stripe.StripeClient(settings.STRIPE_SECRET_KEY, **client_options, max_network_retries=2)
+    # A hung Stripe must not hold a web worker for minutes (the library's
+    # default is 80 s per attempt): each attempt gives up after STRIPE_TIMEOUT.
+    http_client = stripe.new_default_http_client(timeout=settings.STRIPE_TIMEOUT)
+    return stripe.StripeClient(settings.STRIPE_SECRET_KEY, **client_options, http_client=http_client,
+                               max_network_retries=settings.STRIPE_MAX_NETWORK_RETRIES)
 
 
 def _metadata(order, **extra):
@@ -104,8 +127,20 @@ class StripeGateway:
             # One session per payment attempt, even if the request is retried.
             session = self.client.v1.checkout.sessions.create(params, {"idempotency_key": f"checkout-{payment.pk}"})
         except stripe.StripeError as error:
-            raise GatewayError(error.user_message or str(error)) from error
+            raise gateway_error(error) from error
         return CheckoutSession(id=session.id, url=session.url)
+
+    def expire_checkout(self, session_id):
+        """Close a Checkout Session so it can no longer be paid. False if it
+        was no longer open (completed, or already expired): the webhook tells
+        what happened to it."""
+        try:
+            self.client.v1.checkout.sessions.expire(session_id)
+        except stripe.InvalidRequestError:
+            return False
+        except stripe.StripeError as error:
+            raise gateway_error(error) from error
+        return True
 
     def refund(self, *, payment, amount):
         try:
@@ -115,7 +150,7 @@ class StripeGateway:
                 {"idempotency_key": f"refund-{payment.pk}-{payment.amount_refunded}-{amount}"},
             )
         except stripe.StripeError as error:
-            raise GatewayError(error.user_message or str(error)) from error
+            raise gateway_error(error) from error
         if refund.status == "failed":
             raise GatewayError(refund.failure_reason or "refund failed")
         return Refund(id=refund.id, amount=refund.amount, status=refund.status)
@@ -130,7 +165,7 @@ class StripeGateway:
                 {"idempotency_key": f"customer-{user.pk}"},  # two tabs opened at once: one customer
             )
         except stripe.StripeError as error:
-            raise GatewayError(error.user_message or str(error)) from error
+            raise gateway_error(error) from error
         return customer.id
 
     def create_setup_intent(self, *, customer_id, user):
@@ -140,14 +175,14 @@ class StripeGateway:
                 "metadata": {"source": settings.STRIPE_METADATA_SOURCE, "user_id": str(user.pk)},
             })
         except stripe.StripeError as error:
-            raise GatewayError(error.user_message or str(error)) from error
+            raise gateway_error(error) from error
         return SetupIntent(id=intent.id, client_secret=intent.client_secret)
 
     def payment_method_details(self, payment_method_id):
         try:
             card = self.client.v1.payment_methods.retrieve(payment_method_id).card
         except stripe.StripeError as error:
-            raise GatewayError(error.user_message or str(error)) from error
+            raise gateway_error(error) from error
         return CardDetails(brand=card.brand, last4=card.last4, exp_month=card.exp_month, exp_year=card.exp_year,
                            fingerprint=getattr(card, "fingerprint", None) or "")
 
@@ -157,7 +192,7 @@ class StripeGateway:
         except stripe.InvalidRequestError:
             pass  # already detached or gone: either way it can no longer be charged
         except stripe.StripeError as error:
-            raise GatewayError(error.user_message or str(error)) from error
+            raise gateway_error(error) from error
 
     def set_default_payment_method(self, *, customer_id, payment_method_id):
         try:
@@ -165,7 +200,7 @@ class StripeGateway:
                 customer_id, {"invoice_settings": {"default_payment_method": payment_method_id}}
             )
         except stripe.StripeError as error:
-            raise GatewayError(error.user_message or str(error)) from error
+            raise gateway_error(error) from error
 
     def pay_off_session(self, *, order, payment, customer_id, payment_method_id, method_label):
         params = {
@@ -187,7 +222,7 @@ class StripeGateway:
             return PaymentIntent(id=getattr(failed, "id", None), status=status, failure_code=error.code or "",
                                  failure_message=error.user_message or str(error))
         except stripe.StripeError as error:
-            raise GatewayError(error.user_message or str(error)) from error
+            raise gateway_error(error) from error
         status = intent.status if intent.status in ("succeeded", "processing", "requires_action") else "failed"
         return PaymentIntent(id=intent.id, status=status)
 
@@ -201,6 +236,9 @@ class SimulatorGateway:
         session_id = f"cs_sim_{payment.pk.hex}"
         return CheckoutSession(id=session_id, url=reverse("billing:simulator", args=[payment.pk]),
                                payment_intent_id=f"pi_sim_{payment.pk.hex}")
+
+    def expire_checkout(self, session_id):
+        return True  # the simulator page refuses a payment that is no longer PENDING
 
     def refund(self, *, payment, amount):
         return Refund(id=f"re_sim_{payment.pk.hex}_{payment.amount_refunded + amount}", amount=amount,
@@ -258,13 +296,25 @@ def simulator_enabled():
     return settings.PAYMENTS_SIMULATOR and not settings.STRIPE_SECRET_KEY
 
 
+def payments_available():
+    return bool(settings.STRIPE_SECRET_KEY) or simulator_enabled()
+
+
 def get_gateway():
+    """The configured provider; GatewayNotConfigured (a French message for
+    the payer) when there is none."""
     if settings.STRIPE_SECRET_KEY:
         return StripeGateway()
     if simulator_enabled():
         return SimulatorGateway()
-    raise ImproperlyConfigured("No payment gateway: set STRIPE_SECRET_KEY (or PAYMENTS_SIMULATOR outside production).")
+    raise GatewayNotConfigured
 
 
 def webhook_secret():
-    return settings.STRIPE_WEBHOOK_SECRET if settings.STRIPE_SECRET_KEY else settings.SIMULATOR_WEBHOOK_SECRET
+    """The secret webhooks must be signed with, or None: then every webhook
+    is refused. The simulator's public constant counts only in the embedded
+    mode; anywhere else only STRIPE_WEBHOOK_SECRET does (a production without
+    it would otherwise accept events anyone can sign)."""
+    if simulator_enabled():
+        return settings.SIMULATOR_WEBHOOK_SECRET
+    return settings.STRIPE_WEBHOOK_SECRET or None

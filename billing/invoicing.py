@@ -335,7 +335,8 @@ def invoice_send(*, invoice):
 
     GENERATED becomes SENT; a later status (PAID, OVERDUE, CANCELLED) stays,
     only ``sent_at`` moves. Runs outside any transaction (a task): the
-    e-mail is the side effect.
+    e-mail is the side effect. Sent whatever the buyer's e-mail preferences:
+    an invoice is an accounting document (accounts.preferences.ALWAYS_SENT).
     """
     content = _pdf_bytes(document=invoice, render=lambda doc: invoice_render_pdf(invoice=doc))
     order = Order.objects.only("pk", "title").get(pk=invoice.order_id)
@@ -472,7 +473,7 @@ def _queue_credit_note_email(credit_note):
 
 
 def credit_note_send(*, credit_note):
-    """E-mail the credit note (PDF attached) to the buyer."""
+    """E-mail the credit note (PDF attached) to the buyer, whatever their e-mail preferences (see invoice_send)."""
     content = _pdf_bytes(document=credit_note, render=lambda doc: credit_note_render_pdf(credit_note=doc))
     invoice = credit_note.invoice
     send_templated_email(

@@ -60,20 +60,35 @@ class Payment(models.Model):
         STRIPE = "stripe", "Stripe"
         SIMULATOR = "simulator", _("Simulateur")
 
+    class Flow(models.TextChoices):
+        CHECKOUT = "checkout", _("Page de paiement")
+        SAVED_CARD = "saved_card", _("Carte enregistrée")
+
+    class ReviewKind(models.TextChoices):
+        DUPLICATE = "DUPLICATE", _("Double paiement")
+        AMOUNT_MISMATCH = "AMOUNT_MISMATCH", _("Montant différent du prix")
+        NOT_PAYABLE = "NOT_PAYABLE", _("Commande non payable")
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="payments")
     provider = models.CharField(max_length=20, choices=Provider.choices)
+    # An order has at most one PENDING checkout: opening one expires the others.
+    flow = models.CharField(_("parcours"), max_length=20, choices=Flow.choices, default=Flow.CHECKOUT)
     checkout_session_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
     payment_intent_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
     amount = models.PositiveIntegerField(_("montant (centimes)"))
     amount_received = models.PositiveIntegerField(_("montant reçu (centimes)"), null=True, blank=True)
     amount_refunded = models.PositiveIntegerField(_("montant remboursé (centimes)"), default=0)
+    # The provider's ids of the refunds already counted in amount_refunded:
+    # a refund is recorded once, whoever reports it (our call, the webhook).
+    refund_ids = models.JSONField(default=list, blank=True)
     currency = models.CharField(max_length=3, default="eur")
     status = models.CharField(_("statut"), max_length=20, choices=Status.choices, default=Status.PENDING)
     method_label = models.CharField(_("moyen de paiement"), max_length=100, blank=True)  # "Visa •••• 4242"
     failure_message = models.TextField(blank=True)
     # Set when the money does not match the order (or arrives twice): staff decide.
     needs_review = models.BooleanField(_("à vérifier"), default=False)
+    review_kind = models.CharField(_("anomalie"), max_length=20, choices=ReviewKind.choices, blank=True)
     review_reason = models.TextField(blank=True)
     paid_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -90,6 +105,7 @@ class Payment(models.Model):
 
     def __str__(self):
         return f"{self.amount / 100:.2f} € — {self.get_status_display()}"
+
 
 
 class DocumentCounter(models.Model):

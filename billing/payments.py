@@ -7,6 +7,7 @@ is unique in StripeEvent) inside one transaction with its effects.
 
 import json
 import logging
+import uuid
 
 import stripe
 from django.conf import settings
@@ -16,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import User
 from accounts.services import user_send_activation
 from core.emails import queue_templated_email
 from core.templatetags.formatting import euros
@@ -24,8 +26,8 @@ from notifications.services import notify
 from orders.models import Order
 from orders.services import OrderError, order_cancel, order_mark_paid
 
-from .gateways import GatewayError, get_gateway, webhook_secret
-from .models import Customer, Payment, StripeEvent
+from .gateways import GatewayError, GatewayNotConfigured, get_gateway, webhook_secret
+from .models import Customer, Invoice, Payment, StripeEvent
 
 logger = logging.getLogger(__name__)
 
@@ -50,11 +52,29 @@ def lock_payable_order(order):
 
 
 def payment_start_checkout(*, order, success_url, cancel_url):
-    """Open a checkout for the order's current price; return where to send the payer."""
-    gateway = get_gateway()
+    """Open a checkout for the order's current price; return where to send the payer.
+
+    An order has at most one open checkout: a new one (a second tab, a double
+    click) expires the others, here and at the provider. Concurrent clicks
+    queue on the order's row lock; the one that loses the race to a newer
+    click finds its payment expired and closes the session it just opened."""
+    try:
+        gateway = get_gateway()
+    except GatewayNotConfigured as error:
+        raise PaymentError(str(error), code="no_gateway") from error
     with transaction.atomic():
         locked = lock_payable_order(order)
+        superseded = list(
+            Payment.objects.select_for_update()
+            .filter(order=locked, flow=Payment.Flow.CHECKOUT, status=Payment.Status.PENDING)
+        )
+        Payment.objects.filter(pk__in=[p.pk for p in superseded]).update(
+            status=Payment.Status.EXPIRED, failure_message=SUPERSEDED, updated_at=timezone.now()
+        )
         payment = Payment.objects.create(order=locked, provider=gateway.name, amount=locked.price)
+    for old in superseded:
+        if old.checkout_session_id:
+            _expire_at_provider(gateway, old.checkout_session_id)
     customer = Customer.objects.filter(user=locked.client).first()
     try:
         session = gateway.create_checkout(
@@ -62,13 +82,31 @@ def payment_start_checkout(*, order, success_url, cancel_url):
             success_url=success_url, cancel_url=cancel_url,
         )
     except GatewayError as error:
-        Payment.objects.filter(pk=payment.pk).update(status=Payment.Status.FAILED, failure_message=str(error))
+        Payment.objects.filter(pk=payment.pk, status=Payment.Status.PENDING).update(
+            status=Payment.Status.FAILED, failure_message=str(error), updated_at=timezone.now()
+        )
         raise PaymentError(_("Le paiement n'a pas pu être ouvert : %(error)s") % {"error": error}) from error
-    Payment.objects.filter(pk=payment.pk).update(
-        checkout_session_id=session.id, payment_intent_id=session.payment_intent_id
-    )
+    ids = {"checkout_session_id": session.id, "payment_intent_id": session.payment_intent_id}
+    if not Payment.objects.filter(pk=payment.pk, status=Payment.Status.PENDING).update(**ids):
+        # A newer click expired this payment before its session existed: close it.
+        Payment.objects.filter(pk=payment.pk).update(**ids)
+        _expire_at_provider(gateway, session.id)
+        raise PaymentError(_("Un autre paiement vient d'être ouvert pour cette commande (dans un autre onglet ?) : "
+                             "utilisez celui-ci, ou cliquez à nouveau sur « Payer »."), code="superseded")
     Order.objects.filter(pk=locked.pk).update(stripe_session_id=session.id)
     return session.url
+
+
+SUPERSEDED = "Remplacé par un paiement ouvert ensuite pour la même commande."
+
+
+def _expire_at_provider(gateway, session_id):
+    """Best effort: a session that cannot be expired now closes by itself
+    after 24 h, and if it is paid meanwhile the payment is flagged for staff."""
+    try:
+        gateway.expire_checkout(session_id)
+    except GatewayError as error:
+        logger.warning("checkout %s not expired at the provider: %s", session_id, error)
 
 
 # --- Webhook --------------------------------------------------------------------
@@ -78,8 +116,12 @@ def webhook_receive(*, payload, signature):
 
     Raises ValueError or stripe.SignatureVerificationError on a bad payload or
     signature (the view answers 400)."""
-    event = stripe.Webhook.construct_event(payload, signature, webhook_secret(), tolerance=300)
+    secret = webhook_secret()
+    if secret is None:
+        raise WebhookNotConfigured("STRIPE_WEBHOOK_SECRET is not set: every webhook is refused")
+    event = stripe.Webhook.construct_event(payload, signature, secret, tolerance=300)
     data = json.loads(payload)
+    obj = _event_object(data)
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -90,24 +132,55 @@ def webhook_receive(*, payload, signature):
             logger.info("webhook %s %s: already processed", event.type, event.id)
             return "duplicate"
         handler = EVENT_HANDLERS.get(event.type)
-        obj = data["data"]["object"]
         if handler is None:
             outcome = "ignored"
         elif (obj.get("metadata") or {}).get("source") != settings.STRIPE_METADATA_SOURCE and event.type not in SOURCELESS:
             outcome = "foreign"  # the Stripe account is shared: not one of our payments
         else:
-            outcome = handler(obj)
+            outcome = _handle(handler, obj, event_id=event.id)
         record.outcome = outcome
         record.save(update_fields=["outcome"])
     logger.info("webhook %s %s: %s", event.type, event.id, outcome)
     return outcome
 
 
+class MalformedEvent(ValueError):
+    """Signed, but not shaped like what it claims to be: refused (400) and
+    logged, nothing recorded (the transaction rolls back)."""
+
+
+class WebhookNotConfigured(ValueError):
+    """No webhook secret outside the embedded mode: every event is refused."""
+
+
+def _event_object(data):
+    obj = (data.get("data") or {}).get("object") if isinstance(data, dict) else None
+    if not isinstance(obj, dict) or not isinstance(data.get("id"), str) or not isinstance(data.get("type"), str):
+        raise MalformedEvent("the event has no id, type or data.object")
+    return obj
+
+
+def _handle(handler, obj, *, event_id):
+    """Run the handler; a field missing or of the wrong type is a malformed
+    event (400), not a server error that Stripe would retry for days."""
+    try:
+        return handler(obj)
+    except (KeyError, TypeError, AttributeError) as error:
+        raise MalformedEvent(f"event {event_id}: {type(error).__name__}: {error}") from error
+
+
+def _payment_uuid(value):
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise MalformedEvent(f"payment_id {value!r} is not a UUID") from None
+
+
 def _payment_for(obj):
     metadata = obj.get("metadata") or {}
     payment = None
     if metadata.get("payment_id"):
-        payment = Payment.objects.select_for_update().filter(pk=metadata["payment_id"]).first()
+        payment = Payment.objects.select_for_update().filter(pk=_payment_uuid(metadata["payment_id"])).first()
     if payment is None and obj.get("object") == "checkout.session":
         payment = Payment.objects.select_for_update().filter(checkout_session_id=obj["id"]).first()
     if payment is None and obj.get("payment_intent"):
@@ -139,7 +212,10 @@ def _on_payment_intent_succeeded(intent):
 
 
 def _record_success(*, payment, amount, payment_intent_id, method_label):
-    if payment.status != Payment.Status.PENDING and payment.status != Payment.Status.FAILED:
+    # EXPIRED too: a session we replaced may have been paid before the
+    # provider closed it. The money is real; it is recorded (and flagged if
+    # the order was paid by the other one).
+    if payment.status not in (Payment.Status.PENDING, Payment.Status.FAILED, Payment.Status.EXPIRED):
         return "already_recorded"
     payment.status = Payment.Status.SUCCEEDED
     payment.amount_received = amount
@@ -151,14 +227,67 @@ def _record_success(*, payment, amount, payment_intent_id, method_label):
     except OrderError as error:
         # Wrong amount, or a second payment for an order already paid: the
         # money is real, the order is not touched, staff decide (refund).
-        payment.needs_review = True
-        payment.review_reason = " ".join(error.messages)
-        payment.save()
-        logger.warning("payment %s flagged: %s", payment.pk, payment.review_reason)
+        _flag_for_review(payment=payment, error=error)
         return "flagged"
+    _expire_other_checkouts(payment)
     payment.save()
     transaction.on_commit(lambda: _after_payment(order_id=order.pk, payment_id=payment.pk))
     return "paid"
+
+
+def _flag_for_review(*, payment, error):
+    order = Order.objects.get(pk=payment.order_id)
+    if getattr(error, "code", None) == "amount_mismatch":
+        kind = Payment.ReviewKind.AMOUNT_MISMATCH
+    elif order.paid_at is not None:
+        kind = Payment.ReviewKind.DUPLICATE
+    else:
+        kind = Payment.ReviewKind.NOT_PAYABLE
+    payment.needs_review = True
+    payment.review_kind = kind
+    payment.review_reason = " ".join(error.messages)
+    payment.save()
+    logger.warning("payment %s flagged (%s): %s", payment.pk, kind, payment.review_reason)
+    staff_alert_flagged_payment(payment=payment, order=order)
+
+
+def staff_alert_flagged_payment(*, payment, order):
+    """Every active admin gets a notification and an e-mail, written in the
+    transaction that flags the payment (so neither is lost nor sent for a
+    flag that rolled back)."""
+    path = reverse("admin:billing_payment_change", args=[payment.pk])
+    context = {
+        "kind": str(payment.get_review_kind_display()), "reason": payment.review_reason, "title": order.title,
+        "client": order.client.email, "amount": euros(payment.amount_received or payment.amount),
+        "admin_path": path, "review_path": f"{reverse('admin:billing_payment_changelist')}?review=todo",
+    }
+    for admin in User.objects.filter(role=User.Role.ADMIN, is_active=True):
+        notify(
+            user=admin, type=Notification.Type.PAYMENT, priority=Notification.Priority.HAUTE,
+            title=_("Paiement à vérifier : %(kind)s") % {"kind": context["kind"].lower()},
+            message=_("%(amount)s reçus pour « %(title)s » (%(client)s) : %(reason)s Remboursez-le depuis "
+                      "l'administration si c'est un doublon.") % context,
+            action_url=path,
+        )
+        queue_templated_email(template="payment_review", to=admin.email, context=context)
+
+
+def _expire_other_checkouts(payment):
+    """The order is paid: its other open checkouts close (here now, at the
+    provider after commit), so a forgotten tab cannot take the money twice."""
+    others = Payment.objects.filter(order_id=payment.order_id, flow=Payment.Flow.CHECKOUT,
+                                    status=Payment.Status.PENDING).exclude(pk=payment.pk)
+    session_ids = [sid for sid in others.values_list("checkout_session_id", flat=True) if sid]
+    others.update(status=Payment.Status.EXPIRED, failure_message=PAID_BY_ANOTHER, updated_at=timezone.now())
+    if session_ids:
+        def expire():
+            gateway = get_gateway()
+            for session_id in session_ids:
+                _expire_at_provider(gateway, session_id)
+        transaction.on_commit(expire, robust=True)
+
+
+PAID_BY_ANOTHER = "La commande a été payée par un autre paiement."
 
 
 def _after_payment(*, order_id, payment_id):
@@ -263,24 +392,54 @@ def payment_refund(*, payment, amount, by, reason=""):
 
 
 def _record_refund(*, payment, refund_id, amount, by, reason):
-    from .invoicing import credit_note_issue, invoice_issue_for_order
+    """Count the refund once, credit the invoice of *this* payment, and cancel
+    the order on a full refund — only if this payment is the one that paid
+    it. A flagged payment (a duplicate, a wrong amount) has no invoice: its
+    refund writes no credit note and leaves the order alone."""
+    from .invoicing import credit_note_issue
     from .models import CreditNote
 
-    if CreditNote.objects.filter(refund_id=refund_id).exists():
+    if refund_id in payment.refund_ids or CreditNote.objects.filter(refund_id=refund_id).exists():
         return
+    payment.refund_ids = [*payment.refund_ids, refund_id]
     payment.amount_refunded += amount
     full = payment.amount_refunded >= (payment.amount_received or 0)
     payment.status = Payment.Status.REFUNDED if full else Payment.Status.PARTIALLY_REFUNDED
-    payment.save(update_fields=["amount_refunded", "status", "updated_at"])
-    # A credit note needs its invoice; issuing is idempotent, so a refund that
-    # overtakes the invoice task still produces both documents, in order.
-    invoice = invoice_issue_for_order(order=payment.order, payment=payment)
-    credit_note_issue(invoice=invoice, amount_ttc=amount, reason=reason, refund_id=refund_id)
+    payment.save(update_fields=["refund_ids", "amount_refunded", "status", "updated_at"])
+    invoice = invoice_for_payment(payment=payment)
+    if invoice is not None:
+        credit_note_issue(invoice=invoice, amount_ttc=amount, reason=reason, refund_id=refund_id)
+        message = _("%(amount)s vous sont remboursés pour « %(title)s » ; l'avoir vous est envoyé par e-mail.")
+    else:
+        message = _("%(amount)s vous sont remboursés pour « %(title)s » (paiement en trop).")
     order = payment.order
     transaction.on_commit(lambda: notify(
         user=order.client, type=Notification.Type.PAYMENT, title=_("Remboursement effectué"),
-        message=_("%(amount)s vous sont remboursés pour « %(title)s » ; l'avoir vous est envoyé par e-mail.")
-        % {"amount": euros(amount), "title": order.title}, action_url=reverse("billing:home"),
+        message=message % {"amount": euros(amount), "title": order.title}, action_url=reverse("billing:home"),
     ))
-    if full and not payment.order.is_final:
-        order_cancel(order=payment.order, by=by, note=_("Remboursement intégral"))
+    if full and invoice is not None and not order.is_final:
+        order_cancel(order=order, by=by, note=_("Remboursement intégral"))
+
+
+def refund_credits_an_invoice(*, payment):
+    """Whether a refund of ``payment`` is credited on an invoice (and, in
+    full, cancels the order): only for the payment that paid the order. Its
+    invoice names it, or names no payment (invoices issued before payments
+    were linked). A flagged payment — a duplicate, a wrong amount — has none."""
+    if payment.needs_review:
+        return False
+    invoice = Invoice.objects.filter(order_id=payment.order_id).first()
+    if invoice is not None:
+        return invoice.payment_id in (None, payment.pk)
+    return payment.order.paid_at is not None
+
+
+def invoice_for_payment(*, payment):
+    """The invoice a refund of ``payment`` credits, or None. If the refund
+    overtakes the invoice task, the invoice is issued now (idempotent), so
+    both documents exist, in order."""
+    from .invoicing import invoice_issue_for_order
+
+    if not refund_credits_an_invoice(payment=payment):
+        return None
+    return invoice_issue_for_order(order=payment.order, payment=payment)

@@ -17,7 +17,7 @@ from orders.models import Order
 from . import simulator
 from .gateways import simulator_enabled
 from .models import CreditNote, Invoice, Payment, PaymentMethod
-from .payments import webhook_receive
+from .payments import MalformedEvent, WebhookNotConfigured, webhook_receive
 from .view_helpers import checkout_redirect, order_page, payable_order
 
 logger = logging.getLogger(__name__)
@@ -46,6 +46,13 @@ def checkout_return(request, pk):
 def webhook(request):
     try:
         webhook_receive(payload=request.body, signature=request.headers.get("Stripe-Signature", ""))
+    except WebhookNotConfigured as error:
+        logger.error("webhook refused: %s", error)
+        return HttpResponseBadRequest("webhooks are not configured")
+    except MalformedEvent as error:
+        # Signed by the provider, so worth a look: logged with the reason.
+        logger.error("webhook refused, malformed event: %s", error)
+        return HttpResponseBadRequest("malformed event")
     except (ValueError, stripe.SignatureVerificationError) as error:
         logger.warning("webhook refused: %s", type(error).__name__)
         return HttpResponseBadRequest("invalid payload or signature")
@@ -57,7 +64,10 @@ def simulator_page(request, payment_pk):
     if not simulator_enabled():
         raise Http404
     payment = get_object_or_404(Payment.objects.select_related("order"), pk=payment_pk, provider=Payment.Provider.SIMULATOR)
-    order = payment.order
+    # Only the payer (or staff) may accept or decline: anyone else gets 404.
+    order = payment.order if request.user.is_authenticated and request.user.is_admin else payable_order(
+        request, payment.order_id
+    )
     if request.method == "POST" and payment.status == Payment.Status.PENDING:
         outcome = request.POST.get("outcome")
         return_url = reverse("billing:checkout_return", args=[order.pk])

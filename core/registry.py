@@ -26,6 +26,11 @@ def register_personal_data(name, *, export, anonymise=None):
     personal_data_parts[name] = PersonalDataPart(export=export, anonymise=anonymise)
 
 
+class DemoPartSkipped(Exception):  # noqa: N818 — not an error: a part left out on purpose
+    """Raised by a demo seeder, after doing what it could, to say what it left
+    out and why; seed_demo reports it and goes on with the other parts."""
+
+
 def register_demo_seeder(name, seeder):
     demo_seeders[name] = seeder
 

@@ -7,6 +7,7 @@ what it was sent. Our code talks to it through the real Stripe library
 import itertools
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl
 
@@ -35,6 +36,10 @@ class FakeStripe:
         self.refuse_refunds = False
         self.require_authentication = False  # off-session payments answer authentication_required
         self.decline_cards = False  # off-session payments answer card_declined
+        self.sessions = {}  # checkout session id -> status ("open", "expired", "complete")
+        # Faults: path prefix -> "error" (HTTP 500) or "hang" (answers after hang_seconds).
+        self.faults = {}
+        self.hang_seconds = 3.0
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -45,7 +50,15 @@ class FakeStripe:
 
     def reset(self):
         self.requests.clear()
+        self.sessions.clear()
+        self.faults.clear()
         self.refuse_refunds = self.require_authentication = self.decline_cards = False
+
+    def open_sessions(self):
+        return [session_id for session_id, status in self.sessions.items() if status == "open"]
+
+    def fault_for(self, path):
+        return next((fault for prefix, fault in self.faults.items() if path.startswith(prefix)), None)
 
     def stop(self):
         self.server.shutdown()
@@ -55,8 +68,16 @@ class FakeStripe:
         return [params for method, path, params in self.requests if path.startswith(path_prefix)]
 
     def answer(self, method, path, params):
+        if path.startswith("/v1/checkout/sessions/") and path.endswith("/expire"):
+            session_id = path.split("/")[4]
+            if self.sessions.get(session_id) != "open":
+                return 400, {"error": {"type": "invalid_request_error", "code": "checkout_session_not_open",
+                                       "message": "Only Checkout Sessions with a status of open can be expired."}}
+            self.sessions[session_id] = "expired"
+            return 200, {"id": session_id, "object": "checkout.session", "status": "expired"}
         if path == "/v1/checkout/sessions":
             session_id = _id("cs_test")
+            self.sessions[session_id] = "open"
             return 200, {
                 "id": session_id, "object": "checkout.session", "mode": "payment",
                 "url": f"https://checkout.stripe.com/c/pay/{session_id}",
@@ -129,14 +150,23 @@ class FakeStripe:
 
             def respond(self, method, path, params):
                 fake.requests.append((method, path, params))
-                status, payload = fake.answer(method, path, params)
+                fault = fake.fault_for(path)
+                if fault == "hang":
+                    time.sleep(fake.hang_seconds)  # the client has given up by then
+                if fault == "error":
+                    status, payload = 500, {"error": {"type": "api_error", "message": "Internal server error"}}
+                else:
+                    status, payload = fake.answer(method, path, params)
                 data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.send_header("Request-Id", _id("req"))
-                self.end_headers()
-                self.wfile.write(data)
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.send_header("Request-Id", _id("req"))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client timed out and hung up
 
             def log_message(self, *args):
                 pass

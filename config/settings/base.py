@@ -333,6 +333,10 @@ STRIPE_API_BASE = env("STRIPE_API_BASE", default="")
 # Our tag in every object's metadata: the Stripe account may be shared, and
 # events about someone else's payments are ignored.
 STRIPE_METADATA_SOURCE = env("STRIPE_METADATA_SOURCE", default="staka-livres")
+# A hung Stripe API must not hold a web worker (the library waits 80 s per
+# attempt by default): seconds per attempt, and how many retries follow.
+STRIPE_TIMEOUT = 10.0  # × 3 attempts stays under gunicorn's 60 s worker timeout
+STRIPE_MAX_NETWORK_RETRIES = 2
 # The local payment simulator (no Stripe key): never in production.
 PAYMENTS_SIMULATOR = env.bool("PAYMENTS_SIMULATOR", default=False)
 SIMULATOR_WEBHOOK_SECRET = "whsec_local_simulator_not_a_real_secret"

@@ -41,5 +41,12 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+# Stripe is all or nothing: a secret key without the webhook secret would
+# leave paid orders unconfirmed, without the publishable key "Ajouter une
+# carte" cannot work. Without any key the site runs, and `check` says so.
+if env("STRIPE_SECRET_KEY", default=""):
+    _required("STRIPE_WEBHOOK_SECRET")
+    _required("STRIPE_PUBLISHABLE_KEY")
+
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     raise ImproperlyConfigured("Production needs MySQL/MariaDB: set DATABASE_URL=mysql://...")

@@ -14,6 +14,10 @@ PRODUCTION_ENV = {
     "SECRET_KEY": "p" * 20 + "-production-secret-used-only-by-this-test-0123456789",
     "DATABASE_URL": "mysql://staka:secret@127.0.0.1:3306/staka",
     "ALLOWED_HOSTS": "staka-livres.fr",
+    # A complete production takes payments (without Stripe, `check` warns: billing.W001).
+    "STRIPE_SECRET_KEY": "sk_live_used_only_by_this_test",
+    "STRIPE_PUBLISHABLE_KEY": "pk_live_used_only_by_this_test",
+    "STRIPE_WEBHOOK_SECRET": "whsec_used_only_by_this_test",
 }
 
 
