@@ -221,6 +221,13 @@ AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 AXES_USERNAME_CALLABLE = "accounts.auth.axes_username"
 AXES_VERBOSE = False
 
+# The client IP behind a reverse proxy: how many proxies we trust to append to
+# X-Forwarded-For (0 = none, REMOTE_ADDR is the client). Axes and every
+# ratelimit key="ip" read it through one helper; see production.py.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "core.client_ip.client_ip"
+RATELIMIT_IP_META_KEY = "core.client_ip.client_ip"
+
 # Rate limits for public forms (django-ratelimit, backed by the cache).
 RATELIMIT_VIEW = "core.views.rate_limited"
 RATE_LIMITS = {
