@@ -3,14 +3,11 @@ from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.validators import RegexValidator
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-
-from core.emails import queue_templated_email
 
 from .models import User, normalize_email
 from .preferences import EMAIL_KINDS, email_allowed
-from .services import DUPLICATE_EMAIL_MESSAGE
+from .services import user_request_password_reset
 
 phone_validator = RegexValidator(
     r"^\+?[0-9 .\-()]{6,20}$",
@@ -44,10 +41,9 @@ class RegistrationForm(forms.Form):
     )
 
     def clean_email(self):
-        email = normalize_email(self.cleaned_data["email"])
-        if User.objects.filter(email=email).exists():
-            raise forms.ValidationError(DUPLICATE_EMAIL_MESSAGE, code="duplicate")
-        return email
+        # Whether the address has an account is never said here (no
+        # enumeration): user_register e-mails the owner instead.
+        return normalize_email(self.cleaned_data["email"])
 
     def clean(self):
         cleaned = super().clean()
@@ -90,11 +86,11 @@ class LoginForm(AuthenticationForm):
 
     def _explain_inactive_account(self):
         """Say why a correct password was refused — and only then, so the
-        answer never tells whether an unknown e-mail has an account."""
-        email = normalize_email(self.cleaned_data.get("username"))
-        password = self.cleaned_data.get("password") or ""
-        user = User.objects.filter(email=email, is_active=False).first()
-        if user is None or not user.check_password(password):
+        answer never tells whether an unknown e-mail has an account. The
+        backend checked the password already (accounts.auth.EmailBackend):
+        no second hash, so every refusal costs the same."""
+        user = getattr(self.request, "inactive_account_with_right_password", None)
+        if user is None:
             return
         code = "inactive" if user.email_verified_at is None else "deactivated"
         raise forms.ValidationError(self.error_messages[code], code=code)
@@ -108,20 +104,14 @@ class EmailForm(forms.Form):
 
 
 class QueuedPasswordResetForm(PasswordResetForm):
-    """Django's reset form, with the e-mail sent through our templated,
-    queued e-mails and the link built on SITE_URL (not the request's Host)."""
+    """Django's reset form; the lookup and the e-mail happen in a task after
+    the request (same cost for a known or unknown address), the link is made
+    at send time on SITE_URL, never stored (accounts.emails)."""
 
     email = forms.EmailField(label=_("Adresse e-mail"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
 
-    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email, html_email_template_name=None):
-        path = reverse(
-            "accounts:password_reset_confirm", kwargs={"uidb64": context["uid"], "token": context["token"]}
-        )
-        queue_templated_email(
-            template="password_reset",
-            to=to_email,
-            context={"first_name": context["user"].first_name, "reset_path": path},
-        )
+    def save(self, **kwargs):
+        user_request_password_reset(email=self.cleaned_data["email"])
 
 
 class ProfileForm(forms.ModelForm):

@@ -3,9 +3,9 @@
 import logging
 import uuid
 
+from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -14,18 +14,25 @@ from core.registry import personal_data_parts
 
 from .models import User, normalize_email
 from .signals import user_activated
-from .tokens import ActivationTokenError, ExpiredActivationToken, make_activation_token, read_activation_token
+from .tokens import ActivationTokenError, ExpiredActivationToken, read_activation_token
 
 logger = logging.getLogger(__name__)
 
-DUPLICATE_EMAIL_MESSAGE = _(
-    "Un compte existe déjà avec cette adresse e-mail. Connectez-vous ou réinitialisez votre mot de passe."
-)
 
+def user_register(*, email, password, first_name, last_name, phone="", attempt="signup"):
+    """Create an inactive client account and send its activation link.
 
-def user_register(*, email, password, first_name, last_name, phone=""):
-    """Create an inactive client account and send its activation link."""
+    An address that already has an account gets no new account and no
+    different answer (no enumeration): its owner is e-mailed instead and
+    None is returned. Both paths hash the password once and queue one e-mail,
+    so they cost the same. ``attempt`` ("signup" or "order") words that e-mail.
+    """
     email = normalize_email(email)
+    existing = User.objects.filter(email=email).first()
+    if existing is not None:
+        make_password(password)  # the hash the other path computes
+        _user_told_account_exists(user=existing, attempt=attempt)
+        return None
     try:
         with transaction.atomic():
             user = User(
@@ -39,24 +46,73 @@ def user_register(*, email, password, first_name, last_name, phone=""):
             )
             user.set_password(password)
             user.save()
-    except IntegrityError as exc:
-        # Two submits racing past the form's uniqueness check.
-        raise ValidationError(DUPLICATE_EMAIL_MESSAGE, code="duplicate") from exc
+    except IntegrityError:
+        # Two submits racing past the check above: the other one created it.
+        existing = User.objects.filter(email=email).first()
+        if existing is None:
+            raise
+        _user_told_account_exists(user=existing, attempt=attempt)
+        return None
     user_send_activation(user=user)
     logger.info("account registered: %s", user.pk)
     return user
 
 
+def _user_told_account_exists(*, user, attempt):
+    """Someone used the address of an existing account to sign up or order.
+    An account still waiting for activation gets its link again; any other
+    gets a warning (never a token)."""
+    if user.is_anonymised:
+        return
+    if user.email_verified_at is None and not user.is_active:
+        user_send_activation(user=user)
+        return
+    queue_templated_email(
+        template="account_exists", to=user.email, context={"user_id": str(user.pk), "attempt": attempt},
+    )
+
+
 def user_send_activation(*, user):
-    """Queue the activation e-mail; does nothing for an account already verified."""
+    """Queue the activation e-mail; does nothing for an account already verified.
+    The outbox keeps only the user id: the link is made at send time
+    (accounts.emails), so no token is ever stored."""
     if user.email_verified_at is not None or user.is_anonymised:
         return
-    path = reverse("accounts:activate", kwargs={"token": make_activation_token(user)})
-    queue_templated_email(
-        template="activation",
-        to=user.email,
-        context={"first_name": user.first_name, "activation_path": path},
-    )
+    queue_templated_email(template="activation", to=user.email, context={"user_id": str(user.pk)})
+
+
+def user_request_activation_resend(*, email):
+    """Same work whatever the address: the lookup and the e-mail happen in a
+    task after the request, so its duration tells nothing."""
+    from .tasks import send_activation_again
+
+    email = normalize_email(email)
+    transaction.on_commit(lambda: send_activation_again.delay(email))
+
+
+def user_send_activation_again(*, email):
+    user = User.objects.filter(
+        email=normalize_email(email), is_active=False, email_verified_at__isnull=True, anonymised_at__isnull=True,
+    ).first()
+    if user is not None:
+        user_send_activation(user=user)
+
+
+def user_request_password_reset(*, email):
+    """As user_request_activation_resend: the request costs the same for a
+    known and an unknown address."""
+    from .tasks import send_password_reset
+
+    email = normalize_email(email)
+    transaction.on_commit(lambda: send_password_reset.delay(email))
+
+
+def user_send_password_reset(*, email):
+    """Queue a reset e-mail to each active account with a usable password at
+    that address (Django's rule). The token is made at send time."""
+    for user in User.objects.filter(email=normalize_email(email), is_active=True, anonymised_at__isnull=True):
+        if user.has_usable_password():
+            queue_templated_email(template="password_reset", to=user.email, context={"user_id": str(user.pk)})
 
 
 def user_activate(*, token):

@@ -56,16 +56,13 @@ def register(request):
     form = RegistrationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            services.user_register(
-                email=data["email"], password=data["password1"], first_name=data["first_name"],
-                last_name=data["last_name"], phone=data["phone"],
-            )
-        except ValidationError as error:
-            form.add_error("email", error)
-        else:
-            request.session["registered_email"] = data["email"]
-            return redirect("accounts:register_done")
+        # A taken address gets the same page; its owner is e-mailed instead.
+        services.user_register(
+            email=data["email"], password=data["password1"], first_name=data["first_name"],
+            last_name=data["last_name"], phone=data["phone"],
+        )
+        request.session["registered_email"] = data["email"]
+        return redirect("accounts:register_done")
     return render(request, "accounts/register.html", {"form": form})
 
 
@@ -93,13 +90,8 @@ def activate(request, token):
 def activation_resend(request):
     form = EmailForm(request.POST)
     if form.is_valid():
-        user = User.objects.filter(
-            email=form.cleaned_data["email"], is_active=False, email_verified_at__isnull=True,
-            anonymised_at__isnull=True,
-        ).first()
-        if user is not None:
-            services.user_send_activation(user=user)
-        # The same answer whether the address has an account or not.
+        # The same answer, and the same work, whether the address has an account or not.
+        services.user_request_activation_resend(email=form.cleaned_data["email"])
         messages.info(
             request,
             _("Si un compte en attente d'activation existe pour cette adresse, un nouveau lien vient d'y être envoyé."),
