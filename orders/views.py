@@ -122,8 +122,9 @@ def order_create(request):
                     **order_fields,
                 )
                 request.session["registered_email"] = account["email"]
-                # Lets this browser pay the order before the account is activated.
-                request.session["visitor_order_ids"] = [*request.session.get("visitor_order_ids", []), str(order.pk)]
+                if order is not None:  # None: the address has an account, its owner was e-mailed
+                    # Lets this browser pay the order before the account is activated.
+                    request.session["visitor_order_ids"] = [*request.session.get("visitor_order_ids", []), str(order.pk)]
                 url = reverse("orders:visitor_done")
         except ValidationError as error:
             form.add_error(None, error)
