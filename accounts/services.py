@@ -166,9 +166,36 @@ def user_set_notification_preferences(*, user, preferences):
     return user
 
 
+LAST_ADMIN_MESSAGE = _(
+    "%(email)s est le dernier administrateur actif : nommez d'abord un autre administrateur."
+)
+SELF_MESSAGES = {
+    "deactivate": _("Vous ne pouvez pas désactiver votre propre compte administrateur."),
+    "demote": _("Vous ne pouvez pas retirer votre propre rôle d'administrateur."),
+    "delete": _("Vous ne pouvez pas supprimer votre propre compte administrateur."),
+}
+
+
+def user_check_admin_change(*, user, by, action):
+    """Refuse what would leave the back office without an active admin, and
+    an admin removing their own powers. ``action``: deactivate, demote or
+    delete. Call inside the transaction that writes: the admins are locked."""
+    if not (user.pk and User.objects.filter(pk=user.pk, role=User.Role.ADMIN).exists()):
+        return
+    if by is not None and by.pk == user.pk:
+        raise ValidationError(SELF_MESSAGES[action], code="self")
+    with transaction.atomic():  # joins the caller's; the lock lasts until it commits
+        active_admins = list(
+            User.objects.select_for_update().filter(role=User.Role.ADMIN, is_active=True).values_list("pk", flat=True)
+        )
+    if set(active_admins) <= {user.pk}:
+        raise ValidationError(LAST_ADMIN_MESSAGE % {"email": user.email}, code="last_admin")
+
+
 def user_deactivate(*, user, by):
     """Close the account without erasing it; only staff can reopen it."""
     with transaction.atomic():
+        user_check_admin_change(user=user, by=by, action="deactivate")
         user.is_active = False
         user.deactivated_at = timezone.now()
         user.save(update_fields=["is_active", "deactivated_at", "updated_at"])
@@ -196,6 +223,7 @@ def user_anonymise(*, user, by):
     """
     old_avatar = user.avatar.name if user.avatar else ""
     with transaction.atomic():
+        user_check_admin_change(user=user, by=by, action="delete")
         user = User.objects.select_for_update().get(pk=user.pk)
         # Higher layers first: they may still need the user's data to find theirs.
         for part in reversed(list(personal_data_parts.values())):
@@ -220,10 +248,32 @@ def user_anonymise(*, user, by):
     return user
 
 
+def user_admin_save(*, user, by, changed_fields):
+    """Save a user edited in the admin, through the same rules as the services."""
+    with transaction.atomic():
+        if "role" in changed_fields and user.role != User.Role.ADMIN:
+            user_check_admin_change(user=user, by=by, action="demote")
+        if "is_active" in changed_fields and not user.is_active:
+            user_check_admin_change(user=user, by=by, action="deactivate")
+            user.deactivated_at = timezone.now()
+        user.save()
+    logger.info("user %s changed in the admin by %s: %s", user.pk, by.pk, sorted(changed_fields))
+    return user
+
+
+def user_admin_delete(*, user, by):
+    with transaction.atomic():
+        user_check_admin_change(user=user, by=by, action="delete")
+        user.delete()
+    logger.info("user %s deleted by %s", user.pk, by.pk)
+
+
 def user_set_role(*, user, role, by):
     if role not in User.Role.values:
         raise ValidationError(_("Rôle inconnu."), code="invalid_role")
     with transaction.atomic():
+        if role != User.Role.ADMIN:
+            user_check_admin_change(user=user, by=by, action="demote")
         user.role = role
         user.save(update_fields=["role", "updated_at"])
     logger.info("role of %s set to %s by %s", user.pk, role, by.pk)

@@ -185,7 +185,11 @@ def export_data(request):
 def deactivate(request):
     form = PasswordConfirmForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        services.user_deactivate(user=request.user, by=request.user)
+        try:
+            services.user_deactivate(user=request.user, by=request.user)
+        except ValidationError as error:  # an admin cannot close their own account
+            form.add_error(None, error)
+            return render(request, "accounts/deactivate.html", {"form": form})
         logout(request)
         messages.success(request, _("Votre compte est désactivé. Écrivez-nous si vous souhaitez le réactiver."))
         return redirect("core:landing")
@@ -196,7 +200,11 @@ def deactivate(request):
 def delete_account(request):
     form = DeleteAccountForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        services.user_anonymise(user=request.user, by=request.user)
+        try:
+            services.user_anonymise(user=request.user, by=request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+            return render(request, "accounts/delete.html", {"form": form})
         logout(request)
         messages.success(request, _("Votre compte a été supprimé et vos données personnelles effacées."))
         return redirect("core:landing")
