@@ -1,3 +1,6 @@
+import re
+import unicodedata
+
 from django import forms
 from django.conf import settings
 from django.contrib.auth import password_validation
@@ -9,6 +12,32 @@ from .models import User, normalize_email
 from .preferences import EMAIL_KINDS, email_allowed
 from .services import user_request_password_reset
 
+# Names that would pass for the team (messages, e-mails). The role shown next
+# to every other name is the real safeguard; this refuses the obvious.
+RESERVED_NAME_WORDS = {
+    "equipe", "team", "staff", "admin", "administrateur", "administratrice", "administration",
+    "support", "moderateur", "moderatrice", "moderation", "officiel", "officielle",
+}
+RESERVED_NAME_MESSAGE = _("Ce nom est réservé à l'équipe Staka Livres : indiquez votre propre nom.")
+
+
+def is_reserved_name(*parts):
+    text = unicodedata.normalize("NFKD", " ".join(p or "" for p in parts))
+    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    words = re.findall(r"[a-z0-9]+", text)
+    return "staka" in "".join(words) or any(word in RESERVED_NAME_WORDS for word in words)
+
+
+class ReservedNameMixin:
+    """Refuses a first or last name that would pass for the team."""
+
+    def clean(self):
+        cleaned = super().clean()
+        if is_reserved_name(cleaned.get("first_name"), cleaned.get("last_name")):
+            self.add_error("last_name" if "last_name" in cleaned else "first_name", RESERVED_NAME_MESSAGE)
+        return cleaned
+
+
 phone_validator = RegexValidator(
     r"^\+?[0-9 .\-()]{6,20}$",
     _("Saisissez un numéro de téléphone valide (chiffres, espaces, « + » autorisés)."),
@@ -16,7 +45,7 @@ phone_validator = RegexValidator(
 
 
 
-class RegistrationForm(forms.Form):
+class RegistrationForm(ReservedNameMixin, forms.Form):
     first_name = forms.CharField(label=_("Prénom"), max_length=100)
     last_name = forms.CharField(label=_("Nom"), max_length=100)
     email = forms.EmailField(label=_("Adresse e-mail"), max_length=255)
@@ -114,7 +143,7 @@ class QueuedPasswordResetForm(PasswordResetForm):
         user_request_password_reset(email=self.cleaned_data["email"])
 
 
-class ProfileForm(forms.ModelForm):
+class ProfileForm(ReservedNameMixin, forms.ModelForm):
     class Meta:
         model = User
         fields = ["first_name", "last_name", "phone", "address", "bio", "avatar"]
