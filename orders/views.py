@@ -129,7 +129,10 @@ def order_create(request):
         except ValidationError as error:
             form.add_error(None, error)
         else:
+            form.discard_kept()
             return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    if request.method == "POST":
+        form.keep_uploads()  # the file input cannot be refilled: keep what was received
     return render(request, "orders/order_form.html", {
         "form": form, "account_form": account_form, **_quote_context_from_form(form),
     })

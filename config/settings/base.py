@@ -177,6 +177,7 @@ CELERY_BEAT_SCHEDULE = {
     "purge-order-files": {"task": "orders.tasks.purge_order_files", "schedule": 24 * 60 * 60},
     "mark-overdue-invoices": {"task": "billing.tasks.mark_overdue_invoices", "schedule": 24 * 60 * 60},
     "purge-sent-emails": {"task": "core.tasks.purge_sent_emails", "schedule": 24 * 60 * 60},
+    "purge-pending-uploads": {"task": "orders.tasks.purge_pending_uploads", "schedule": 24 * 60 * 60},
 }
 
 # --- Authentication ------------------------------------------------------
