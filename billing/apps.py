@@ -7,10 +7,12 @@ class BillingConfig(AppConfig):
     verbose_name = _("Facturation")
 
     def ready(self):
-        from core.registry import register_demo_seeder, register_personal_data
+        from core.registry import register_demo_seeder, register_order_purge_hook, register_personal_data
 
         from .demo import seed_demo_billing
+        from .housekeeping import payments_delete_for_abandoned_order
         from .personal_data import anonymise_billing, export_billing
 
         register_personal_data("billing", export=export_billing, anonymise=anonymise_billing)
         register_demo_seeder("billing", seed_demo_billing)
+        register_order_purge_hook("billing", payments_delete_for_abandoned_order)

@@ -44,6 +44,8 @@ def lock_payable_order(order):
             _("Cette commande est déjà payée.") if locked.paid_at else _("Cette commande ne peut pas être réglée maintenant.")
         )
         raise PaymentError(message, code="not_payable")
+    if locked.is_free:  # 0 €: nothing to pay (Stripe refuses it); orders sends it to the queue
+        raise PaymentError(_("Cette commande est offerte : il n'y a rien à régler."), code="free_order")
     return locked
 
 

@@ -28,3 +28,14 @@ def register_personal_data(name, *, export, anonymise=None):
 
 def register_demo_seeder(name, seeder):
     demo_seeders[name] = seeder
+
+
+# Called with order=... inside the transaction that purges an abandoned
+# (never paid) order, before the order row goes: each app removes its own rows
+# that point at it (billing: its pending or failed payments). A hook raises to
+# keep the order (e.g. real money was received).
+order_purge_hooks: dict[str, Callable] = {}
+
+
+def register_order_purge_hook(name, hook):
+    order_purge_hooks[name] = hook

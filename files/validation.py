@@ -146,16 +146,22 @@ def check_size(size):
 
 
 def check_quota(*, user, adding):
-    """Refuse ``adding`` more bytes for a client whose quota they would exceed."""
+    """Refuse ``adding`` more bytes for a client whose quota they would exceed.
+
+    An account not activated yet (a visitor's order: anyone can create ten an
+    hour) only holds its order's manuscripts, within a small quota.
+    """
     if not quota_applies(user):
         return
-    quota = settings.USER_STORAGE_QUOTA_BYTES
+    if user.is_active:
+        quota = settings.USER_STORAGE_QUOTA_BYTES
+        message = _("Votre espace de stockage est plein (%(quota)s) : supprimez des fichiers ou contactez-nous.")
+    else:
+        quota = settings.UNVERIFIED_STORAGE_QUOTA_BYTES
+        message = _("Avant l'activation de votre compte, vos manuscrits ne peuvent dépasser %(quota)s au total. "
+                    "Activez votre compte pour en envoyer davantage, ou écrivez-nous.")
     if user_storage_used(user=user) + adding > quota:
-        raise ValidationError(
-            _("Votre espace de stockage est plein (%(quota)s) : supprimez des fichiers ou contactez-nous."),
-            code="quota",
-            params={"quota": human_size(quota)},
-        )
+        raise ValidationError(message, code="quota", params={"quota": human_size(quota)})
 
 
 def quota_applies(user):

@@ -42,15 +42,29 @@ class OrderAdmin(admin.ModelAdmin):
     )
     actions = ["auto_assign", "suspend", "resume"]
 
+    def get_readonly_fields(self, request, obj=None):
+        """The client never changes once the order exists (the invoice and the
+        manuscripts are theirs); what the price follows is frozen once paid."""
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None:
+            fields.append("client")
+            if services.order_price_inputs_locked(obj):
+                fields.extend(services.PRICE_INPUTS)
+        return fields
+
     def save_model(self, request, obj, form, change):
-        """A changed corrector goes through the assignment service (rules,
-        history); the other fields are plain edits."""
-        new_corrector = obj.corrector if change and "corrector" in form.changed_data else None
+        """Edits go through the services: the corrector through the assignment
+        (rules, history), the other fields through order_update_details (what
+        may change, the price that follows, one history line)."""
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        edited = {field: form.cleaned_data[field] for field in form.changed_data if field != "corrector"}
+        new_corrector = obj.corrector if "corrector" in form.changed_data else None
+        order = services.order_update_details(order=obj, by=request.user, **edited)
         if new_corrector is not None:
-            obj.corrector_id = form.initial.get("corrector")
-        super().save_model(request, obj, form, change)
-        if new_corrector is not None:
-            services.order_assign_corrector(order=obj, corrector=new_corrector, by=request.user)
+            order = services.order_assign_corrector(order=order, corrector=new_corrector, by=request.user)
+        obj.refresh_from_db()
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
@@ -62,10 +76,20 @@ class OrderAdmin(admin.ModelAdmin):
             if obj is not None and "corrector" in form_self.changed_data:
                 if corrector is None:
                     form_self.add_error("corrector", _("Une commande affectée ne peut pas être désaffectée : réaffectez-la."))
-                elif obj.status not in services.ASSIGNABLE:
+                elif obj.status not in services.ACTIONS["assign"].from_:
                     form_self.add_error("corrector", _("On ne peut affecter qu'une commande payée."))
                 elif not corrector.is_corrector or not corrector.is_active:
                     form_self.add_error("corrector", _("Cette personne n'est pas un correcteur actif."))
+            if obj is not None and set(form_self.changed_data) & set(services.PRICE_INPUTS):
+                service = cleaned.get("service")
+                if service is None:
+                    form_self.add_error("service", _("Choisissez un service."))
+                else:
+                    try:
+                        services.order_quote(service=service, pages=cleaned.get("verified_pages")
+                                             or cleaned.get("declared_pages"), urgent=cleaned.get("urgent"))
+                    except ValidationError as error:
+                        form_self.add_error("declared_pages", error)
             return cleaned
 
         form.clean = clean

@@ -36,6 +36,8 @@ def announce_created(*, order_id):
     conversation_for_order(order=order)  # the client can ask questions from the start
     if order.status == S.EN_ATTENTE_VERIFICATION:
         message = _("Nous vérifions le nombre de pages de « %(title)s » et vous envoyons le devis définitif.")
+    elif order.is_free:
+        message = _("Votre commande « %(title)s » est enregistrée ; elle est offerte et part directement en correction.")
     else:
         message = _("Votre commande « %(title)s » est enregistrée ; elle attend son paiement.")
     _tell(order.client, _("Commande enregistrée"), message % {"title": order.title}, order)
@@ -66,11 +68,22 @@ def announce_transition(*, order_id, from_status, to_status, actor_id, note=""):
     def others(*people):
         return [person for person in people if person is not None and person.pk != actor_id]
 
-    system_message = SYSTEM_MESSAGES.get((from_status, to_status)) or SYSTEM_MESSAGES.get((None, to_status))
+    free = to_status == S.PAYEE and order.payment_status == Order.PAYMENT_STATUS_FREE
+    system_message = (
+        (lambda: _("Commande offerte : elle attend son correcteur.")) if free
+        else SYSTEM_MESSAGES.get((from_status, to_status)) or SYSTEM_MESSAGES.get((None, to_status))
+    )
     if system_message:
         conversation_post_system_message(order=order, text=system_message() % {"note": note})
 
-    if to_status == S.PAYEE:
+    if free:
+        # No payment, no invoice: nothing says "paiement".
+        _tell(client, _("Commande offerte"), _("« %(title)s » est offerte : elle part directement en correction.")
+              % {"title": title}, order)
+        for member in _staff():
+            _tell(member, _("Commande offerte"), _("« %(title)s » (0 €) attend un correcteur.") % {"title": title},
+                  order, email=False)
+    elif to_status == S.PAYEE:
         # The client's receipt is the invoice e-mail: in-app only here.
         _tell(client, _("Paiement reçu"), _("Merci ! Le paiement de « %(title)s » est confirmé.") % {"title": title},
               order, email=False, type=Notification.Type.PAYMENT)

@@ -78,6 +78,8 @@ class Order(models.Model):
     FINAL_STATUSES = (Status.TERMINE, Status.ANNULEE)
     ACTIVE_STATUSES = (Status.PAYEE, Status.EN_COURS, Status.LIVREE, Status.SUSPENDUE)
     AWAITING_STATUSES = (Status.EN_ATTENTE, Status.EN_ATTENTE_VERIFICATION, Status.ESTIMATION_ENVOYEE)
+    # payment_status of a 0 € order: it never had a payment (nor an invoice).
+    PAYMENT_STATUS_FREE = "free"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     client = models.ForeignKey(
@@ -148,6 +150,18 @@ class Order(models.Model):
         return self.final_price if self.final_price is not None else self.estimated_price
 
     @property
+    def is_free(self):
+        """0 €: ten pages or fewer of a per-page service, or a quote at 0 €."""
+        return self.price == 0
+
+    @property
+    def status_label(self):
+        """The status as people read it: a 0 € order in the queue was never "payée"."""
+        if self.status == self.Status.PAYEE and self.payment_status == self.PAYMENT_STATUS_FREE:
+            return _("Offerte, en attente d'un correcteur")
+        return self.get_status_display()
+
+    @property
     def progress_percent(self):
         """The legacy progress bar: awaiting 0–25 %, paid 30, in progress 50, delivered 90, done 100."""
         return PROGRESS_PERCENT.get(self.status, 0)
@@ -182,6 +196,7 @@ class OrderEvent(models.Model):
         ASSIGNMENT = "ASSIGNMENT", _("Affectation")
         QUOTE = "QUOTE", _("Devis")
         FILE = "FILE", _("Fichier")
+        EDIT = "EDIT", _("Modification par l'équipe")
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)

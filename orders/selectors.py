@@ -72,8 +72,10 @@ def corrector_queue(*, user):
     )
 
 
-def order_timeline(*, order):
-    return OrderEvent.objects.filter(order=order).select_related("actor").order_by("created_at", "id")
+def order_timeline(*, order, user):
+    """The order's history; the team's back-office edits only for the team."""
+    events = OrderEvent.objects.filter(order=order).select_related("actor").order_by("created_at", "id")
+    return events if user.is_admin else events.exclude(kind=OrderEvent.Kind.EDIT)
 
 
 def order_files(*, order):

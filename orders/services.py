@@ -1,7 +1,9 @@
-"""The order workflow. Every status change goes through `_transition`, which
-checks that the move is allowed, for that actor, and records it."""
+"""The order workflow. Each action allows exactly its own move for its own
+role (the ACTIONS table); every status change goes through `_transition`,
+which checks that under a row lock and records it."""
 
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 
@@ -14,6 +16,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.services import user_register
+from core.registry import order_purge_hooks
+from core.templatetags.formatting import euros
 from files.models import StoredFile
 from files.services import stored_file_create, stored_file_purge_content, stored_file_soft_delete
 from files.validation import MANUSCRIPT_KINDS
@@ -26,24 +30,67 @@ logger = logging.getLogger(__name__)
 S = Order.Status
 CLIENT, CORRECTOR, STAFF, SYSTEM = "client", "corrector", "staff", "system"
 
-# (from, to) -> who may make that move. Anything not listed is refused.
-TRANSITIONS = {
-    (S.EN_ATTENTE, S.PAYEE): {SYSTEM, STAFF},
-    (S.EN_ATTENTE_VERIFICATION, S.ESTIMATION_ENVOYEE): {STAFF},
-    (S.ESTIMATION_ENVOYEE, S.EN_ATTENTE): {CLIENT},
-    (S.PAYEE, S.EN_COURS): {CORRECTOR},
-    (S.EN_COURS, S.LIVREE): {CORRECTOR},
-    (S.LIVREE, S.TERMINE): {CLIENT, SYSTEM, STAFF},
-    (S.LIVREE, S.EN_COURS): {CLIENT},  # a revision
-    # The client may cancel until work is paid for; staff any time (refunds: billing).
-    **{(status, S.ANNULEE): {CLIENT, STAFF} for status in Order.AWAITING_STATUSES},
-    # SYSTEM: a full refund reported by the payment provider.
-    **{(status, S.ANNULEE): {STAFF, SYSTEM} for status in (S.PAYEE, S.EN_COURS, S.LIVREE, S.SUSPENDUE)},
-    **{(status, S.SUSPENDUE): {STAFF} for status in (*Order.AWAITING_STATUSES, S.PAYEE, S.EN_COURS, S.LIVREE)},
-    **{(S.SUSPENDUE, status): {STAFF} for status in (*Order.AWAITING_STATUSES, S.PAYEE, S.EN_COURS, S.LIVREE)},
-}
 # Before this point the client may still add or remove manuscripts.
 WORK_NOT_STARTED = (*Order.AWAITING_STATUSES, S.PAYEE)
+# A corrector can be given the order once it is paid for.
+ASSIGNABLE = Order.ACTIVE_STATUSES
+SUSPENDABLE = (*Order.AWAITING_STATUSES, S.PAYEE, S.EN_COURS, S.LIVREE)
+ANY_STATUS = tuple(S)
+
+
+@dataclass(frozen=True)
+class Move:
+    """What one action may do: from which statuses, for whom, to which status.
+
+    `to` is None for an action that changes no status (assign, uploads, the
+    corrector's note) and a callable for resume (back to where it was).
+    """
+
+    from_: frozenset
+    roles: frozenset
+    to: object = None
+
+
+def _move(from_, roles, to=None):
+    return Move(from_=frozenset(from_), roles=frozenset(roles), to=to)
+
+
+def _status_before_suspension(locked):
+    return locked.status_before_suspension
+
+
+# action -> the one move it allows, for its own roles. Anything else is refused:
+# no action reaches a move that belongs to another (a client cannot "start" a
+# delivered order to reopen it without counting a revision). The services
+# enforce it under a row lock; order_permissions() shows buttons from it.
+ACTIONS = {
+    # The team checked the pages and sends the final price.
+    "send_quote": _move({S.EN_ATTENTE_VERIFICATION}, {STAFF}, S.ESTIMATION_ENVOYEE),
+    "accept_quote": _move({S.ESTIMATION_ENVOYEE}, {CLIENT}, S.EN_ATTENTE),
+    "decline_quote": _move({S.ESTIMATION_ENVOYEE}, {CLIENT}, S.ANNULEE),
+    # The client opens a checkout (billing); the payment provider's webhook then marks it paid.
+    "pay": _move({S.EN_ATTENTE}, {CLIENT}),
+    "mark_paid": _move({S.EN_ATTENTE}, {SYSTEM, STAFF}, S.PAYEE),
+    # A 0 € order needs no payment: it goes straight to the correctors.
+    "mark_free": _move({S.EN_ATTENTE}, {SYSTEM}, S.PAYEE),
+    "assign": _move(ASSIGNABLE, {STAFF, SYSTEM}),
+    "start": _move({S.PAYEE}, {CORRECTOR}, S.EN_COURS),
+    "upload_deliverable": _move({S.EN_COURS}, {CORRECTOR}),
+    "deliver": _move({S.EN_COURS}, {CORRECTOR}, S.LIVREE),
+    "accept_delivery": _move({S.LIVREE}, {CLIENT}, S.TERMINE),
+    "auto_finish": _move({S.LIVREE}, {SYSTEM}, S.TERMINE),
+    "request_revision": _move({S.LIVREE}, {CLIENT}, S.EN_COURS),
+    "upload_manuscript": _move(WORK_NOT_STARTED, {CLIENT}),
+    "delete_manuscript": _move(WORK_NOT_STARTED, {CLIENT}),
+    "delete_file": _move(ANY_STATUS, {STAFF}),
+    "corrector_note": _move(ANY_STATUS, {CORRECTOR, STAFF}),
+    # The client may cancel until work is paid for; staff any time (refunds: billing).
+    "cancel": _move(Order.AWAITING_STATUSES, {CLIENT, STAFF}, S.ANNULEE),
+    # SYSTEM: a full refund reported by the payment provider.
+    "cancel_paid": _move(Order.ACTIVE_STATUSES, {STAFF, SYSTEM}, S.ANNULEE),
+    "suspend": _move(SUSPENDABLE, {STAFF}, S.SUSPENDUE),
+    "resume": _move({S.SUSPENDUE}, {STAFF}, _status_before_suspension),
+}
 
 
 class OrderError(ValidationError):
@@ -69,22 +116,35 @@ def _record(*, order, kind, by, note="", from_status="", to_status=""):
     )
 
 
-def _transition(*, order, to, by, note="", check=None, **changes):
-    """Move `order` to status `to` under a row lock; return the fresh order.
+def order_may(*, order, user, action):
+    """Whether `user` may run `action` on `order` as it is now (no lock)."""
+    move = ACTIONS[action]
+    return order.status in move.from_ and bool(move.roles & _roles_of(order, user))
 
-    `check(locked_order)` may refuse with OrderError after the lock is taken,
-    so two concurrent clicks cannot both pass it.
+
+def _check_action(*, locked, action, by):
+    """Refuse `action` unless it is `by`'s own and the order's status allows it."""
+    move = ACTIONS[action]
+    if not move.roles & _roles_of(locked, by):
+        raise OrderError(_("Vous ne pouvez pas effectuer cette action sur cette commande."), code="forbidden")
+    if locked.status not in move.from_:
+        raise OrderError(
+            _("Action impossible : la commande est « %(current)s ».") % {"current": locked.get_status_display()},
+            code="invalid_transition",
+        )
+    return move
+
+
+def _transition(*, order, action, by, note="", check=None, **changes):
+    """Run `action`'s status move on `order` under a row lock; return the fresh order.
+
+    `check(locked_order)` may refuse with OrderError (or adjust the locked
+    row) after the lock is taken, so two concurrent clicks cannot both pass it.
     """
     with transaction.atomic():
         locked = Order.objects.select_for_update().get(pk=order.pk)
-        allowed = TRANSITIONS.get((locked.status, to))
-        if allowed is None:
-            raise OrderError(
-                _("Action impossible : la commande est « %(current)s ».") % {"current": locked.get_status_display()},
-                code="invalid_transition",
-            )
-        if not allowed & _roles_of(locked, by):
-            raise OrderError(_("Vous ne pouvez pas effectuer cette action sur cette commande."), code="forbidden")
+        move = _check_action(locked=locked, action=action, by=by)
+        to = move.to(locked) if callable(move.to) else move.to
         if check:
             check(locked)
         from_status = locked.status
@@ -97,7 +157,7 @@ def _transition(*, order, to, by, note="", check=None, **changes):
             events.announce_transition, order_id=locked.pk, from_status=from_status, to_status=to,
             actor_id=getattr(by, "pk", None), note=str(note),
         ))
-    logger.info("order %s: %s -> %s by %s", locked.pk, from_status, to, getattr(by, "pk", "system"))
+    logger.info("order %s: %s %s -> %s by %s", locked.pk, action, from_status, to, getattr(by, "pk", "system"))
     return locked
 
 
@@ -153,6 +213,8 @@ def order_create(*, client, service, title, description="", declared_pages=None,
                         allowed=MANUSCRIPT_KINDS, order=order,
                     )
                 )
+            if order.is_free:
+                order = _order_mark_free(order=order)
     except Exception:
         # The rows are rolled back; the bytes already written are not.
         for stored_file in stored:
@@ -166,7 +228,7 @@ def order_send_quote(*, order, verified_pages, by):
     """Staff checked the manuscript: the final price follows the real page count."""
     quote = order_quote(service=order.service, pages=verified_pages, urgent=order.urgent)
     order = _transition(
-        order=order, to=S.ESTIMATION_ENVOYEE, by=by,
+        order=order, action="send_quote", by=by,
         note=_("%(pages)s pages vérifiées") % {"pages": verified_pages},
         verified_pages=verified_pages, final_price=quote.total,
     )
@@ -174,11 +236,17 @@ def order_send_quote(*, order, verified_pages, by):
 
 
 def order_accept_quote(*, order, by):
-    return _transition(order=order, to=S.EN_ATTENTE, by=by, payment_status="pending")
+    """The client accepts the quote: it awaits payment, or, at 0 €, goes
+    straight to the correctors."""
+    with transaction.atomic():
+        order = _transition(order=order, action="accept_quote", by=by, payment_status="pending")
+        if order.is_free:
+            order = _order_mark_free(order=order)
+    return order
 
 
 def order_decline_quote(*, order, by):
-    return _transition(order=order, to=S.ANNULEE, by=by, note=_("Devis refusé par le client"))
+    return _transition(order=order, action="decline_quote", by=by, note=_("Devis refusé par le client"))
 
 
 # --- Payment (called by billing) -------------------------------------------
@@ -190,13 +258,44 @@ def order_mark_paid(*, order, amount, by=None, session_id=""):
         if amount != locked.price:
             raise OrderError(_("Le montant payé ne correspond pas au prix de la commande."), code="amount_mismatch")
 
-    quote = pricing.quote_for(service=order.service, pages=order.pages, urgent=order.urgent) if order.service else None
-    changes = {"amount": amount, "paid_at": timezone.now(), "payment_status": "succeeded"}
+    def paid_for_real(locked):
+        if locked.is_free:
+            raise OrderError(_("Cette commande est offerte : elle ne se paie pas."), code="free_order")
+        amount_matches(locked)
+
+    changes = {"amount": amount, "paid_at": timezone.now(), "payment_status": "succeeded", **_due_date_from_today(order)}
     if session_id:
         changes["stripe_session_id"] = session_id
-    if quote:
-        changes["due_date"] = pricing.due_date_for(quote=quote, start=timezone.localdate())
-    order = _transition(order=order, to=S.PAYEE, by=by, check=amount_matches, **changes)
+    order = _transition(order=order, action="mark_paid", by=by, check=paid_for_real, **changes)
+    return _auto_assign(order=order)
+
+
+def _order_mark_free(*, order):
+    """A 0 € order (10 pages or fewer, or a quote at 0 €) skips payment: no
+    checkout, no Payment, no invoice; it goes straight to the correctors.
+    `paid_at` stays empty: nothing was paid."""
+
+    def still_free(locked):
+        if not locked.is_free:
+            raise OrderError(_("Cette commande n'est pas offerte."), code="not_free")
+
+    order = _transition(
+        order=order, action="mark_free", by=None, check=still_free,
+        note=_("Commande offerte : aucun paiement n'est demandé."),
+        amount=0, payment_status=Order.PAYMENT_STATUS_FREE, **_due_date_from_today(order),
+    )
+    return _auto_assign(order=order)
+
+
+def _due_date_from_today(order):
+    """The deadline counts from the day the order enters the queue."""
+    if not order.service:
+        return {}
+    quote = pricing.quote_for(service=order.service, pages=order.pages, urgent=order.urgent)
+    return {"due_date": pricing.due_date_for(quote=quote, start=timezone.localdate())}
+
+
+def _auto_assign(*, order):
     if settings.ORDERS_AUTO_ASSIGN:
         corrector = least_loaded_corrector()
         if corrector:
@@ -204,10 +303,89 @@ def order_mark_paid(*, order, amount, by=None, session_id=""):
     return order
 
 
+# --- Back-office edits ----------------------------------------------------------
+
+# What the price follows: editable in the back office until the order is paid for.
+PRICE_INPUTS = ("service", "declared_pages", "verified_pages", "urgent")
+# Free text: the history says it changed, not what it says.
+TEXT_FIELDS = ("description", "client_note", "corrector_note")
+# Fields the team may edit in the back office. The client never changes once
+# the order exists (it would hand the invoice and the manuscripts to someone
+# else); status, prices, payment and the corrector move through their services.
+EDITABLE_FIELDS = (*PRICE_INPUTS, *TEXT_FIELDS, "title", "priority", "wished_deadline", "due_date")
+
+
+def order_price_inputs_locked(order):
+    """Service, pages and urgency stay as paid for once the order left the
+    awaiting statuses (paid, free, or cancelled)."""
+    return order.status not in Order.AWAITING_STATUSES or order.paid_at is not None
+
+
+def order_update_details(*, order, by, **changes):
+    """A back-office edit of `order`: only EDITABLE_FIELDS, price inputs only
+    before payment (the price then follows them), one history line naming
+    each change. Returns the fresh order."""
+    if not (by is not None and by.is_admin):
+        raise OrderError(_("Seule l'équipe peut modifier une commande."), code="forbidden")
+    refused = set(changes) - set(EDITABLE_FIELDS)
+    if refused:
+        raise OrderError(
+            _("Ces champs ne se modifient pas ici : %(fields)s.") % {"fields": ", ".join(sorted(refused))},
+            code="not_editable",
+        )
+    with transaction.atomic():
+        locked = Order.objects.select_for_update().select_related("service").get(pk=order.pk)
+        changed = {field: value for field, value in changes.items() if getattr(locked, field) != value}
+        if not changed:
+            return locked
+        reprice = bool(set(changed) & set(PRICE_INPUTS))
+        if reprice and order_price_inputs_locked(locked):
+            raise OrderError(
+                _("La commande est « %(current)s » : le service, les pages et l'urgence ne se modifient plus.")
+                % {"current": locked.get_status_display()},
+                code="price_locked",
+            )
+        lines = []
+        for field, value in changed.items():
+            label = Order._meta.get_field(field).verbose_name
+            if field in TEXT_FIELDS:
+                lines.append(_("%(field)s modifié") % {"field": label})
+            else:
+                lines.append(_("%(field)s : %(old)s → %(new)s") % {
+                    "field": label, "old": _display(getattr(locked, field)), "new": _display(value),
+                })
+            setattr(locked, field, value)
+        if reprice:
+            old_price = locked.price
+            if locked.service is None:
+                raise OrderError(_("Choisissez un service."), code="service")
+            estimate = order_quote(service=locked.service, pages=locked.declared_pages, urgent=locked.urgent)
+            locked.estimated_price = estimate.total
+            if locked.final_price is not None:
+                locked.final_price = order_quote(service=locked.service, pages=locked.pages, urgent=locked.urgent).total
+            if "urgent" in changed and "priority" not in changed:
+                locked.priority = Order.Priority.URGENTE if locked.urgent else Order.Priority.NORMALE
+            if locked.price != old_price:
+                lines.append(_("prix : %(old)s → %(new)s") % {"old": euros(old_price), "new": euros(locked.price)})
+        locked.save()
+        _record(order=locked, kind=OrderEvent.Kind.EDIT, by=by, note="; ".join(str(line) for line in lines))
+        if reprice and locked.status == S.EN_ATTENTE and locked.is_free:
+            locked = _order_mark_free(order=locked)
+    logger.info("order %s edited by %s: %s", locked.pk, by.pk, ", ".join(changed))
+    return locked
+
+
+def _display(value):
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return _("oui") if value else _("non")
+    if hasattr(value, "strftime"):
+        return value.strftime("%d/%m/%Y")
+    return str(value)
+
+
 # --- Assignment -------------------------------------------------------------
-
-ASSIGNABLE = (S.PAYEE, S.EN_COURS, S.LIVREE, S.SUSPENDUE)
-
 
 def least_loaded_corrector():
     return (
@@ -226,7 +404,7 @@ def order_assign_corrector(*, order, corrector, by):
         raise OrderError(_("Cette personne n'est pas un correcteur actif."), code="not_corrector")
     with transaction.atomic():
         locked = Order.objects.select_for_update().get(pk=order.pk)
-        if locked.status not in ASSIGNABLE:
+        if locked.status not in ACTIONS["assign"].from_:
             raise OrderError(
                 _("On ne peut affecter un correcteur qu'à une commande payée (statut actuel : « %(current)s »).")
                 % {"current": locked.get_status_display()},
@@ -248,7 +426,7 @@ def order_assign_corrector(*, order, corrector, by):
 # --- The corrector's work --------------------------------------------------
 
 def order_start(*, order, by):
-    return _transition(order=order, to=S.EN_COURS, by=by)
+    return _transition(order=order, action="start", by=by)
 
 
 def order_deliver(*, order, by, note=""):
@@ -256,11 +434,12 @@ def order_deliver(*, order, by, note=""):
         if not locked.files.alive().filter(role=StoredFile.Role.DELIVERABLE).exists():
             raise OrderError(_("Déposez au moins un fichier corrigé avant de livrer."), code="no_deliverable")
 
-    return _transition(order=order, to=S.LIVREE, by=by, note=note, check=has_deliverable, delivered_at=timezone.now())
+    return _transition(order=order, action="deliver", by=by, note=note, check=has_deliverable,
+                       delivered_at=timezone.now())
 
 
 def order_set_corrector_note(*, order, by, note):
-    if not _roles_of(order, by) & {CORRECTOR, STAFF}:
+    if not ACTIONS["corrector_note"].roles & _roles_of(order, by):
         raise OrderError(_("Vous ne pouvez pas modifier cette note."), code="forbidden")
     with transaction.atomic():
         Order.objects.filter(pk=order.pk).update(corrector_note=note.strip(), updated_at=timezone.now())
@@ -272,7 +451,7 @@ def order_set_corrector_note(*, order, by, note):
 
 def order_accept_delivery(*, order, by):
     now = timezone.now()
-    return _transition(order=order, to=S.TERMINE, by=by, accepted_at=now, finished_at=now)
+    return _transition(order=order, action="accept_delivery", by=by, accepted_at=now, finished_at=now)
 
 
 def order_request_revision(*, order, by, comment):
@@ -287,13 +466,11 @@ def order_request_revision(*, order, by, comment):
                 % {"count": settings.ORDER_INCLUDED_REVISIONS},
                 code="revision_limit",
             )
+        locked.revision_count += 1  # counted under the lock
 
-    # Read before the lock: safe, because a second request finds the order
-    # already EN_COURS and its transition is refused.
-    locked_count = Order.objects.values_list("revision_count", flat=True).get(pk=order.pk)
     return _transition(
-        order=order, to=S.EN_COURS, by=by, note=comment, check=within_included_revisions,
-        revision_count=locked_count + 1, delivered_at=None,
+        order=order, action="request_revision", by=by, note=comment, check=within_included_revisions,
+        delivered_at=None,
     )
 
 
@@ -305,7 +482,7 @@ def orders_auto_finish(*, now=None):
     for order in Order.objects.filter(status=S.LIVREE, delivered_at__lte=limit).only("pk"):
         try:
             _transition(
-                order=order, to=S.TERMINE, by=None, note=_("Acceptée automatiquement après 7 jours"),
+                order=order, action="auto_finish", by=None, note=_("Acceptée automatiquement après 7 jours"),
                 finished_at=now,
             )
             finished += 1
@@ -317,28 +494,37 @@ def orders_auto_finish(*, now=None):
 # --- Staff controls ---------------------------------------------------------
 
 def order_suspend(*, order, by, note=""):
-    current = Order.objects.values_list("status", flat=True).get(pk=order.pk)
-    return _transition(order=order, to=S.SUSPENDUE, by=by, note=note, status_before_suspension=current)
+    def remember_status(locked):
+        locked.status_before_suspension = locked.status
+
+    return _transition(order=order, action="suspend", by=by, note=note, check=remember_status)
 
 
 def order_resume(*, order, by, note=""):
-    previous = Order.objects.values_list("status_before_suspension", flat=True).get(pk=order.pk)
-    if not previous:
-        raise OrderError(_("Cette commande n'est pas suspendue."), code="not_suspended")
-    return _transition(order=order, to=previous, by=by, note=note, status_before_suspension="")
+    def was_suspended(locked):
+        if not locked.status_before_suspension:
+            raise OrderError(_("Cette commande n'est pas suspendue."), code="not_suspended")
+        locked.status_before_suspension = ""
+
+    return _transition(order=order, action="resume", by=by, note=note, check=was_suspended)
 
 
 def order_cancel(*, order, by, note=""):
-    return _transition(order=order, to=S.ANNULEE, by=by, note=note, finished_at=timezone.now())
+    """Before payment the client (or staff) cancels; after it, staff or a full
+    refund do: two actions, chosen by the current status (a status changed
+    meanwhile makes the move refused under the lock)."""
+    current = Order.objects.values_list("status", flat=True).get(pk=order.pk)
+    action = "cancel" if current in ACTIONS["cancel"].from_ else "cancel_paid"
+    return _transition(order=order, action=action, by=by, note=note, finished_at=timezone.now())
 
 
 # --- Files ------------------------------------------------------------------
 
 def order_add_manuscript(*, order, uploaded_file, by):
     def client_before_work(locked):
-        if CLIENT not in _roles_of(locked, by):
+        if not ACTIONS["upload_manuscript"].roles & _roles_of(locked, by):
             raise OrderError(_("Seul le client dépose les manuscrits."), code="forbidden")
-        if locked.status not in WORK_NOT_STARTED:
+        if locked.status not in ACTIONS["upload_manuscript"].from_:
             raise OrderError(
                 _("Le travail a commencé : écrivez à votre correcteur pour lui envoyer un fichier."), code="started"
             )
@@ -349,9 +535,9 @@ def order_add_manuscript(*, order, uploaded_file, by):
 
 def order_add_deliverable(*, order, uploaded_file, by):
     def corrector_at_work(locked):
-        if CORRECTOR not in _roles_of(locked, by):
+        if not ACTIONS["upload_deliverable"].roles & _roles_of(locked, by):
             raise OrderError(_("Seul le correcteur affecté dépose les fichiers corrigés."), code="forbidden")
-        if locked.status != S.EN_COURS:
+        if locked.status not in ACTIONS["upload_deliverable"].from_:
             raise OrderError(_("Commencez la correction avant de déposer un fichier corrigé."), code="not_started")
 
     return _attach_file(order=order, uploaded_file=uploaded_file, by=by, role=StoredFile.Role.DELIVERABLE,
@@ -360,25 +546,39 @@ def order_add_deliverable(*, order, uploaded_file, by):
 
 def _attach_file(*, order, uploaded_file, by, role, check):
     # The order row is locked so the status cannot change between the check
-    # and the upload (a client adding a file while the corrector starts).
-    with transaction.atomic():
-        locked = Order.objects.select_for_update().get(pk=order.pk)
-        check(locked)
-        stored = stored_file_create(
-            uploaded_file=uploaded_file, uploaded_by=by, role=role, allowed=MANUSCRIPT_KINDS, order=locked
-        )
-        _record(order=locked, kind=OrderEvent.Kind.FILE, by=by, note=stored.original_name)
+    # and the upload (a client adding a file while the corrector starts), and
+    # so a double submit cannot attach the same file twice.
+    stored = None
+    try:
+        with transaction.atomic():
+            locked = Order.objects.select_for_update().get(pk=order.pk)
+            check(locked)
+            stored = stored_file_create(
+                uploaded_file=uploaded_file, uploaded_by=by, role=role, allowed=MANUSCRIPT_KINDS, order=locked
+            )
+            same_file = locked.files.alive().filter(role=role, checksum=stored.checksum, original_name=stored.original_name)
+            if same_file.exclude(pk=stored.pk).exists():
+                raise OrderError(
+                    _("« %(name)s » est déjà joint à cette commande.") % {"name": stored.original_name},
+                    code="duplicate_file",
+                )
+            _record(order=locked, kind=OrderEvent.Kind.FILE, by=by, note=stored.original_name)
+    except BaseException:
+        if stored is not None:  # the row is rolled back; the bytes are not
+            stored.file.storage.delete(stored.file.name)
+        raise
     return stored
 
 
 def order_delete_file(*, order, stored_file, by):
     """Clients remove their own manuscripts before work starts; deliverables stay."""
-    roles = _roles_of(order, by)
     if stored_file.order_id != order.pk:
         raise OrderError(_("Ce fichier n'appartient pas à cette commande."), code="wrong_order")
-    if stored_file.role == StoredFile.Role.DELIVERABLE and STAFF not in roles:
+    if order_may(order=order, user=by, action="delete_file"):
+        pass  # staff
+    elif stored_file.role == StoredFile.Role.DELIVERABLE:
         raise OrderError(_("Un fichier corrigé ne peut pas être supprimé."), code="deliverable")
-    if STAFF not in roles and (CLIENT not in roles or order.status not in WORK_NOT_STARTED):
+    elif not order_may(order=order, user=by, action="delete_manuscript"):
         raise OrderError(_("Ce fichier ne peut plus être supprimé : le travail a commencé."), code="started")
     stored_file_soft_delete(stored_file=stored_file, by=by)
 
@@ -386,34 +586,16 @@ def order_delete_file(*, order, stored_file, by):
 def order_permissions(*, order, user):
     """What `user` may do on `order` now: the buttons the order page shows.
 
-    Derived from the same TRANSITIONS the services enforce, so a button is
+    Derived from the same ACTIONS table the services enforce, so a button is
     never shown for an action that would be refused.
     """
-    roles = _roles_of(order, user)
-
-    def may_move_to(status):
-        return bool(TRANSITIONS.get((order.status, status), set()) & roles)
-
-    is_staff = STAFF in roles
-    return {
-        "cancel": may_move_to(S.ANNULEE),
-        "pay": CLIENT in roles and order.status == S.EN_ATTENTE,
-        "accept_quote": may_move_to(S.EN_ATTENTE) and order.status == S.ESTIMATION_ENVOYEE,
-        "decline_quote": order.status == S.ESTIMATION_ENVOYEE and CLIENT in roles,
-        "accept_delivery": order.status == S.LIVREE and CLIENT in roles,
-        "request_revision": order.status == S.LIVREE and CLIENT in roles
-        and order.revision_count < settings.ORDER_INCLUDED_REVISIONS,
-        "start": may_move_to(S.EN_COURS) and order.status == S.PAYEE,
-        "deliver": may_move_to(S.LIVREE),
-        "upload_manuscript": CLIENT in roles and order.status in WORK_NOT_STARTED,
-        "delete_manuscript": is_staff or (CLIENT in roles and order.status in WORK_NOT_STARTED),
-        "upload_deliverable": CORRECTOR in roles and order.status == S.EN_COURS,
-        "see_corrector_note": bool(roles & {CORRECTOR, STAFF}),
-        "assign": is_staff and order.status in ASSIGNABLE,
-        "send_quote": may_move_to(S.ESTIMATION_ENVOYEE),
-        "suspend": may_move_to(S.SUSPENDUE),
-        "resume": is_staff and order.status == S.SUSPENDUE,
-    }
+    can = {action: order_may(order=order, user=user, action=action) for action in ACTIONS}
+    can["cancel"] = can["cancel"] or can["cancel_paid"]
+    can["pay"] = can["pay"] and not order.is_free
+    can["request_revision"] = can["request_revision"] and order.revision_count < settings.ORDER_INCLUDED_REVISIONS
+    can["delete_manuscript"] = can["delete_manuscript"] or can["delete_file"]
+    can["see_corrector_note"] = can["corrector_note"]
+    return can
 
 
 # --- Visitors and housekeeping ------------------------------------------------
@@ -435,25 +617,52 @@ def order_create_for_visitor(*, account, **order_fields):
 
 
 def orders_purge_abandoned(*, now=None):
-    """Visitor orders never paid and never activated, older than the limit,
-    go with their files and their dormant account. Idempotent."""
+    """Dormant visitor accounts (never activated) whose orders were all left
+    before the work began and never paid, older than the limit, go with their
+    orders, files and history. Idempotent.
+
+    Each account is purged in its own transaction: one that cannot go (say,
+    real money arrived for it) is logged and kept, and the others still go.
+    Other apps remove their own rows through `core.registry.order_purge_hooks`
+    (orders imports none of them)."""
     limit = (now or timezone.now()) - timedelta(days=settings.ABANDONED_VISITOR_ORDER_DAYS)
-    abandoned = Order.objects.filter(
-        created_at__lt=limit, paid_at__isnull=True, client__email_verified_at__isnull=True,
-        client__is_active=False, client__anonymised_at__isnull=True,
-    ).select_related("client")
+    left_before_work = (*Order.AWAITING_STATUSES, S.ANNULEE)
+    # An account with a recent order, a paid one or one in the queue (a free order) is not abandoned.
+    kept = Order.objects.filter(
+        Q(created_at__gte=limit) | Q(paid_at__isnull=False) | ~Q(status__in=left_before_work)
+    ).values("client_id")
+    dormant = (
+        User.objects.filter(
+            is_active=False, email_verified_at__isnull=True, anonymised_at__isnull=True,
+            orders__created_at__lt=limit,
+        )
+        .exclude(pk__in=kept)
+        .distinct()
+    )
     purged = 0
-    for order in abandoned:
-        with transaction.atomic():
-            client = order.client
-            for stored_file in StoredFile.objects.filter(uploaded_by=client):
-                stored_file_purge_content(stored_file=stored_file)
-            StoredFile.objects.filter(uploaded_by=client).delete()
-            OrderEvent.objects.filter(order__client=client).delete()
-            Order.objects.filter(client=client).delete()
-            client.delete()
-        purged += 1
+    for client in dormant:
+        try:
+            purged += _purge_dormant_client(client=client)
+        except Exception:  # noqa: BLE001 - one account must not stop the purge of the others
+            logger.exception("abandoned orders of user %s not purged", client.pk)
     return purged
+
+
+def _purge_dormant_client(*, client):
+    with transaction.atomic():
+        orders = list(Order.objects.select_for_update().filter(client=client))
+        for order in orders:
+            for hook in order_purge_hooks.values():
+                hook(order=order)
+        stored_files = StoredFile.objects.filter(Q(uploaded_by=client) | Q(order__in=orders))
+        for stored_file in stored_files:
+            stored_file_purge_content(stored_file=stored_file)
+        stored_files.delete()
+        OrderEvent.objects.filter(order__in=orders).delete()
+        Order.objects.filter(pk__in=[order.pk for order in orders]).delete()
+        client.delete()
+    logger.info("purged %s abandoned order(s) of dormant user %s", len(orders), client.pk)
+    return len(orders)
 
 
 def orders_announce_overdue(*, today=None):

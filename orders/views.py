@@ -1,5 +1,4 @@
-from collections.abc import Callable
-from dataclasses import dataclass
+from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
@@ -32,7 +31,7 @@ from .forms import (
     VerifyPagesForm,
     VisitorAccountForm,
 )
-from .models import Service
+from .models import Order, Service
 
 ORDERS_PER_PAGE = 10
 
@@ -140,8 +139,11 @@ def order_create(request):
 
 def visitor_order_done(request):
     order_ids = request.session.get("visitor_order_ids", [])
+    order = Order.objects.filter(pk=order_ids[-1]).first() if order_ids else None
     return render(request, "orders/visitor_done.html", {
-        "email": request.session.get("registered_email"), "order_id": order_ids[-1] if order_ids else None,
+        "email": request.session.get("registered_email"), "order_id": order.pk if order else None,
+        "free": order is not None and order.is_free,
+        "payable": order is not None and order.status == Order.Status.EN_ATTENTE and not order.is_free,
     })
 
 
@@ -162,7 +164,7 @@ def order_detail(request, pk):
     context = {
         "order": order,
         "can": services.order_permissions(order=order, user=request.user),
-        "events": selectors.order_timeline(order=order),
+        "events": selectors.order_timeline(order=order, user=request.user),
         "upload_form": FileUploadForm(user=request.user),
         "revision_form": RevisionForm(),
         "corrector_note_form": CorrectorNoteForm(initial={"corrector_note": order.corrector_note}),
@@ -179,80 +181,159 @@ def order_file_download(request, pk, file_pk):
     return file_response(stored_file=stored_file)
 
 
-@dataclass(frozen=True)
-class Action:
-    form: Callable | None  # form(request) -> bound form
-    run: Callable  # run(order, by, data) -> None
-    success: str
+def order_action_view(form=None, *, form_needs_user=False):
+    """Make `view(request, order, data) -> success message` a POST-only order
+    button: login, the access helper (404 to outsiders), the form, then the
+    service the view calls; a refused action is an error message. Either way
+    the browser goes back to the order page."""
+
+    def decorate(view):
+        @login_required
+        @require_POST
+        @wraps(view)
+        def wrapper(request, pk):
+            order = selectors.order_for_user(user=request.user, pk=pk)
+            data = {}
+            if form is not None:
+                bound = form(request.POST, request.FILES, **({"user": request.user} if form_needs_user else {}))
+                if not bound.is_valid():
+                    for errors in bound.errors.values():
+                        for error in errors:
+                            messages.error(request, error)
+                    return _back_to(request, order)
+                data = bound.cleaned_data
+            try:
+                success = view(request, order, data)
+            except ValidationError as error:
+                for message in error.messages:
+                    messages.error(request, message)
+            else:
+                messages.success(request, success)
+            return _back_to(request, order)
+
+        return wrapper
+
+    return decorate
 
 
-def _upload(service):
-    def run(order, by, data):
-        for upload in data["files"]:
-            service(order=order, uploaded_file=upload, by=by)
-    return run
+def _back_to(request, order):
+    url = reverse("orders:detail", args=[order.pk])
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
-ACTIONS = {
-    "cancel": Action(lambda r: NoteForm(r.POST), lambda o, by, d: services.order_cancel(order=o, by=by, note=d["note"]),
-                     _("La commande est annulée.")),
-    "accept-quote": Action(None, lambda o, by, d: services.order_accept_quote(order=o, by=by),
-                           _("Devis accepté : vous pouvez maintenant régler la commande.")),
-    "decline-quote": Action(None, lambda o, by, d: services.order_decline_quote(order=o, by=by),
-                            _("Devis refusé : la commande est annulée.")),
-    "accept-delivery": Action(None, lambda o, by, d: services.order_accept_delivery(order=o, by=by),
-                              _("Merci ! La commande est terminée.")),
-    "revision": Action(lambda r: RevisionForm(r.POST),
-                       lambda o, by, d: services.order_request_revision(order=o, by=by, comment=d["comment"]),
-                       _("Votre demande de révision a été transmise au correcteur.")),
-    "start": Action(None, lambda o, by, d: services.order_start(order=o, by=by), _("Correction commencée.")),
-    "deliver": Action(lambda r: NoteForm(r.POST), lambda o, by, d: services.order_deliver(order=o, by=by, note=d["note"]),
-                      _("Livraison envoyée au client.")),
-    "upload-manuscript": Action(lambda r: FileUploadForm(r.POST, r.FILES, user=r.user),
-                                _upload(services.order_add_manuscript), _("Fichier ajouté.")),
-    "upload-deliverable": Action(lambda r: FileUploadForm(r.POST, r.FILES, user=r.user),
-                                 _upload(services.order_add_deliverable), _("Fichier corrigé déposé.")),
-    "corrector-note": Action(lambda r: CorrectorNoteForm(r.POST),
-                             lambda o, by, d: services.order_set_corrector_note(order=o, by=by, note=d["corrector_note"]),
-                             _("Note enregistrée.")),
-    "assign": Action(lambda r: AssignForm(r.POST),
-                     lambda o, by, d: services.order_assign_corrector(order=o, corrector=d["corrector"], by=by),
-                     _("Correcteur affecté.")),
-    "send-quote": Action(lambda r: VerifyPagesForm(r.POST),
-                         lambda o, by, d: services.order_send_quote(order=o, verified_pages=d["verified_pages"], by=by),
-                         _("Devis envoyé au client.")),
-    "suspend": Action(lambda r: NoteForm(r.POST), lambda o, by, d: services.order_suspend(order=o, by=by, note=d["note"]),
-                      _("Commande suspendue.")),
-    "resume": Action(None, lambda o, by, d: services.order_resume(order=o, by=by), _("Commande reprise.")),
+@order_action_view(form=NoteForm)
+def order_cancel(request, order, data):
+    services.order_cancel(order=order, by=request.user, note=data["note"])
+    return _("La commande est annulée.")
+
+
+@order_action_view()
+def order_accept_quote(request, order, data):
+    order = services.order_accept_quote(order=order, by=request.user)
+    if order.is_free:
+        return _("Devis accepté : votre commande est offerte, elle part directement en correction.")
+    return _("Devis accepté : vous pouvez maintenant régler la commande.")
+
+
+@order_action_view()
+def order_decline_quote(request, order, data):
+    services.order_decline_quote(order=order, by=request.user)
+    return _("Devis refusé : la commande est annulée.")
+
+
+@order_action_view()
+def order_accept_delivery(request, order, data):
+    services.order_accept_delivery(order=order, by=request.user)
+    return _("Merci ! La commande est terminée.")
+
+
+@order_action_view(form=RevisionForm)
+def order_request_revision(request, order, data):
+    services.order_request_revision(order=order, by=request.user, comment=data["comment"])
+    return _("Votre demande de révision a été transmise au correcteur.")
+
+
+@order_action_view()
+def order_start(request, order, data):
+    services.order_start(order=order, by=request.user)
+    return _("Correction commencée.")
+
+
+@order_action_view(form=NoteForm)
+def order_deliver(request, order, data):
+    services.order_deliver(order=order, by=request.user, note=data["note"])
+    return _("Livraison envoyée au client.")
+
+
+@order_action_view(form=FileUploadForm, form_needs_user=True)
+def order_upload_manuscript(request, order, data):
+    for upload in data["files"]:
+        services.order_add_manuscript(order=order, uploaded_file=upload, by=request.user)
+    return _("Fichier ajouté.")
+
+
+@order_action_view(form=FileUploadForm, form_needs_user=True)
+def order_upload_deliverable(request, order, data):
+    for upload in data["files"]:
+        services.order_add_deliverable(order=order, uploaded_file=upload, by=request.user)
+    return _("Fichier corrigé déposé.")
+
+
+@order_action_view(form=CorrectorNoteForm)
+def order_corrector_note(request, order, data):
+    services.order_set_corrector_note(order=order, by=request.user, note=data["corrector_note"])
+    return _("Note enregistrée.")
+
+
+@order_action_view(form=AssignForm)
+def order_assign(request, order, data):
+    services.order_assign_corrector(order=order, corrector=data["corrector"], by=request.user)
+    return _("Correcteur affecté.")
+
+
+@order_action_view(form=VerifyPagesForm)
+def order_send_quote(request, order, data):
+    services.order_send_quote(order=order, verified_pages=data["verified_pages"], by=request.user)
+    return _("Devis envoyé au client.")
+
+
+@order_action_view(form=NoteForm)
+def order_suspend(request, order, data):
+    services.order_suspend(order=order, by=request.user, note=data["note"])
+    return _("Commande suspendue.")
+
+
+@order_action_view()
+def order_resume(request, order, data):
+    services.order_resume(order=order, by=request.user)
+    return _("Commande reprise.")
+
+
+# The slug in /orders/<pk>/<slug>/ -> its view (the buttons post there).
+ACTION_VIEWS = {
+    "cancel": order_cancel,
+    "accept-quote": order_accept_quote,
+    "decline-quote": order_decline_quote,
+    "accept-delivery": order_accept_delivery,
+    "revision": order_request_revision,
+    "start": order_start,
+    "deliver": order_deliver,
+    "upload-manuscript": order_upload_manuscript,
+    "upload-deliverable": order_upload_deliverable,
+    "corrector-note": order_corrector_note,
+    "assign": order_assign,
+    "send-quote": order_send_quote,
+    "suspend": order_suspend,
+    "resume": order_resume,
 }
 
 
-@login_required
-@require_POST
 def order_action(request, pk, action):
-    """Every button of the order page: check access, validate, call the service."""
-    order = selectors.order_for_user(user=request.user, pk=pk)
-    spec = ACTIONS.get(action)
-    if spec is None:
+    """Route an order button's slug to its own view."""
+    view = ACTION_VIEWS.get(action)
+    if view is None:
         raise Http404
-    data = {}
-    if spec.form:
-        form = spec.form(request)
-        if not form.is_valid():
-            for errors in form.errors.values():
-                for error in errors:
-                    messages.error(request, error)
-            return redirect("orders:detail", pk=order.pk)
-        data = form.cleaned_data
-    try:
-        spec.run(order, request.user, data)
-    except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-    else:
-        messages.success(request, spec.success)
-    url = reverse("orders:detail", args=[order.pk])
-    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    return view(request, pk)
 
 
 @login_required

@@ -372,6 +372,9 @@ SELLER = {
 # temporary file, then from it to the storage.
 FILE_UPLOAD_MAX_BYTES = env.int("FILE_UPLOAD_MAX_BYTES", default=50 * 1024 * 1024)
 USER_STORAGE_QUOTA_BYTES = env.int("USER_STORAGE_QUOTA_BYTES", default=1024**3)
+# An account not activated yet (the visitor order funnel, 10 accounts an hour
+# per IP, kept 7 days) gets this much instead, for its order's manuscripts.
+UNVERIFIED_STORAGE_QUOTA_BYTES = env.int("UNVERIFIED_STORAGE_QUOTA_BYTES", default=100 * 1024 * 1024)
 
 # With a bucket name, uploaded files go to S3 or any S3-compatible store
 # (MinIO, Scaleway, OVH... through AWS_S3_ENDPOINT_URL). The bucket stays

@@ -14,4 +14,4 @@ TONE = {
 
 @register.inclusion_tag("orders/_status_badge.html")
 def status_badge(order):
-    return {"label": order.get_status_display(), "tone": TONE.get(order.status, "neutral")}
+    return {"label": order.status_label, "tone": TONE.get(order.status, "neutral")}

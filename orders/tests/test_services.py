@@ -269,3 +269,17 @@ def test_beat_schedule_names_real_idempotent_tasks(settings, delivered_order):
     # Eager in tests: the task runs the service; twice is harmless.
     assert tasks.finish_delivered_orders.delay().get() == 0
     assert tasks.purge_abandoned_orders.delay().get() == 0
+
+
+def test_the_same_file_is_attached_once(make_order, client_user, settings):
+    """A double submit of an upload (same name, same bytes) adds one file and leaves no stray bytes."""
+    order = make_order()
+    services.order_add_manuscript(order=order, uploaded_file=demo_pdf("v2.pdf"), by=client_user)
+    with pytest.raises(OrderError, match="déjà joint"):
+        services.order_add_manuscript(order=order, uploaded_file=demo_pdf("v2.pdf"), by=client_user)
+    assert order.files.filter(original_name="v2.pdf").count() == 1
+    assert sum(1 for p in settings.MEDIA_ROOT.rglob("*") if p.is_file()) == order.files.count()
+    # Another name, or the same file once deleted, is a new upload.
+    services.order_add_manuscript(order=order, uploaded_file=demo_pdf("v3.pdf"), by=client_user)
+    services.order_delete_file(order=order, stored_file=order.files.get(original_name="v2.pdf"), by=client_user)
+    services.order_add_manuscript(order=order, uploaded_file=demo_pdf("v2.pdf"), by=client_user)

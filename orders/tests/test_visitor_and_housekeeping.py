@@ -116,3 +116,19 @@ def test_finish_command_accepts_old_deliveries(delivered_order):
     call_command("finish_delivered_orders")
     delivered_order.refresh_from_db()
     assert delivered_order.status == Order.Status.TERMINE
+
+
+def test_a_visitors_manuscripts_fit_a_small_quota_until_activation(client, service, settings, make_order):
+    """Unverified accounts (10 an hour per IP, kept 7 days) cannot each store a gigabyte."""
+    settings.UNVERIFIED_STORAGE_QUOTA_BYTES = 300  # one 193-byte demo PDF fits, two do not
+    response = visitor_post(client, service, manuscripts=[demo_pdf("un.pdf"), demo_pdf("deux.pdf")])
+    assert response.status_code == 200
+    assert "Avant l'activation de votre compte, vos manuscrits ne peuvent dépasser 300 octets" in page_text(response)
+    assert not User.objects.filter(email="leon@example.org").exists()
+    assert not Order.objects.exists() and not StoredFile.objects.exists()
+    media = settings.MEDIA_ROOT
+    assert not media.exists() or not any(p.is_file() for p in media.rglob("*"))
+
+    assert visitor_post(client, service, manuscripts=[demo_pdf("un.pdf")]).status_code == 302
+    # Active clients keep the normal quota.
+    assert make_order(manuscripts=[demo_pdf("un.pdf"), demo_pdf("deux.pdf")]).files.count() == 2
