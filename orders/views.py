@@ -126,12 +126,12 @@ def order_create(request):
                     request.session["visitor_order_ids"] = [*request.session.get("visitor_order_ids", []), str(order.pk)]
                 url = reverse("orders:visitor_done")
         except ValidationError as error:
-            form.add_error(None, error)
+            form.add_error(None, error)  # may be about the files themselves (quota): not kept
         else:
             form.discard_kept()
             return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
-    if request.method == "POST":
-        form.keep_uploads()  # the file input cannot be refilled: keep what was received
+    elif request.method == "POST":
+        form.keep_uploads()  # an error elsewhere; the file input cannot be refilled: keep what was received
     return render(request, "orders/order_form.html", {
         "form": form, "account_form": account_form, **_quote_context_from_form(form),
     })
