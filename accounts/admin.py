@@ -1,6 +1,8 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm
+from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from . import services
@@ -13,16 +15,44 @@ class UserCreationForm(AdminUserCreationForm):
         fields = ("email", "first_name", "last_name", "role")
 
 
+class UserChangeForm(DjangoUserChangeForm):
+    """Refuses, with the services' French message, what would leave the back
+    office without an active admin or let an admin remove their own powers."""
+
+    acting_user = None  # set by UserAdmin.get_form
+
+    class Meta(DjangoUserChangeForm.Meta):
+        model = User
+        fields = "__all__"
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk is None:
+            return cleaned
+        checks = []
+        if "role" in self.changed_data and cleaned.get("role") != User.Role.ADMIN:
+            checks.append(("role", "demote"))
+        if "is_active" in self.changed_data and not cleaned.get("is_active", True):
+            checks.append(("is_active", "deactivate"))
+        for field, action in checks:
+            try:
+                services.user_check_admin_change(user=self.instance, by=self.acting_user, action=action)
+            except ValidationError as error:
+                self.add_error(field, error)
+        return cleaned
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     add_form = UserCreationForm
+    form = UserChangeForm
     list_display = ("email", "first_name", "last_name", "role", "is_active", "email_verified_at", "created_at")
     list_filter = ("role", "is_active")
     search_fields = ("email", "first_name", "last_name")
     ordering = ("-created_at",)
     show_full_result_count = False  # no COUNT(*) over the whole table
     readonly_fields = (
-        "is_staff", "email_verified_at", "consent_at", "deactivated_at", "anonymised_at",
+        "is_staff", "is_superuser", "email_verified_at", "consent_at", "deactivated_at", "anonymised_at",
         "last_login", "created_at", "updated_at",
     )
     # The password hash is never shown; "changer le mot de passe" is a link.
@@ -38,14 +68,56 @@ class UserAdmin(DjangoUserAdmin):
     filter_horizontal = ()
     actions = ["deactivate_users", "anonymise_users"]
 
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if obj is None:
+            return form
+        return type(form.__name__, (form,), {"acting_user": request.user})
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            return super().save_model(request, obj, form, change)
+        services.user_admin_save(user=obj, by=request.user, changed_fields=set(form.changed_data))
+
+    def get_actions(self, request):
+        # A bulk delete would skip the last-admin rule (and the RGPD path).
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def has_delete_permission(self, request, obj=None):
+        if not super().has_delete_permission(request, obj):
+            return False
+        if obj is None:
+            return True
+        try:
+            services.user_check_admin_change(user=obj, by=request.user, action="delete")
+        except ValidationError:
+            return False
+        return True
+
+    def delete_model(self, request, obj):
+        services.user_admin_delete(user=obj, by=request.user)
+
+    def _apply(self, request, queryset, service, done_message):
+        refused = []
+        for user in queryset:
+            try:
+                service(user=user, by=request.user)
+            except ValidationError as error:
+                refused.extend(error.messages)
+        for message in refused:
+            messages.error(request, message)
+        if len(refused) < len(queryset):
+            messages.success(request, done_message)
+
     @admin.action(description=_("Désactiver les comptes sélectionnés"))
     def deactivate_users(self, request, queryset):
-        for user in queryset.filter(is_active=True):
-            services.user_deactivate(user=user, by=request.user)
-        messages.success(request, _("Comptes désactivés."))
+        self._apply(request, queryset.filter(is_active=True), services.user_deactivate, _("Comptes désactivés."))
 
     @admin.action(description=_("Anonymiser (RGPD) les comptes sélectionnés"))
     def anonymise_users(self, request, queryset):
-        for user in queryset.filter(anonymised_at__isnull=True).exclude(pk=request.user.pk):
-            services.user_anonymise(user=user, by=request.user)
-        messages.success(request, _("Comptes anonymisés ; les factures sont conservées."))
+        self._apply(
+            request, queryset.filter(anonymised_at__isnull=True), services.user_anonymise,
+            _("Comptes anonymisés ; les factures sont conservées."),
+        )

@@ -1,16 +1,42 @@
+import re
+import unicodedata
+
 from django import forms
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.validators import RegexValidator
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-
-from core.emails import queue_templated_email
 
 from .models import User, normalize_email
 from .preferences import ALWAYS_SENT, EMAIL_KIND_HELP, EMAIL_KINDS, email_allowed
-from .services import DUPLICATE_EMAIL_MESSAGE
+from .services import user_request_password_reset
+
+# Names that would pass for the team (messages, e-mails). The role shown next
+# to every other name is the real safeguard; this refuses the obvious.
+RESERVED_NAME_WORDS = {
+    "equipe", "team", "staff", "admin", "administrateur", "administratrice", "administration",
+    "support", "moderateur", "moderatrice", "moderation", "officiel", "officielle",
+}
+RESERVED_NAME_MESSAGE = _("Ce nom est réservé à l'équipe Staka Livres : indiquez votre propre nom.")
+
+
+def is_reserved_name(*parts):
+    text = unicodedata.normalize("NFKD", " ".join(p or "" for p in parts))
+    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    words = re.findall(r"[a-z0-9]+", text)
+    return "staka" in "".join(words) or any(word in RESERVED_NAME_WORDS for word in words)
+
+
+class ReservedNameMixin:
+    """Refuses a first or last name that would pass for the team."""
+
+    def clean(self):
+        cleaned = super().clean()
+        if is_reserved_name(cleaned.get("first_name"), cleaned.get("last_name")):
+            self.add_error("last_name" if "last_name" in cleaned else "first_name", RESERVED_NAME_MESSAGE)
+        return cleaned
+
 
 phone_validator = RegexValidator(
     r"^\+?[0-9 .\-()]{6,20}$",
@@ -19,7 +45,7 @@ phone_validator = RegexValidator(
 
 
 
-class RegistrationForm(forms.Form):
+class RegistrationForm(ReservedNameMixin, forms.Form):
     first_name = forms.CharField(label=_("Prénom"), max_length=100)
     last_name = forms.CharField(label=_("Nom"), max_length=100)
     email = forms.EmailField(label=_("Adresse e-mail"), max_length=255)
@@ -44,10 +70,9 @@ class RegistrationForm(forms.Form):
     )
 
     def clean_email(self):
-        email = normalize_email(self.cleaned_data["email"])
-        if User.objects.filter(email=email).exists():
-            raise forms.ValidationError(DUPLICATE_EMAIL_MESSAGE, code="duplicate")
-        return email
+        # Whether the address has an account is never said here (no
+        # enumeration): user_register e-mails the owner instead.
+        return normalize_email(self.cleaned_data["email"])
 
     def clean(self):
         cleaned = super().clean()
@@ -90,11 +115,11 @@ class LoginForm(AuthenticationForm):
 
     def _explain_inactive_account(self):
         """Say why a correct password was refused — and only then, so the
-        answer never tells whether an unknown e-mail has an account."""
-        email = normalize_email(self.cleaned_data.get("username"))
-        password = self.cleaned_data.get("password") or ""
-        user = User.objects.filter(email=email, is_active=False).first()
-        if user is None or not user.check_password(password):
+        answer never tells whether an unknown e-mail has an account. The
+        backend checked the password already (accounts.auth.EmailBackend):
+        no second hash, so every refusal costs the same."""
+        user = getattr(self.request, "inactive_account_with_right_password", None)
+        if user is None:
             return
         code = "inactive" if user.email_verified_at is None else "deactivated"
         raise forms.ValidationError(self.error_messages[code], code=code)
@@ -108,23 +133,17 @@ class EmailForm(forms.Form):
 
 
 class QueuedPasswordResetForm(PasswordResetForm):
-    """Django's reset form, with the e-mail sent through our templated,
-    queued e-mails and the link built on SITE_URL (not the request's Host)."""
+    """Django's reset form; the lookup and the e-mail happen in a task after
+    the request (same cost for a known or unknown address), the link is made
+    at send time on SITE_URL, never stored (accounts.emails)."""
 
     email = forms.EmailField(label=_("Adresse e-mail"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
 
-    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email, html_email_template_name=None):
-        path = reverse(
-            "accounts:password_reset_confirm", kwargs={"uidb64": context["uid"], "token": context["token"]}
-        )
-        queue_templated_email(
-            template="password_reset",
-            to=to_email,
-            context={"first_name": context["user"].first_name, "reset_path": path},
-        )
+    def save(self, **kwargs):
+        user_request_password_reset(email=self.cleaned_data["email"])
 
 
-class ProfileForm(forms.ModelForm):
+class ProfileForm(ReservedNameMixin, forms.ModelForm):
     class Meta:
         model = User
         fields = ["first_name", "last_name", "phone", "address", "bio", "avatar"]

@@ -49,7 +49,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(
         _("actif"), default=True, help_text=_("Décochez pour empêcher la connexion sans supprimer le compte.")
     )
-    # Follows the role (see save()): only ADMIN users may enter /admin/.
+    # Follow the role (see save()): only ADMIN users may enter /admin/, and
+    # they get every permission there.
     is_staff = models.BooleanField(_("accès à l'administration"), default=False, editable=False)
     avatar = models.ImageField(_("photo"), upload_to=avatar_upload_to, blank=True)
     phone = models.CharField(_("téléphone"), max_length=20, blank=True)
@@ -84,11 +85,10 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def save(self, *args, **kwargs):
         self.email = normalize_email(self.email)
-        # The role is the single source of truth for back-office access; a
-        # demoted admin must lose every admin power at once.
-        self.is_staff = self.role == self.Role.ADMIN
-        if self.role != self.Role.ADMIN:
-            self.is_superuser = False
+        # The role is the single source of truth for back-office access: an
+        # ADMIN has the whole back office (every model permission), a
+        # demoted admin loses every admin power at once.
+        self.is_staff = self.is_superuser = self.role == self.Role.ADMIN
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "role" in update_fields:
             kwargs["update_fields"] = {*update_fields, "is_staff", "is_superuser"}

@@ -3,9 +3,9 @@
 import logging
 import uuid
 
+from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -14,18 +14,25 @@ from core.registry import personal_data_parts
 
 from .models import User, normalize_email
 from .signals import user_activated
-from .tokens import ActivationTokenError, ExpiredActivationToken, make_activation_token, read_activation_token
+from .tokens import ActivationTokenError, ExpiredActivationToken, read_activation_token
 
 logger = logging.getLogger(__name__)
 
-DUPLICATE_EMAIL_MESSAGE = _(
-    "Un compte existe déjà avec cette adresse e-mail. Connectez-vous ou réinitialisez votre mot de passe."
-)
 
+def user_register(*, email, password, first_name, last_name, phone="", attempt="signup"):
+    """Create an inactive client account and send its activation link.
 
-def user_register(*, email, password, first_name, last_name, phone=""):
-    """Create an inactive client account and send its activation link."""
+    An address that already has an account gets no new account and no
+    different answer (no enumeration): its owner is e-mailed instead and
+    None is returned. Both paths hash the password once and queue one e-mail,
+    so they cost the same. ``attempt`` ("signup" or "order") words that e-mail.
+    """
     email = normalize_email(email)
+    existing = User.objects.filter(email=email).first()
+    if existing is not None:
+        make_password(password)  # the hash the other path computes
+        _user_told_account_exists(user=existing, attempt=attempt)
+        return None
     try:
         with transaction.atomic():
             user = User(
@@ -39,24 +46,73 @@ def user_register(*, email, password, first_name, last_name, phone=""):
             )
             user.set_password(password)
             user.save()
-    except IntegrityError as exc:
-        # Two submits racing past the form's uniqueness check.
-        raise ValidationError(DUPLICATE_EMAIL_MESSAGE, code="duplicate") from exc
+    except IntegrityError:
+        # Two submits racing past the check above: the other one created it.
+        existing = User.objects.filter(email=email).first()
+        if existing is None:
+            raise
+        _user_told_account_exists(user=existing, attempt=attempt)
+        return None
     user_send_activation(user=user)
     logger.info("account registered: %s", user.pk)
     return user
 
 
+def _user_told_account_exists(*, user, attempt):
+    """Someone used the address of an existing account to sign up or order.
+    An account still waiting for activation gets its link again; any other
+    gets a warning (never a token)."""
+    if user.is_anonymised:
+        return
+    if user.email_verified_at is None and not user.is_active:
+        user_send_activation(user=user)
+        return
+    queue_templated_email(
+        template="account_exists", to=user.email, context={"user_id": str(user.pk), "attempt": attempt},
+    )
+
+
 def user_send_activation(*, user):
-    """Queue the activation e-mail; does nothing for an account already verified."""
+    """Queue the activation e-mail; does nothing for an account already verified.
+    The outbox keeps only the user id: the link is made at send time
+    (accounts.emails), so no token is ever stored."""
     if user.email_verified_at is not None or user.is_anonymised:
         return
-    path = reverse("accounts:activate", kwargs={"token": make_activation_token(user)})
-    queue_templated_email(
-        template="activation",
-        to=user.email,
-        context={"first_name": user.first_name, "activation_path": path},
-    )
+    queue_templated_email(template="activation", to=user.email, context={"user_id": str(user.pk)})
+
+
+def user_request_activation_resend(*, email):
+    """Same work whatever the address: the lookup and the e-mail happen in a
+    task after the request, so its duration tells nothing."""
+    from .tasks import send_activation_again
+
+    email = normalize_email(email)
+    transaction.on_commit(lambda: send_activation_again.delay(email))
+
+
+def user_send_activation_again(*, email):
+    user = User.objects.filter(
+        email=normalize_email(email), is_active=False, email_verified_at__isnull=True, anonymised_at__isnull=True,
+    ).first()
+    if user is not None:
+        user_send_activation(user=user)
+
+
+def user_request_password_reset(*, email):
+    """As user_request_activation_resend: the request costs the same for a
+    known and an unknown address."""
+    from .tasks import send_password_reset
+
+    email = normalize_email(email)
+    transaction.on_commit(lambda: send_password_reset.delay(email))
+
+
+def user_send_password_reset(*, email):
+    """Queue a reset e-mail to each active account with a usable password at
+    that address (Django's rule). The token is made at send time."""
+    for user in User.objects.filter(email=normalize_email(email), is_active=True, anonymised_at__isnull=True):
+        if user.has_usable_password():
+            queue_templated_email(template="password_reset", to=user.email, context={"user_id": str(user.pk)})
 
 
 def user_activate(*, token):
@@ -110,9 +166,36 @@ def user_set_notification_preferences(*, user, preferences):
     return user
 
 
+LAST_ADMIN_MESSAGE = _(
+    "%(email)s est le dernier administrateur actif : nommez d'abord un autre administrateur."
+)
+SELF_MESSAGES = {
+    "deactivate": _("Vous ne pouvez pas désactiver votre propre compte administrateur."),
+    "demote": _("Vous ne pouvez pas retirer votre propre rôle d'administrateur."),
+    "delete": _("Vous ne pouvez pas supprimer votre propre compte administrateur."),
+}
+
+
+def user_check_admin_change(*, user, by, action):
+    """Refuse what would leave the back office without an active admin, and
+    an admin removing their own powers. ``action``: deactivate, demote or
+    delete. Call inside the transaction that writes: the admins are locked."""
+    if not (user.pk and User.objects.filter(pk=user.pk, role=User.Role.ADMIN).exists()):
+        return
+    if by is not None and by.pk == user.pk:
+        raise ValidationError(SELF_MESSAGES[action], code="self")
+    with transaction.atomic():  # joins the caller's; the lock lasts until it commits
+        active_admins = list(
+            User.objects.select_for_update().filter(role=User.Role.ADMIN, is_active=True).values_list("pk", flat=True)
+        )
+    if set(active_admins) <= {user.pk}:
+        raise ValidationError(LAST_ADMIN_MESSAGE % {"email": user.email}, code="last_admin")
+
+
 def user_deactivate(*, user, by):
     """Close the account without erasing it; only staff can reopen it."""
     with transaction.atomic():
+        user_check_admin_change(user=user, by=by, action="deactivate")
         user.is_active = False
         user.deactivated_at = timezone.now()
         user.save(update_fields=["is_active", "deactivated_at", "updated_at"])
@@ -140,6 +223,7 @@ def user_anonymise(*, user, by):
     """
     old_avatar = user.avatar.name if user.avatar else ""
     with transaction.atomic():
+        user_check_admin_change(user=user, by=by, action="delete")
         user = User.objects.select_for_update().get(pk=user.pk)
         # Higher layers first: they may still need the user's data to find theirs.
         for part in reversed(list(personal_data_parts.values())):
@@ -164,10 +248,32 @@ def user_anonymise(*, user, by):
     return user
 
 
+def user_admin_save(*, user, by, changed_fields):
+    """Save a user edited in the admin, through the same rules as the services."""
+    with transaction.atomic():
+        if "role" in changed_fields and user.role != User.Role.ADMIN:
+            user_check_admin_change(user=user, by=by, action="demote")
+        if "is_active" in changed_fields and not user.is_active:
+            user_check_admin_change(user=user, by=by, action="deactivate")
+            user.deactivated_at = timezone.now()
+        user.save()
+    logger.info("user %s changed in the admin by %s: %s", user.pk, by.pk, sorted(changed_fields))
+    return user
+
+
+def user_admin_delete(*, user, by):
+    with transaction.atomic():
+        user_check_admin_change(user=user, by=by, action="delete")
+        user.delete()
+    logger.info("user %s deleted by %s", user.pk, by.pk)
+
+
 def user_set_role(*, user, role, by):
     if role not in User.Role.values:
         raise ValidationError(_("Rôle inconnu."), code="invalid_role")
     with transaction.atomic():
+        if role != User.Role.ADMIN:
+            user_check_admin_change(user=user, by=by, action="demote")
         user.role = role
         user.save(update_fields=["role", "updated_at"])
     logger.info("role of %s set to %s by %s", user.pk, role, by.pk)

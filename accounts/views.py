@@ -56,16 +56,13 @@ def register(request):
     form = RegistrationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            services.user_register(
-                email=data["email"], password=data["password1"], first_name=data["first_name"],
-                last_name=data["last_name"], phone=data["phone"],
-            )
-        except ValidationError as error:
-            form.add_error("email", error)
-        else:
-            request.session["registered_email"] = data["email"]
-            return redirect("accounts:register_done")
+        # A taken address gets the same page; its owner is e-mailed instead.
+        services.user_register(
+            email=data["email"], password=data["password1"], first_name=data["first_name"],
+            last_name=data["last_name"], phone=data["phone"],
+        )
+        request.session["registered_email"] = data["email"]
+        return redirect("accounts:register_done")
     return render(request, "accounts/register.html", {"form": form})
 
 
@@ -93,13 +90,8 @@ def activate(request, token):
 def activation_resend(request):
     form = EmailForm(request.POST)
     if form.is_valid():
-        user = User.objects.filter(
-            email=form.cleaned_data["email"], is_active=False, email_verified_at__isnull=True,
-            anonymised_at__isnull=True,
-        ).first()
-        if user is not None:
-            services.user_send_activation(user=user)
-        # The same answer whether the address has an account or not.
+        # The same answer, and the same work, whether the address has an account or not.
+        services.user_request_activation_resend(email=form.cleaned_data["email"])
         messages.info(
             request,
             _("Si un compte en attente d'activation existe pour cette adresse, un nouveau lien vient d'y être envoyé."),
@@ -193,7 +185,11 @@ def export_data(request):
 def deactivate(request):
     form = PasswordConfirmForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        services.user_deactivate(user=request.user, by=request.user)
+        try:
+            services.user_deactivate(user=request.user, by=request.user)
+        except ValidationError as error:  # an admin cannot close their own account
+            form.add_error(None, error)
+            return render(request, "accounts/deactivate.html", {"form": form})
         logout(request)
         messages.success(request, _("Votre compte est désactivé. Écrivez-nous si vous souhaitez le réactiver."))
         return redirect("core:landing")
@@ -204,7 +200,11 @@ def deactivate(request):
 def delete_account(request):
     form = DeleteAccountForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        services.user_anonymise(user=request.user, by=request.user)
+        try:
+            services.user_anonymise(user=request.user, by=request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+            return render(request, "accounts/delete.html", {"form": form})
         logout(request)
         messages.success(request, _("Votre compte a été supprimé et vos données personnelles effacées."))
         return redirect("core:landing")

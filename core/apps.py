@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class CoreConfig(AppConfig):
     name = "core"
     verbose_name = _("Socle")
+
+    def ready(self):
+        from .personal_data import erase_emails, export_emails
+        from .registry import register_personal_data
+
+        register_personal_data("emails", export=export_emails, anonymise=erase_emails)

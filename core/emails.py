@@ -4,7 +4,16 @@ subject.txt, body.txt and body.html (healthchecks style).
 Domains call ``queue_templated_email``: an outbox row is written in their
 transaction and a Celery task sends it after commit (eager in the embedded
 mode), retrying with backoff. Every e-mail is recorded in the outbox.
+
+No secret is ever stored in the outbox (it is shown in the admin and kept in
+backups): an e-mail that carries a link with a token stores only what
+identifies its recipient (e.g. ``{"user_id": ...}``), and the app that owns
+the template registers a context builder (``register_email_context``, from
+its ``AppConfig.ready()``) that makes the token at send time.
 """
+
+from collections.abc import Callable
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -17,8 +26,23 @@ from .models import OutboxEmail
 
 S = OutboxEmail.Status
 
+# template name → builder(stored context) → full rendering context.
+email_context_builders: dict[str, Callable] = {}
+
+
+class StaleEmail(Exception):
+    """A context builder refuses to render: the e-mail no longer applies
+    (account activated meanwhile, deleted...). It is not sent."""
+
+
+def register_email_context(template, builder):
+    email_context_builders[template] = builder
+
 
 def render_templated_email(*, template, context):
+    builder = email_context_builders.get(template)
+    if builder is not None:
+        context = builder(dict(context))
     context = {"SITE_NAME": settings.SITE_NAME, "SITE_URL": settings.SITE_URL, **context}
     # A subject is one line: a stray newline would make send() fail.
     subject = " ".join(_render_plain(f"emails/{template}/subject.txt", context).split())
@@ -75,7 +99,11 @@ def outbox_send(*, outbox_id):
     if record is None or record.status == S.SENT:
         return
     OutboxEmail.objects.filter(pk=outbox_id).update(attempts=record.attempts + 1)
-    subject = _deliver(template=record.template, to=record.to, context=record.context)
+    try:
+        subject = _deliver(template=record.template, to=record.to, context=record.context)
+    except StaleEmail as reason:
+        OutboxEmail.objects.filter(pk=outbox_id).update(status=S.FAILED, last_error=f"obsolète : {reason}"[:2000])
+        return
     OutboxEmail.objects.filter(pk=outbox_id).update(
         status=S.SENT, subject=subject[:255], sent_at=timezone.now(), last_error=""
     )
@@ -94,3 +122,11 @@ def outbox_resend(*, record):
     OutboxEmail.objects.filter(pk=record.pk).update(status=S.QUEUED, last_error="")
     _enqueue(record.pk)
     return True
+
+
+def outbox_purge_sent(*, now=None):
+    """Sent e-mails older than OUTBOX_RETENTION_DAYS go (their addresses are
+    personal data). Queued and failed ones stay for staff. Idempotent."""
+    limit = (now or timezone.now()) - timedelta(days=settings.OUTBOX_RETENTION_DAYS)
+    deleted, _ = OutboxEmail.objects.filter(status=S.SENT, sent_at__lt=limit).delete()
+    return deleted

@@ -2,7 +2,7 @@ import smtplib
 
 from celery import shared_task
 
-from .emails import outbox_record_failure, outbox_send
+from .emails import outbox_purge_sent, outbox_record_failure, outbox_send
 
 RETRYABLE = (smtplib.SMTPException, ConnectionError, TimeoutError, OSError)
 
@@ -21,3 +21,9 @@ def send_outbox_email(self, outbox_id):
         if final:
             return
         raise self.retry(exc=error, countdown=min(2 ** (self.request.retries + 1), 600)) from error
+
+
+@shared_task
+def purge_sent_emails():
+    """Daily: sent e-mails past OUTBOX_RETENTION_DAYS are deleted."""
+    return outbox_purge_sent()

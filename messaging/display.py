@@ -7,13 +7,23 @@ from django.utils.translation import gettext
 URL_DISPLAY_LIMIT = 60
 
 
+def person_label(user):
+    """A person's name with their role, e.g. "Léa Martin (Client)": a client
+    who calls themself "Équipe Staka Livres" still reads as a client."""
+    name = user.get_full_name() or gettext("Utilisateur")
+    return gettext("%(name)s (%(role)s)") % {"name": name, "role": user.get_role_display()}
+
+
 def sender_display_name(message):
-    """What people see as the author: a display name, never an e-mail address."""
+    """What people see as the author: a display name, never an e-mail address.
+    Only the platform and team-signed messages (only an admin may sign so,
+    see message_send) go without a role: that, and the badge pages add, is
+    the team's mark; no name a client chooses can produce it."""
     if message.sender_id is None:
         return gettext("Staka Livres")
     if message.signed_as_team:
         return gettext("Équipe Staka Livres")
-    return message.sender.get_full_name() or gettext("Utilisateur")
+    return person_label(message.sender)
 
 
 def render_content(text):

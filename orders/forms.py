@@ -6,10 +6,13 @@ from django.utils.translation import gettext_lazy as _
 from accounts.forms import RegistrationForm
 from accounts.models import User
 from core.forms import MultipleFileField
-from files.validation import MANUSCRIPT_KINDS, validate_upload
+from files.validation import MANUSCRIPT_KINDS, check_quota, validate_upload
 
 from . import pricing
 from .models import Service
+from .pending_uploads import pending_upload_keep, pending_upload_open, pending_upload_read, pending_uploads_discard
+
+MAX_KEPT_FILES = 20
 
 
 def active_services():
@@ -77,11 +80,47 @@ class OrderForm(ManuscriptUploadMixin, QuoteForm):
         help_text=_("PDF, Word, OpenDocument, RTF, texte, EPUB ou ZIP de ces formats ; 50 Mo au plus par fichier."),
         error_messages={"required": _("Joignez votre manuscrit.")},
     )
+    # Signed tokens of manuscripts already received when the form came back
+    # with an error elsewhere (orders.pending_uploads).
+    kept_manuscripts = forms.CharField(required=False, widget=forms.HiddenInput)
     field_order = ["service", "title", "declared_pages", "urgent", "wished_deadline", "description", "client_note", "manuscripts"]
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+        self.kept = []  # (storage key, original name)
+        self.kept_uploads_used = False
+        if self.is_bound:
+            tokens = str(self.data.get(self.add_prefix("kept_manuscripts"), "")).split()[:MAX_KEPT_FILES]
+            self.kept = [kept for kept in map(pending_upload_read, tokens) if kept]
+        if self.kept:
+            self._show_kept()
+
+    def _show_kept(self):
+        field = self.fields["manuscripts"]
+        field.required = False
+        names = ", ".join(name for _key, name in self.kept)
+        field.help_text = _("Fichier(s) déjà reçu(s) : %(names)s. Choisissez un fichier seulement pour le remplacer.") % {
+            "names": names
+        }
+        self["manuscripts"].help_text = field.help_text  # the bound field copied it when first used
+
+    def keep_uploads(self):
+        """After an error elsewhere: keep the manuscripts that passed their
+        checks, so the visitor need not choose them again."""
+        uploads = getattr(self, "cleaned_data", {}).get("manuscripts")
+        if not uploads or self.kept_uploads_used:
+            return
+        tokens = [pending_upload_keep(upload) for upload in uploads]
+        self.kept = [pending_upload_read(token) for token in tokens]
+        self.data = self.data.copy()
+        self.data[self.add_prefix("kept_manuscripts")] = " ".join(tokens)
+        self._show_kept()
+
+    def discard_kept(self):
+        """The order now holds its own copies: the kept files go on commit."""
+        if self.kept:
+            pending_uploads_discard([key for key, _name in self.kept])
 
     def clean_wished_deadline(self):
         deadline = self.cleaned_data.get("wished_deadline")
@@ -90,7 +129,15 @@ class OrderForm(ManuscriptUploadMixin, QuoteForm):
         return deadline
 
     def clean_manuscripts(self):
-        return self.clean_uploads("manuscripts", user=self.user)
+        uploads = self.clean_uploads("manuscripts", user=self.user)
+        if uploads or not self.kept:
+            return uploads
+        # Checked by content when received; the quota is counted again.
+        kept = [pending_upload_open(key, name) for key, name in self.kept]
+        if self.user.is_authenticated:
+            check_quota(user=self.user, adding=sum(upload.size for upload in kept))
+        self.kept_uploads_used = True
+        return kept
 
 
 class FileUploadForm(ManuscriptUploadMixin, forms.Form):

@@ -604,10 +604,15 @@ def order_create_for_visitor(*, account, **order_fields):
     """The legacy funnel: an order and an inactive account in one step.
 
     The activation e-mail leaves on commit; the visitor follows the order
-    once the account is activated (or, with billing, once paid).
+    once the account is activated (or, with billing, once paid). Returns
+    None when the address already has an account (see user_register).
     """
     with transaction.atomic():
-        client = user_register(**account)
+        client = user_register(**account, attempt="order")
+        if client is None:
+            # The address has an account: nothing is stored, its owner is
+            # e-mailed to log in and order; the visitor sees the same page.
+            return None
         return order_create(client=client, **order_fields)
 
 

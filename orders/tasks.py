@@ -24,3 +24,11 @@ def announce_overdue_orders():
 @shared_task
 def purge_order_files():
     return services.orders_purge_old_files(days=settings.ORDER_FILE_RETENTION_DAYS)
+
+
+@shared_task
+def purge_pending_uploads():
+    """Manuscripts kept for an order form never sent again (orders.pending_uploads)."""
+    from .pending_uploads import pending_uploads_purge
+
+    return pending_uploads_purge()

@@ -121,13 +121,17 @@ def order_create(request):
                     **order_fields,
                 )
                 request.session["registered_email"] = account["email"]
-                # Lets this browser pay the order before the account is activated.
-                request.session["visitor_order_ids"] = [*request.session.get("visitor_order_ids", []), str(order.pk)]
+                if order is not None:  # None: the address has an account, its owner was e-mailed
+                    # Lets this browser pay the order before the account is activated.
+                    request.session["visitor_order_ids"] = [*request.session.get("visitor_order_ids", []), str(order.pk)]
                 url = reverse("orders:visitor_done")
         except ValidationError as error:
-            form.add_error(None, error)
+            form.add_error(None, error)  # may be about the files themselves (quota): not kept
         else:
+            form.discard_kept()
             return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    elif request.method == "POST":
+        form.keep_uploads()  # an error elsewhere; the file input cannot be refilled: keep what was received
     return render(request, "orders/order_form.html", {
         "form": form, "account_form": account_form, **_quote_context_from_form(form),
     })

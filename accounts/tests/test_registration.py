@@ -61,13 +61,24 @@ def test_done_page_names_the_address(client):
 
 
 @pytest.mark.parametrize("email", ["existant@example.org", "EXISTANT@example.org", " Existant@Example.ORG "])
-def test_duplicate_email_in_any_case_is_refused(client, email):
-    UserFactory(email="existant@example.org")
+def test_taken_address_gets_the_same_answer_and_its_owner_is_warned(client, email):
+    UserFactory(email="existant@example.org", first_name="Irène")
     response = register(client, email=email)
-    assert response.status_code == 200
-    assert "Un compte existe déjà avec cette adresse e-mail" in page_text(response)
+    # The same page as a new sign-up: nothing tells the address has an account.
+    assert response.status_code == 302 and response.url == reverse("accounts:register_done")
+    assert "existe déjà" not in page_text(client.get(response.url))
     assert User.objects.count() == 1
-    assert mail.outbox == []
+    assert [m.to for m in mail.outbox] == [["existant@example.org"]]
+    assert "existe déjà" in mail.outbox[0].subject
+    assert "Irène" in mail.outbox[0].body and "/accounts/login/" in mail.outbox[0].body
+
+
+def test_taken_address_still_waiting_for_activation_gets_its_link_again(client):
+    UserFactory(email="attente@example.org", is_active=False, email_verified_at=None)
+    response = register(client, email="attente@example.org")
+    assert response.status_code == 302 and User.objects.count() == 1
+    assert "Activez votre compte" in mail.outbox[-1].subject
+    assert activation_path_from_outbox()
 
 
 @pytest.mark.parametrize(

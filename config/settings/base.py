@@ -176,6 +176,8 @@ CELERY_BEAT_SCHEDULE = {
     "purge-abandoned-orders": {"task": "orders.tasks.purge_abandoned_orders", "schedule": 6 * 60 * 60},
     "purge-order-files": {"task": "orders.tasks.purge_order_files", "schedule": 24 * 60 * 60},
     "mark-overdue-invoices": {"task": "billing.tasks.mark_overdue_invoices", "schedule": 24 * 60 * 60},
+    "purge-sent-emails": {"task": "core.tasks.purge_sent_emails", "schedule": 24 * 60 * 60},
+    "purge-pending-uploads": {"task": "orders.tasks.purge_pending_uploads", "schedule": 24 * 60 * 60},
 }
 
 # --- Authentication ------------------------------------------------------
@@ -183,6 +185,10 @@ CELERY_BEAT_SCHEDULE = {
 AUTHENTICATION_BACKENDS = [
     # Axes first: it refuses a locked-out account+IP before any hashing.
     "axes.backends.AxesStandaloneBackend",
+    # ModelBackend that lets the login form explain an inactive account
+    # without a second password hash (no timing oracle); it ends the chain.
+    "accounts.auth.EmailBackend",
+    # Never reached by a login; resolves sessions opened before EmailBackend.
     "django.contrib.auth.backends.ModelBackend",
 ]
 # bcrypt with 12 rounds, as the system we replace. BCryptPasswordHasher reads
@@ -220,6 +226,13 @@ AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 AXES_USERNAME_CALLABLE = "accounts.auth.axes_username"
 AXES_VERBOSE = False
+
+# The client IP behind a reverse proxy: how many proxies we trust to append to
+# X-Forwarded-For (0 = none, REMOTE_ADDR is the client). Axes and every
+# ratelimit key="ip" read it through one helper; see production.py.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "core.client_ip.client_ip"
+RATELIMIT_IP_META_KEY = "core.client_ip.client_ip"
 
 # Rate limits for public forms (django-ratelimit, backed by the cache).
 RATELIMIT_VIEW = "core.views.rate_limited"
@@ -264,6 +277,9 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Staka Livres <contact@st
 SERVER_EMAIL = env("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 EMAIL_SUBJECT_PREFIX = "[Staka Livres] "
 EMAIL_TIMEOUT = 10
+# Sent rows of the e-mail outbox hold addresses (personal data): purged daily
+# after this many days (core.tasks.purge_sent_emails / manage.py purge_sent_emails).
+OUTBOX_RETENTION_DAYS = env.int("OUTBOX_RETENTION_DAYS", default=90)
 
 # --- Security (hardened further in production.py) -----------------------
 

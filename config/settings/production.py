@@ -25,7 +25,10 @@ CSRF_TRUSTED_ORIGINS = env.list(
     "CSRF_TRUSTED_ORIGINS", default=[f"https://{host}" for host in ALLOWED_HOSTS]
 )
 
-# Behind a TLS-terminating proxy that sets X-Forwarded-Proto.
+# Behind a TLS-terminating proxy that sets X-Forwarded-Proto. Set
+# TRUSTED_PROXY_COUNT (env) to the number of proxies in front of the app (1
+# for one nginx/Caddy/load balancer appending to X-Forwarded-For) so rate
+# limits and lockouts key on the visitor's IP, not the proxy's (base.py).
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 SECURE_REDIRECT_EXEMPT = [r"^health$"]  # load balancers probe over plain HTTP

@@ -3,7 +3,7 @@
 from django import template
 from django.utils.translation import gettext
 
-from messaging.display import render_content, sender_display_name
+from messaging.display import person_label, render_content, sender_display_name
 
 register = template.Library()
 
@@ -31,7 +31,7 @@ def others(participants, user):
         if participant.user.is_admin and not user.is_admin:
             name = gettext("l'équipe Staka Livres")
         else:
-            name = participant.user.get_full_name() or gettext("Utilisateur")
+            name = person_label(participant.user)
         if name not in names:
             names.append(name)
     return names

@@ -42,12 +42,18 @@ def test_visitor_orders_and_gets_an_inactive_account(client, service):
     assert "leon@example.org" in page_text(client.get(response.url))
 
 
-def test_visitor_with_an_existing_account_is_asked_to_log_in(client, service):
-    UserFactory(email="leon@example.org")
+def test_visitor_with_an_existing_account_is_not_told_so_and_the_owner_is_emailed(client, service):
+    owner = UserFactory(email="leon@example.org")
     response = visitor_post(client, service)
-    assert response.status_code == 200
-    assert "Un compte existe déjà" in page_text(response) and "Connectez-vous" in page_text(response)
+    # The same redirect as a new visitor; the page does not say the address is taken.
+    assert response.status_code == 302 and response.url == reverse("orders:visitor_done")
+    page = page_text(client.get(response.url))
+    assert "existe déjà" not in page and "leon@example.org" in page
+    # Nothing is stored in the owner's account; the owner is told to log in and order.
     assert not Order.objects.exists() and not StoredFile.objects.exists()
+    assert User.objects.filter(email="leon@example.org").get() == owner
+    assert [m.to for m in mail.outbox] == [["leon@example.org"]]
+    assert "passer une commande" in mail.outbox[0].body and "/accounts/login/" in mail.outbox[0].body
 
 
 def test_visitor_must_give_a_phone(client, service):
