@@ -7,6 +7,7 @@ is a number only the owner's documents have), so a page that shows one of
 them to someone else is caught by a substring search.
 """
 
+import io
 from dataclasses import dataclass, field
 
 from django.apps import apps
@@ -45,6 +46,14 @@ PDF = (
 )
 
 
+def png_bytes():
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "purple").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
 def pdf(name):
     """A fresh upload (a request consumes its file)."""
     return SimpleUploadedFile(name, PDF, content_type="application/pdf")
@@ -81,6 +90,8 @@ def build_world():
     S = Order.Status
     owner = UserFactory(email=OWNER_EMAIL, first_name="Ophélie", last_name="Zqxnom",
                         address="7 allée Zqxadresse\n69001 Lyon", phone="06 98 76 54 32")
+    owner.avatar = SimpleUploadedFile("photo.png", png_bytes(), content_type="image/png")
+    owner.save(update_fields=["avatar"])
     corrector = CorrectorFactory()
     users = {
         OWNER: owner, OTHER: UserFactory(), CORR: corrector, STRANGER: CorrectorFactory(), STAFF: AdminFactory(),

@@ -361,20 +361,22 @@ class NotCovered(Exception):
     pass
 
 
-# What an argument means, by the path segment in front of it.
+# What an argument means, by the path segment in front of it: the owner's
+# object of that kind (its primary key, or the value the URL carries).
 SEGMENT_OBJECTS = {
-    "orders": lambda w: w.orders["EN_COURS"],
-    "files": lambda w: w.files["manuscript"],
-    "invoices": lambda w: w.objects["invoice"],
-    "credit-notes": lambda w: w.objects["credit_note"],
-    "cards": lambda w: w.objects["card"],
-    "attachments": lambda w: w.objects["attachment"],
-    "messages": lambda w: w.objects["conversation"],
-    "notifications": lambda w: w.objects["notification"],
-    "simulator": lambda w: w.objects["pending_payment"],
-    "payments": lambda w: w.objects["payment"],
+    "orders": lambda w: w.orders["EN_COURS"].pk,
+    "files": lambda w: w.files["manuscript"].pk,
+    "invoices": lambda w: w.objects["invoice"].pk,
+    "credit-notes": lambda w: w.objects["credit_note"].pk,
+    "cards": lambda w: w.objects["card"].pk,
+    "attachments": lambda w: w.objects["attachment"].pk,
+    "messages": lambda w: w.objects["conversation"].pk,
+    "notifications": lambda w: w.objects["notification"].pk,
+    "simulator": lambda w: w.objects["pending_payment"].pk,
+    "payments": lambda w: w.objects["payment"].pk,
+    "avatars": lambda w: w.owner.avatar.name.removeprefix("avatars/"),
 }
-NESTED = {("messages", "messages"): lambda w: w.objects["message"]}
+NESTED = {("messages", "messages"): lambda w: w.objects["message"].pk}
 
 
 def admin_models():
@@ -425,7 +427,7 @@ def segment_kwargs(endpoint, world):
         source = NESTED.get((grand, before)) or SEGMENT_OBJECTS.get(before)
         if source is None:
             raise NotCovered(f"argument « {match['name']} » après « {before}/ »")
-        kwargs[match["name"]] = source(world).pk
+        kwargs[match["name"]] = source(world)
     return kwargs
 
 
