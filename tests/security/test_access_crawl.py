@@ -163,13 +163,13 @@ RULES = {
         attack_kwargs=lambda w: {"token": "jeton-falsifie"}, get_ok={302}, post_ok="change"),
     "accounts:activation_resend": public_page(
         "le renvoi du lien d'activation", post=lambda w: {"email": w.objects["pending_user"].email},
-        get_ok=None, post_ok="change"),
+        get_ok=None, post_ok={302}),
     "accounts:login": public_page(
         "la connexion", post=lambda w: {"username": w.owner.email, "password": login_password()},
         attack_post=lambda w: {"username": w.owner.email, "password": "pas-le-bon-mot-de-passe"}, post_ok={302}),
     "accounts:logout": public_page("la déconnexion (de soi-même)", actor=OWNER, get_ok=None, post_ok={302}),
     "accounts:password_reset": public_page(
-        "la demande de réinitialisation", post=lambda w: {"email": w.owner.email}, post_ok="change"),
+        "la demande de réinitialisation", post=lambda w: {"email": w.owner.email}, post_ok={302}),
     "accounts:password_reset_done": public_page("la confirmation de demande"),
     "accounts:password_reset_confirm": public_page(
         "le lien de réinitialisation (le jeton est la preuve)",
