@@ -432,7 +432,7 @@ def segment_kwargs(endpoint, world):
 
 
 def resolve_case(endpoint, world):
-    """(rule, kwargs for the actor, kwargs for the others, path builder)."""
+    """(rule, kwargs for the actor, kwargs for everyone else)."""
     rule = RULES.get(endpoint.key)
     kwargs = None
     if rule is None and endpoint.key.startswith("admin"):
