@@ -132,14 +132,21 @@ AUTH_USER_MODEL = "accounts.User"
 
 REDIS_URL = env("REDIS_URL", default="")
 
-if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "staka",
-        }
+
+
+def redis_cache(location):
+    # Redis down is a cache miss, not a 500 (core/cache.py): sessions come
+    # from the database, rate limits fail open (RATELIMIT_FAIL_OPEN).
+    return {
+        "BACKEND": "core.cache.FailOpenRedisCache",
+        "LOCATION": location,
+        "KEY_PREFIX": "staka",
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
     }
+
+
+if REDIS_URL:
+    CACHES = {"default": redis_cache(REDIS_URL)}
     # Sessions survive a Redis flush because the database keeps them too.
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
@@ -223,6 +230,8 @@ AXES_VERBOSE = False
 
 # Rate limits for public forms (django-ratelimit, backed by the cache).
 RATELIMIT_VIEW = "core.views.rate_limited"
+# A cache that cannot count (Redis down) lets the request through; core/cache.py logs it.
+RATELIMIT_FAIL_OPEN = True
 RATE_LIMITS = {
     # Per IP, across accounts (credential stuffing); axes locks per account+IP.
     "login": env("RATE_LIMIT_LOGIN", default="30/15m"),
@@ -292,6 +301,10 @@ CONTENT_SECURITY_POLICY = {
         "object-src": [NONE],
     }
 }
+
+# /health with this value in the X-Health-Token header (or a staff session)
+# also writes to the storage; the public probe only reads (core/health.py).
+HEALTH_CHECK_TOKEN = env("HEALTH_CHECK_TOKEN", default="")
 
 # --- Logging -------------------------------------------------------------
 
