@@ -18,8 +18,9 @@ RUN SECRET_KEY=build-only DATABASE_URL=mysql://build@localhost/build ALLOWED_HOS
     python manage.py collectstatic --noinput \
  && python manage.py compilemessages --ignore=.venv -v 0
 
-RUN useradd --create-home staka && mkdir -p /app/media && chown staka /app/media
+RUN useradd --create-home staka && mkdir -p /app/media /app/upload-tmp && chown staka /app/media /app/upload-tmp
 USER staka
 
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "60", "--access-logfile", "-"]
+# gunicorn.conf.py: threaded workers (slow uploads survive the worker timeout).
+CMD ["gunicorn", "config.wsgi:application", "--config", "gunicorn.conf.py"]

@@ -21,3 +21,11 @@ def send_outbox_email(self, outbox_id):
         if final:
             return
         raise self.retry(exc=error, countdown=min(2 ** (self.request.retries + 1), 600)) from error
+
+
+@shared_task
+def purge_upload_temp_files():
+    """Idempotent: deletes the temporary uploads of killed requests (core/uploads.py)."""
+    from .uploads import upload_temp_purge
+
+    return upload_temp_purge()

@@ -6,6 +6,7 @@ SQLite, local media, eager tasks, console e-mail. The README lists every
 variable.
 """
 
+import tempfile
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -183,6 +184,7 @@ CELERY_BEAT_SCHEDULE = {
     "purge-abandoned-orders": {"task": "orders.tasks.purge_abandoned_orders", "schedule": 6 * 60 * 60},
     "purge-order-files": {"task": "orders.tasks.purge_order_files", "schedule": 24 * 60 * 60},
     "mark-overdue-invoices": {"task": "billing.tasks.mark_overdue_invoices", "schedule": 24 * 60 * 60},
+    "purge-upload-temp-files": {"task": "core.tasks.purge_upload_temp_files", "schedule": 60 * 60},
 }
 
 # --- Authentication ------------------------------------------------------
@@ -261,8 +263,13 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-# Uploads above this size stream to a temporary file instead of memory.
+# Uploads above this size stream to a temporary file instead of memory, in a
+# folder of their own: the files of killed requests are purged from it
+# (core/uploads.py, beat task "purge-upload-temp-files").
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+_upload_temp_dir = Path(env("FILE_UPLOAD_TEMP_DIR", default=str(Path(tempfile.gettempdir()) / "staka-uploads")))
+_upload_temp_dir.mkdir(parents=True, exist_ok=True)
+FILE_UPLOAD_TEMP_DIR = str(_upload_temp_dir)
 AVATAR_MAX_BYTES = env.int("AVATAR_MAX_BYTES", default=2 * 1024 * 1024)
 
 # --- E-mail --------------------------------------------------------------
