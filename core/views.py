@@ -52,3 +52,9 @@ def favicon(request):
 def rate_limited(request, exception=None):
     """django-ratelimit sends blocked requests here (RATELIMIT_VIEW)."""
     return render(request, "429.html", status=429)
+
+
+def csrf_failure(request, reason=""):
+    """CSRF_FAILURE_VIEW: Django's page is in English and speaks of cookies
+    to a user whose form simply expired. Django logs the reason itself."""
+    return render(request, "403_csrf.html", status=403)
