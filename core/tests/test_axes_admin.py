@@ -33,10 +33,10 @@ def test_axes_admin_pages_answer(client, journal, model):
     assert changelist.status_code == 200
     assert "a@example.org" in changelist.content.decode()
     # The date filter replaces the date hierarchy.
-    today = timezone.localdate()
+    midnight = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
     filtered = client.get(
         reverse(f"{prefix}_changelist"),
-        {"attempt_time__gte": today.isoformat(), "attempt_time__lt": (today + timedelta(days=1)).isoformat()},
+        {"attempt_time__gte": str(midnight), "attempt_time__lt": str(midnight + timedelta(days=1))},
     )
     assert filtered.status_code == 200
     assert "a@example.org" in filtered.content.decode()
