@@ -58,3 +58,34 @@ def test_health_says_degraded_when_only_redis_is_missing(client, redis_down, set
     assert body["checks"]["cache"] == "error"
     assert body["checks"]["broker"] == "error"
     assert body["checks"]["database"] == "ok"
+
+
+def test_a_logout_during_the_outage_stays_a_logout_once_redis_is_back(client, settings, monkeypatch):
+    """The session deleted from the database while Redis was unreachable
+    must not come back from Redis's old copy when it returns."""
+    if not settings.REDIS_URL:
+        pytest.skip("needs REDIS_URL (CI runs it against Redis)")
+    from django.core.cache import cache
+
+    from core import cache as fail_open
+
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    user = UserFactory()
+    client.post(reverse("accounts:login"), {"username": user.email, "password": DEFAULT_PASSWORD})
+    dashboard = reverse("orders:client_dashboard")
+    assert client.get(dashboard).status_code == 200  # the session is now cached in Redis
+    old_cookie = client.cookies["sessionid"].value
+
+    def unreachable(*args, **kwargs):
+        raise ConnectionError("Redis down")
+
+    with monkeypatch.context() as outage:
+        for operation in ("get", "set", "delete", "delete_many", "add", "incr"):
+            outage.setattr(cache._cache, operation, unreachable)
+        client.post(reverse("accounts:logout"))
+    monkeypatch.setattr(fail_open, "RETRY_AFTER", 0.0)
+    cache._unavailable_until = 0.0  # Redis is back
+
+    client.cookies["sessionid"] = old_cookie  # a copy of the cookie, kept by someone
+    response = client.get(dashboard)
+    assert response.status_code == 302 and reverse("accounts:login") in response.url
