@@ -113,3 +113,19 @@ def test_cache_and_broker_down_is_degraded_not_down(client, monkeypatch):
     response = client.get(reverse("core:health"))
     assert response.status_code == 200
     assert response.json()["status"] == "DEGRADED"
+
+
+def test_database_down_with_a_session_cookie_still_answers_the_probe(client, monkeypatch):
+    from django.contrib.sessions.backends import cached_db, db
+    from django.db.utils import OperationalError
+
+    def down(*args, **kwargs):
+        raise OperationalError("(2006, 'MySQL server has gone away')")
+
+    monkeypatch.setitem(health.CHECKS, "database", down)
+    monkeypatch.setattr(db.SessionStore, "load", down)
+    monkeypatch.setattr(cached_db.SessionStore, "load", down)
+    client.cookies["sessionid"] = "x" * 32
+    response = client.get(reverse("core:health"))
+    assert response.status_code == 503
+    assert response.json()["checks"]["database"] == "error"
