@@ -2,7 +2,8 @@
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
-    DJANGO_SETTINGS_MODULE=config.settings.production
+    DJANGO_SETTINGS_MODULE=config.settings.production \
+    FILE_UPLOAD_TEMP_DIR=/app/upload-tmp
 
 RUN apt-get update \
  && apt-get install -y --no-install-recommends build-essential pkg-config libmariadb-dev gettext \

@@ -32,6 +32,7 @@ def test_stored_extension_and_served_type_come_from_the_content(client, author, 
     assert response.status_code == 200
     assert response["Content-Type"] == content_type
     assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
     assert b"".join(response.streaming_content).startswith(image_upload(name, fmt).read()[:4])
 
 

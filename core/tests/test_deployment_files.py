@@ -81,7 +81,10 @@ def test_temporary_uploads_are_shared_with_the_purging_worker():
         assert services[name]["environment"]["FILE_UPLOAD_TEMP_DIR"] == temp_dir
         assert f"upload-tmp:{temp_dir}" in services[name]["volumes"]
     assert "upload-tmp" in compose["volumes"]
-    assert f"mkdir -p /app/media {temp_dir}" in (ROOT / "Dockerfile").read_text()
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    # Owned by the user gunicorn runs as (the build's default would be root's).
+    assert f"mkdir -p /app/media {temp_dir}" in dockerfile and f"chown staka /app/media {temp_dir}" in dockerfile
+    assert f"FILE_UPLOAD_TEMP_DIR={temp_dir}" in dockerfile
 
 
 def test_mysql_loads_its_time_zone_tables():
