@@ -222,3 +222,45 @@ def test_drafts_refuse_nul_bytes(client, working_order, client_user):
     assert saved.status_code == 200
     assert Message.objects.get(status=Message.Status.BROUILLON).content == "Bonjour"
 
+
+
+def reflected_forms(service):
+    """Forms that show the typed values back with an error: (url, data)."""
+    fields = {name: payload(name)[:100] for name in ("first_name", "last_name")}
+    return [
+        (reverse("accounts:login"), {"username": payload("username"), "password": "x"}),
+        (reverse("accounts:register"), {**fields, "email": payload("email")[:200], "phone": SHORT_PAYLOAD,
+                                        "password1": "a", "password2": "b"}),
+        (reverse("accounts:password_reset"), {"email": payload("reset")[:200]}),
+        (reverse("orders:create"), {"service": service.pk, "declared_pages": "abc", "title": payload("title"),
+                                    "description": payload("description"), "client_note": payload("note"),
+                                    **fields, "email": payload("email")[:200]}),
+    ]
+
+
+def test_forms_show_rejected_payloads_escaped_to_visitors(client, service):
+    shown_back = 0
+    for url, data in reflected_forms(service):
+        response = client.post(url, data)
+        assert response.status_code in (200, 302), url
+        body = response.content.decode()
+        assert_no_raw_payload(body, f"POST {url} (visitor)")
+        shown_back += "&lt;script&gt;alert(" in body
+    assert shown_back >= 3  # login, registration, order form: the values did come back
+
+
+def test_forms_show_rejected_payloads_escaped_to_clients(client, client_user, service):
+    client.force_login(client_user)
+    posts = [
+        (reverse("orders:create"), {"service": service.pk, "declared_pages": "abc", "title": payload("title"),
+                                    "description": payload("description"), "client_note": payload("note")}),
+        (reverse("accounts:profile"), {"first_name": payload("first_name")[:100], "last_name": "",
+                                       "phone": SHORT_PAYLOAD, "address": payload("address"), "bio": "b" * 5000}),
+        (reverse("messaging:start"), {"subject": payload("subject"), "content": ""}),
+    ]
+    for url, data in posts:
+        response = client.post(url, data)
+        assert response.status_code == 200, url  # the form again, with its errors
+        body = response.content.decode()
+        assert "&lt;script&gt;alert(" in body, url  # the value did come back
+        assert_no_raw_payload(body, f"POST {url} (client)")
