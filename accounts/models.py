@@ -10,9 +10,30 @@ def normalize_email(email):
     return (email or "").strip().lower()
 
 
+# What a profile photo may be, told by its first bytes: (extension, type).
+AVATAR_FORMATS = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
+
+
+def avatar_format(fileobj):
+    """The extension of a JPEG, PNG or WebP file from its content, else None.
+    Leaves the file at position 0."""
+    fileobj.seek(0)
+    head = fileobj.read(12)
+    fileobj.seek(0)
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "webp"
+    return None
+
+
 def avatar_upload_to(instance, filename):
-    # Stored under a random name: the original name may carry personal data.
-    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "img"
+    # Stored under a random name (the original may carry personal data) and
+    # the extension of what the bytes are, never the uploader's: a PNG named
+    # ".ps" would otherwise be served as PostScript.
+    extension = avatar_format(instance.avatar.file) or "bin"
     return f"avatars/{uuid.uuid4().hex}.{extension}"
 
 

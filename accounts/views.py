@@ -6,14 +6,15 @@ from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 from django_ratelimit.decorators import ratelimit
 
 from . import services
@@ -27,7 +28,7 @@ from .forms import (
     QueuedPasswordResetForm,
     RegistrationForm,
 )
-from .models import User
+from .models import AVATAR_FORMATS, User, avatar_format
 
 
 def _rate(name):
@@ -209,3 +210,27 @@ def delete_account(request):
         messages.success(request, _("Votre compte a été supprimé et vos données personnelles effacées."))
         return redirect("core:landing")
     return render(request, "accounts/delete.html", {"form": form})
+
+
+@login_required
+@require_GET
+def avatar(request, name):
+    """A profile photo kept in local storage (with S3 the page links to a
+    presigned URL instead). Shown to its owner and to staff only, with the
+    type its bytes have, whatever its name."""
+    path = f"avatars/{name}"
+    if request.user.avatar.name != path and not request.user.is_staff:
+        raise Http404
+    try:
+        photo = default_storage.open(path)
+    except (FileNotFoundError, ValueError, OSError):
+        raise Http404 from None
+    extension = avatar_format(photo)
+    if extension is None:
+        photo.close()
+        raise Http404
+    response = FileResponse(photo, content_type=AVATAR_FORMATS[extension])
+    # Random, immutable names: the browser may keep it, privately.
+    response["Cache-Control"] = "private, max-age=86400"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

@@ -1,7 +1,8 @@
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
+
+from accounts import views as account_views
 
 urlpatterns = [
     path("", include("core.urls")),
@@ -13,7 +14,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-if settings.DEBUG:
-    # Development only, and only avatars: manuscripts are private and leave
-    # through the permission-checked download views.
-    urlpatterns += static(f"{settings.MEDIA_URL}avatars/", document_root=settings.MEDIA_ROOT / "avatars")
+# Profile photos in local storage, in every mode (production included),
+# through a view that checks who asks. Manuscripts are private and leave
+# through the permission-checked download views.
+urlpatterns += [
+    path(f"{settings.MEDIA_URL.lstrip('/')}avatars/<str:name>", account_views.avatar, name="avatar"),
+]

@@ -21,3 +21,31 @@ class OutboxEmailAdmin(admin.ModelAdmin):
     def resend(self, request, queryset):
         count = sum(outbox_resend(record=record) for record in queryset)
         self.message_user(request, _("%(count)s e-mail(s) remis en file.") % {"count": count}, messages.SUCCESS)
+
+
+# --- django-axes' login journal -------------------------------------------
+# Axes' admins browse by date (date_hierarchy), which MySQL/MariaDB computes
+# with CONVERT_TZ(): without the server's time-zone tables (the default of a
+# fresh MariaDB) that is NULL and the pages answer 500. Their date filter
+# (list_filter on attempt_time) works on plain ranges, with or without the
+# tables (docker-compose.yml and the README load them). Axes' admin module is
+# imported first (INSTALLED_APPS order), so ours replaces it.
+def _without_date_hierarchy(model_admin_class):
+    return type(model_admin_class.__name__, (model_admin_class,), {"date_hierarchy": None, "__module__": __name__})
+
+
+def _replace_axes_admins():
+    from axes import admin as axes_admin
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    for model, model_admin in (
+        (AccessAttempt, axes_admin.AccessAttemptAdmin),
+        (AccessLog, axes_admin.AccessLogAdmin),
+        (AccessFailureLog, axes_admin.AccessFailureLogAdmin),
+    ):
+        if admin.site.is_registered(model):
+            admin.site.unregister(model)
+        admin.site.register(model, _without_date_hierarchy(model_admin))
+
+
+_replace_axes_admins()

@@ -1,5 +1,6 @@
 from django.contrib.messages import get_messages
 from django.template.loader import render_to_string
+from django.utils.cache import add_never_cache_headers
 
 
 class HtmxMessagesMiddleware:
@@ -32,3 +33,36 @@ class HtmxMessagesMiddleware:
             and "HX-Redirect" not in response
             and response.get("Content-Type", "").startswith("text/html")
         )
+
+
+class SecurityHeadersMiddleware:
+    """Headers Django's SecurityMiddleware does not set.
+
+    - ``Permissions-Policy`` (settings.PERMISSIONS_POLICY): no page of ours
+      uses the camera, the microphone, geolocation...; an injected script or
+      frame cannot ask for them either.
+    - ``Cache-Control: no-store`` on the HTML pages of a logged-in user: the
+      browser keeps no copy of their orders, invoices or messages on disk,
+      and "Back" after logging out shows nothing. A view that chose its own
+      caching with ``no-store`` (never_cache) is left alone.
+    """
+
+    def __init__(self, get_response):
+        from django.conf import settings
+
+        self.get_response = get_response
+        self.permissions_policy = ", ".join(
+            f"{feature}=({' '.join(allow)})" for feature, allow in settings.PERMISSIONS_POLICY.items()
+        )
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if self.permissions_policy:
+            response.headers.setdefault("Permissions-Policy", self.permissions_policy)
+        if (
+            response.get("Content-Type", "").startswith("text/html")
+            and "no-store" not in response.get("Cache-Control", "")
+            and getattr(getattr(request, "user", None), "is_authenticated", False)
+        ):
+            add_never_cache_headers(response)
+        return response

@@ -27,3 +27,11 @@ def send_outbox_email(self, outbox_id):
 def purge_sent_emails():
     """Daily: sent e-mails past OUTBOX_RETENTION_DAYS are deleted."""
     return outbox_purge_sent()
+
+
+@shared_task
+def purge_upload_temp_files():
+    """Idempotent: deletes the temporary uploads of killed requests (core/uploads.py)."""
+    from .uploads import upload_temp_purge
+
+    return upload_temp_purge()

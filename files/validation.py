@@ -75,6 +75,12 @@ ZIP_MEMBER_EXTENSIONS = frozenset({"pdf", "doc", "docx", "odt", "rtf", "txt", "m
 MAX_ARCHIVE_MEMBERS = 1000
 MAX_ARCHIVE_UNCOMPRESSED_BYTES = 2 * 1024**3
 ARCHIVE_EXPANSION_FACTOR = 10
+# Per member of any zip-based file (ZIP, DOCX, ODT, EPUB): text and XML
+# compress 3 to 20 times; a member that inflates more than this is a
+# decompression bomb (a 408 KB DOCX holding 400 MB of XML). Small members
+# are exempt: a ratio means nothing on a few kilobytes.
+MAX_MEMBER_EXPANSION_RATIO = 100
+MEMBER_RATIO_MIN_BYTES = 1024 * 1024
 
 HEAD_SIZE = 8192
 MEMBER_HEAD_SIZE = 2048
@@ -350,6 +356,19 @@ def _check_archive_size(infos):
             code="archive_too_large",
             params={"max": human_size(limit)},
         )
+    for info in infos:
+        if (
+            info.file_size > MEMBER_RATIO_MIN_BYTES
+            and info.file_size > MAX_MEMBER_EXPANSION_RATIO * max(info.compress_size, 1)
+        ):
+            raise ValidationError(
+                _(
+                    "Ce fichier est refusé : une fois décompressé, son contenu serait plus de %(ratio)s fois "
+                    "plus volumineux (fichier piégé ou endommagé)."
+                ),
+                code="archive_expansion_ratio",
+                params={"ratio": MAX_MEMBER_EXPANSION_RATIO},
+            )
 
 
 def _is_system_junk(path):

@@ -108,3 +108,11 @@ class InboxFilterForm(forms.Form):
         label=_("Afficher"), required=False, coerce=lambda value: value == "1", empty_value=False,
         choices=[("0", _("Boîte de réception")), ("1", _("Archivées"))],
     )
+
+
+class DraftForm(forms.Form):
+    """What the draft autosave posts. The same field rules as a message
+    (no NUL byte: Django's CharField refuses them); the length is cut to
+    MAX_CONTENT_LENGTH by the service, as the user is still typing."""
+
+    content = forms.CharField(required=False)

@@ -19,7 +19,7 @@ from django_ratelimit.exceptions import Ratelimited
 from files.services import file_response
 
 from . import selectors, services
-from .forms import InboxFilterForm, MessageForm
+from .forms import DraftForm, InboxFilterForm, MessageForm
 from .models import Message
 
 CONVERSATIONS_PER_PAGE = 20
@@ -191,9 +191,12 @@ def messages_since(request, pk):
 def draft_save(request, pk):
     """What the user is typing, saved by a debounced htmx request."""
     conversation = selectors.conversation_for_user(user=request.user, pk=pk)
+    form = DraftForm(request.POST)
+    if not form.is_valid():
+        return render(request, "messaging/_draft_status.html", {"form": form}, status=400)
     try:
         draft = services.message_save_draft(
-            conversation=conversation, sender=request.user, content=request.POST.get("content", ""),
+            conversation=conversation, sender=request.user, content=form.cleaned_data["content"],
             known_last_id=_int_or_none(request.POST.get("after")),
         )
     except ValidationError:

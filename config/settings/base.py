@@ -6,6 +6,7 @@ SQLite, local media, eager tasks, console e-mail. The README lists every
 variable.
 """
 
+import tempfile
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -70,6 +71,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Permissions-Policy, and no-store on logged-in pages.
+    "core.middleware.SecurityHeadersMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -132,14 +135,21 @@ AUTH_USER_MODEL = "accounts.User"
 
 REDIS_URL = env("REDIS_URL", default="")
 
-if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "staka",
-        }
+
+
+def redis_cache(location):
+    # Redis down is a cache miss, not a 500 (core/cache.py): sessions come
+    # from the database, rate limits fail open (RATELIMIT_FAIL_OPEN).
+    return {
+        "BACKEND": "core.cache.FailOpenRedisCache",
+        "LOCATION": location,
+        "KEY_PREFIX": "staka",
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
     }
+
+
+if REDIS_URL:
+    CACHES = {"default": redis_cache(REDIS_URL)}
     # Sessions survive a Redis flush because the database keeps them too.
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
@@ -178,6 +188,7 @@ CELERY_BEAT_SCHEDULE = {
     "mark-overdue-invoices": {"task": "billing.tasks.mark_overdue_invoices", "schedule": 24 * 60 * 60},
     "purge-sent-emails": {"task": "core.tasks.purge_sent_emails", "schedule": 24 * 60 * 60},
     "purge-pending-uploads": {"task": "orders.tasks.purge_pending_uploads", "schedule": 24 * 60 * 60},
+    "purge-upload-temp-files": {"task": "core.tasks.purge_upload_temp_files", "schedule": 60 * 60},
 }
 
 # --- Authentication ------------------------------------------------------
@@ -236,6 +247,8 @@ RATELIMIT_IP_META_KEY = "core.client_ip.client_ip"
 
 # Rate limits for public forms (django-ratelimit, backed by the cache).
 RATELIMIT_VIEW = "core.views.rate_limited"
+# A cache that cannot count (Redis down) lets the request through; core/cache.py logs it.
+RATELIMIT_FAIL_OPEN = True
 RATE_LIMITS = {
     # Per IP, across accounts (credential stuffing); axes locks per account+IP.
     "login": env("RATE_LIMIT_LOGIN", default="30/15m"),
@@ -265,8 +278,13 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-# Uploads above this size stream to a temporary file instead of memory.
+# Uploads above this size stream to a temporary file instead of memory, in a
+# folder of their own: the files of killed requests are purged from it
+# (core/uploads.py, beat task "purge-upload-temp-files").
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+_upload_temp_dir = Path(env("FILE_UPLOAD_TEMP_DIR", default=str(Path(tempfile.gettempdir()) / "staka-uploads")))
+_upload_temp_dir.mkdir(parents=True, exist_ok=True)
+FILE_UPLOAD_TEMP_DIR = str(_upload_temp_dir)
 AVATAR_MAX_BYTES = env.int("AVATAR_MAX_BYTES", default=2 * 1024 * 1024)
 
 # --- E-mail --------------------------------------------------------------
@@ -289,6 +307,18 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Browser features no page uses, refused to us and to any frame
+# (core.middleware.SecurityHeadersMiddleware sends it).
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer", "autoplay", "camera", "display-capture", "fullscreen", "geolocation", "gyroscope",
+        "magnetometer", "microphone", "midi", "payment", "publickey-credentials-get", "screen-wake-lock",
+        "serial", "usb", "xr-spatial-tracking", "browsing-topics", "interest-cohort",
+    )
+}
+# The refusal of a form whose CSRF token is missing or stale, in French.
+CSRF_FAILURE_VIEW = "core.views.csrf_failure"
 # No inline script anywhere: scripts come from our own static files only.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -308,6 +338,10 @@ CONTENT_SECURITY_POLICY = {
         "object-src": [NONE],
     }
 }
+
+# /health with this value in the X-Health-Token header (or a staff session)
+# also writes to the storage; the public probe only reads (core/health.py).
+HEALTH_CHECK_TOKEN = env("HEALTH_CHECK_TOKEN", default="")
 
 # --- Logging -------------------------------------------------------------
 

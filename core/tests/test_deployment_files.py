@@ -58,3 +58,35 @@ def test_dockerfile_runs_gunicorn_with_production_settings():
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "config.settings.production" in dockerfile
     assert '"gunicorn", "config.wsgi:application"' in dockerfile
+
+
+def test_gunicorn_uses_threaded_workers_everywhere():
+    """Sync workers kill a slow upload at the timeout (test_gunicorn_uploads)."""
+    namespace = {}
+    exec((ROOT / "gunicorn.conf.py").read_text(), namespace)  # noqa: S102 — our own config file
+    assert namespace["worker_class"] == "gthread"
+    assert namespace["threads"] > 1
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert '"--config", "gunicorn.conf.py"' in dockerfile
+    web = load_compose()["services"]["web"]["command"]
+    assert "--config gunicorn.conf.py" in web
+    assert "--workers" not in web and "--timeout" not in web  # one place: gunicorn.conf.py
+
+
+def test_temporary_uploads_are_shared_with_the_purging_worker():
+    compose = load_compose()
+    services = compose["services"]
+    temp_dir = services["web"]["environment"]["FILE_UPLOAD_TEMP_DIR"]
+    for name in ("web", "worker"):
+        assert services[name]["environment"]["FILE_UPLOAD_TEMP_DIR"] == temp_dir
+        assert f"upload-tmp:{temp_dir}" in services[name]["volumes"]
+    assert "upload-tmp" in compose["volumes"]
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    # Owned by the user gunicorn runs as (the build's default would be root's).
+    assert f"mkdir -p /app/media {temp_dir}" in dockerfile and f"chown staka /app/media {temp_dir}" in dockerfile
+    assert f"FILE_UPLOAD_TEMP_DIR={temp_dir}" in dockerfile
+
+
+def test_mysql_loads_its_time_zone_tables():
+    mysql = load_compose()["services"]["mysql"]
+    assert "MYSQL_INITDB_SKIP_TZINFO" not in mysql["environment"]

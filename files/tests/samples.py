@@ -170,3 +170,22 @@ SVG = (b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)">'
 SHELL_SCRIPT = b"#!/bin/sh\nrm -rf ~\n"
 TEXT = "Chapitre 1\n\nIl était une fois, à l'orée d'un bois, une fée très âgée.\n".encode()
 MARKDOWN = "# Chapitre 1\n\n*Il était une fois* une **fée**.\n".encode()
+
+
+def docx_bomb_bytes(inflated_bytes=400 * 1024 * 1024):
+    """A real-looking DOCX whose document.xml inflates ~330 times (1.2 MB → 400 MB
+    by default: under the archive limit, 10 × 50 MB), built by streaming so the
+    test never holds the inflated text."""
+    out = io.BytesIO()
+    head = docx_bytes()
+    with zipfile.ZipFile(io.BytesIO(head)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info in source.infolist():
+            if info.filename != "word/document.xml":
+                archive.writestr(info.filename, source.read(info))
+        paragraph = b"<w:p><w:r><w:t>Il \xc3\xa9tait une fois.</w:t></w:r></w:p>" * 1000
+        with archive.open("word/document.xml", "w", force_zip64=True) as document:
+            document.write(b'<?xml version="1.0" encoding="UTF-8"?><w:document><w:body>')
+            for _ in range(inflated_bytes // len(paragraph)):
+                document.write(paragraph)
+            document.write(b"</w:body></w:document>")
+    return out.getvalue()

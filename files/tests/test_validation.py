@@ -1,6 +1,7 @@
 """Uploads are judged by their bytes: real samples accepted, disguised ones refused."""
 
 import io
+import random
 import zipfile
 
 import pytest
@@ -228,8 +229,10 @@ class CountingFile(io.BytesIO):
     "content",
     [
         samples.pdf_bytes() + bytes(5 * 1024 * 1024),
-        samples.zip_bytes([("tome1.pdf", samples.pdf_bytes() + bytes(3 * 1024 * 1024)),
-                           ("tome2.pdf", samples.pdf_bytes() + bytes(3 * 1024 * 1024))]),
+        # Incompressible padding, as in real PDFs: zeros inflating 1000 times
+        # would be refused as a decompression bomb (MAX_MEMBER_EXPANSION_RATIO).
+        samples.zip_bytes([("tome1.pdf", samples.pdf_bytes() + random.Random(1).randbytes(3 * 1024 * 1024)),
+                           ("tome2.pdf", samples.pdf_bytes() + random.Random(2).randbytes(3 * 1024 * 1024))]),
     ],
     ids=["pdf", "zip"],
 )
