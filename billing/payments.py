@@ -7,6 +7,7 @@ is unique in StripeEvent) inside one transaction with its effects.
 
 import json
 import logging
+from functools import partial
 
 import stripe
 from django.conf import settings
@@ -18,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.services import user_send_activation
 from core.emails import queue_templated_email
+from core.outbox import outbox_task_queue
 from core.templatetags.formatting import euros
 from notifications.models import Notification
 from notifications.services import notify
@@ -78,12 +80,27 @@ def webhook_receive(*, payload, signature):
     signature (the view answers 400)."""
     event = stripe.Webhook.construct_event(payload, signature, webhook_secret(), tolerance=300)
     data = json.loads(payload)
+    recorded = []
+    try:
+        return _webhook_record(event=event, data=data, recorded=recorded)
+    except Exception:
+        if not recorded:
+            raise  # nothing was committed: the error answers 500 and Stripe retries
+        # The event and its follow-up work (outbox rows) are committed; only an
+        # after-commit step failed. A retry would be a "duplicate": acknowledge.
+        logger.exception("webhook %s %s: recorded, but an after-commit step failed", event.type, event.id)
+        return recorded[0].outcome
+
+
+def _webhook_record(*, event, data, recorded):
     with transaction.atomic():
         try:
             with transaction.atomic():
                 record = StripeEvent.objects.create(
                     event_id=event.id, type=event.type, livemode=bool(data.get("livemode")), payload=data
                 )
+                # First to run after commit: from then on the event is durable.
+                transaction.on_commit(partial(recorded.append, record))
         except IntegrityError:
             logger.info("webhook %s %s: already processed", event.type, event.id)
             return "duplicate"
@@ -155,15 +172,18 @@ def _record_success(*, payment, amount, payment_intent_id, method_label):
         logger.warning("payment %s flagged: %s", payment.pk, payment.review_reason)
         return "flagged"
     payment.save()
-    transaction.on_commit(lambda: _after_payment(order_id=order.pk, payment_id=payment.pk))
+    _after_payment(order=order, payment=payment)
     return "paid"
 
 
-def _after_payment(*, order_id, payment_id):
+def _after_payment(*, order, payment):
+    """The payment's follow-up work, written in the webhook's transaction (the
+    outbox, core/outbox.py): the webhook is acknowledged once it is durable;
+    it runs after commit, or later through the relay if the broker is down."""
     from .tasks import issue_invoice_for_paid_order
 
-    issue_invoice_for_paid_order.delay(str(order_id), str(payment_id))
-    order = Order.objects.select_related("client").get(pk=order_id)
+    outbox_task_queue(task=issue_invoice_for_paid_order,
+                      kwargs={"order_id": str(order.pk), "payment_id": str(payment.pk)})
     if not order.client.is_active and order.client.email_verified_at is None:
         # A visitor paid: the account still needs its owner to activate it.
         user_send_activation(user=order.client)

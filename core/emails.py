@@ -3,17 +3,22 @@ subject.txt, body.txt and body.html (healthchecks style).
 
 Domains call ``queue_templated_email``: an outbox row is written in their
 transaction and a Celery task sends it after commit (eager in the embedded
-mode), retrying with backoff. Every e-mail is recorded in the outbox.
+mode), retrying with backoff. Every e-mail is recorded in the outbox. A broker
+that is down never fails the caller: the row waits for the relay (core.outbox).
 """
+
+from functools import partial
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.db.models import F
 from django.template import Context
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 
 from .models import OutboxEmail
+from .outbox import broker_dispatch
 
 S = OutboxEmail.Status
 
@@ -64,21 +69,46 @@ def queue_templated_email(*, template, to, context):
 
 
 def _enqueue(outbox_id):
+    # robust: the row is committed; whatever happens now is for the relay.
+    transaction.on_commit(partial(outbox_email_dispatch, outbox_id=outbox_id), robust=True)
+
+
+def outbox_email_dispatch(*, outbox_id, force=False):
+    """Hand the sending task to the broker (or send in-process when eager).
+    False if the broker is unavailable; never raises."""
     from .tasks import send_outbox_email
 
-    transaction.on_commit(lambda: send_outbox_email.delay(outbox_id))
+    handed = broker_dispatch(lambda: send_outbox_email.delay(outbox_id), what=f"e-mail {outbox_id}", force=force)
+    if handed:
+        OutboxEmail.objects.filter(pk=outbox_id).update(dispatched_at=timezone.now())
+    return handed
 
 
 def outbox_send(*, outbox_id):
-    """Send one queued e-mail. At least once: only a SENT row is skipped."""
-    record = OutboxEmail.objects.filter(pk=outbox_id).first()
-    if record is None or record.status == S.SENT:
-        return
-    OutboxEmail.objects.filter(pk=outbox_id).update(attempts=record.attempts + 1)
-    subject = _deliver(template=record.template, to=record.to, context=record.context)
-    OutboxEmail.objects.filter(pk=outbox_id).update(
-        status=S.SENT, subject=subject[:255], sent_at=timezone.now(), last_error=""
-    )
+    """Send one queued e-mail; True if sent now. At least once: only a SENT row is skipped.
+
+    The row stays locked while the message goes out, so two deliveries of the
+    task (a redelivery, the relay) cannot both send it: the second skips a row
+    another worker holds, or finds it SENT. A delivery error is recorded
+    (attempts, last_error), then raised for the task to retry."""
+    error = None
+    with transaction.atomic():
+        record = OutboxEmail.objects.select_for_update(skip_locked=True).filter(pk=outbox_id).first()
+        if record is None or record.status == S.SENT:
+            return False
+        try:
+            subject = _deliver(template=record.template, to=record.to, context=record.context)
+        except Exception as exc:
+            error = exc
+            OutboxEmail.objects.filter(pk=outbox_id).update(attempts=F("attempts") + 1, last_error=repr(exc)[:2000])
+        else:
+            OutboxEmail.objects.filter(pk=outbox_id).update(
+                status=S.SENT, attempts=F("attempts") + 1, subject=subject[:255], sent_at=timezone.now(),
+                last_error="",
+            )
+    if error is not None:
+        raise error
+    return True
 
 
 def outbox_record_failure(*, outbox_id, error, final):

@@ -3,6 +3,7 @@ import smtplib
 from celery import shared_task
 
 from .emails import outbox_record_failure, outbox_send
+from .outbox import outbox_relay
 
 RETRYABLE = (smtplib.SMTPException, ConnectionError, TimeoutError, OSError)
 
@@ -21,3 +22,10 @@ def send_outbox_email(self, outbox_id):
         if final:
             return
         raise self.retry(exc=error, countdown=min(2 ** (self.request.retries + 1), 600)) from error
+
+
+@shared_task
+def relay_outbox():
+    """Every minute (beat): hand to the broker the outbox rows it never got or
+    lost (core.outbox). Also ``manage.py relay_outbox``."""
+    return outbox_relay().as_dict()

@@ -176,7 +176,23 @@ CELERY_BEAT_SCHEDULE = {
     "purge-abandoned-orders": {"task": "orders.tasks.purge_abandoned_orders", "schedule": 6 * 60 * 60},
     "purge-order-files": {"task": "orders.tasks.purge_order_files", "schedule": 24 * 60 * 60},
     "mark-overdue-invoices": {"task": "billing.tasks.mark_overdue_invoices", "schedule": 24 * 60 * 60},
+    "relay-outbox": {"task": "core.tasks.relay_outbox", "schedule": 60},
+    "issue-missing-invoices": {"task": "billing.tasks.issue_missing_invoices", "schedule": 15 * 60},
 }
+# The transactional outbox (core/outbox.py): follow-up work the broker never
+# got (it was down) is handed over by the relay once this old; work handed
+# over but not done is handed over again after the redispatch delay — longer
+# than Redis's own redelivery (the visibility timeout) so that normally comes
+# first. A row handed over OUTBOX_MAX_ATTEMPTS times is given up (admin).
+OUTBOX_RELAY_AFTER_SECONDS = env.int("OUTBOX_RELAY_AFTER_SECONDS", default=60)
+OUTBOX_REDISPATCH_AFTER_SECONDS = env.int(
+    "OUTBOX_REDISPATCH_AFTER_SECONDS", default=CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] + 5 * 60
+)
+OUTBOX_MAX_ATTEMPTS = 20
+OUTBOX_RELAY_BATCH = 500
+# A paid order still without a sent invoice this long after payment gets it
+# from the sweeper (billing.tasks.issue_missing_invoices).
+INVOICE_SWEEP_AFTER_SECONDS = env.int("INVOICE_SWEEP_AFTER_SECONDS", default=10 * 60)
 
 # --- Authentication ------------------------------------------------------
 
