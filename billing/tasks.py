@@ -9,10 +9,11 @@ from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
-from django.db import OperationalError, transaction
+from django.db import OperationalError
 from django.db.models import Q
 from django.utils import timezone
 
+from core.outbox import exclusive
 from orders.models import Order
 
 from . import invoicing
@@ -44,10 +45,10 @@ def _invoice_settle(*, order, payment):
         logger.warning("order %s has no payment date: invoice %s left unpaid", order.pk, invoice.number)
     if invoice.sent_at is not None:
         return invoice
-    with transaction.atomic():
-        # One sender at a time: a duplicate run (Redis redelivery, the outbox
-        # relay, the sweeper) waits for this lock, then finds the invoice sent.
-        invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    # One sender at a time: a duplicate run (Redis redelivery, the outbox
+    # relay, the sweeper) waits here, then finds the invoice sent.
+    with exclusive(f"invoice-send:{invoice.pk}"):
+        invoice = Invoice.objects.get(pk=invoice.pk)
         if invoice.sent_at is None:
             invoice = invoicing.invoice_send(invoice=invoice)
     return invoice

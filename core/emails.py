@@ -18,7 +18,7 @@ from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 
 from .models import OutboxEmail
-from .outbox import broker_dispatch
+from .outbox import broker_dispatch, exclusive
 
 S = OutboxEmail.Status
 
@@ -87,27 +87,21 @@ def outbox_email_dispatch(*, outbox_id, force=False):
 def outbox_send(*, outbox_id):
     """Send one queued e-mail; True if sent now. At least once: only a SENT row is skipped.
 
-    The row stays locked while the message goes out, so two deliveries of the
-    task (a redelivery, the relay) cannot both send it: the second skips a row
-    another worker holds, or finds it SENT. A delivery error is recorded
-    (attempts, last_error), then raised for the task to retry."""
-    error = None
-    with transaction.atomic():
-        record = OutboxEmail.objects.select_for_update(skip_locked=True).filter(pk=outbox_id).first()
+    One sender at a time: two deliveries of the task (a redelivery, the relay)
+    cannot both send it; the second finds it SENT. A delivery error is
+    recorded (attempts, last_error), then raised for the task to retry."""
+    with exclusive(f"outbox-email:{outbox_id}"):
+        record = OutboxEmail.objects.filter(pk=outbox_id).first()
         if record is None or record.status == S.SENT:
             return False
         try:
             subject = _deliver(template=record.template, to=record.to, context=record.context)
-        except Exception as exc:
-            error = exc
-            OutboxEmail.objects.filter(pk=outbox_id).update(attempts=F("attempts") + 1, last_error=repr(exc)[:2000])
-        else:
-            OutboxEmail.objects.filter(pk=outbox_id).update(
-                status=S.SENT, attempts=F("attempts") + 1, subject=subject[:255], sent_at=timezone.now(),
-                last_error="",
-            )
-    if error is not None:
-        raise error
+        except Exception as error:
+            OutboxEmail.objects.filter(pk=outbox_id).update(attempts=F("attempts") + 1, last_error=repr(error)[:2000])
+            raise
+        OutboxEmail.objects.filter(pk=outbox_id).update(
+            status=S.SENT, attempts=F("attempts") + 1, subject=subject[:255], sent_at=timezone.now(), last_error=""
+        )
     return True
 
 

@@ -22,17 +22,19 @@ after commit; a failure there is recorded on the row, never raised into the
 request.
 """
 
+import hashlib
 import logging
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import partial
 
 from celery import current_app, states
-from celery.signals import task_postrun
+from celery.signals import task_failure, task_postrun
 from django.conf import settings
-from django.db import transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -104,10 +106,16 @@ def outbox_task_dispatch(*, record_id, force=False):
         OutboxTask.objects.filter(pk=record.pk).update(status=T.FAILED, last_error=f"unknown task {record.task}")
         logger.error("outbox: unknown task %s (row %s)", record.task, record.pk)
         return True
-    handed = broker_dispatch(
-        lambda: task.apply_async(kwargs=record.kwargs, task_id=record.celery_task_id),
-        what=f"task {record.task} ({record.pk})", force=force,
-    )
+
+    def publish():
+        try:
+            task.apply_async(kwargs=record.kwargs, task_id=record.celery_task_id)
+        except Exception as error:
+            if current_app.conf.task_always_eager:  # the task's own error (in a worker: task_failure)
+                OutboxTask.objects.filter(pk=record.pk).update(last_error=_error_text(error))
+            raise
+
+    handed = broker_dispatch(publish, what=f"task {record.task} ({record.pk})", force=force)
     if handed:
         OutboxTask.objects.filter(pk=record.pk).update(attempts=F("attempts") + 1, dispatched_at=timezone.now())
     return handed
@@ -122,18 +130,55 @@ def _outbox_row_id(task_id):
         return None
 
 
-@task_postrun.connect(dispatch_uid="core.outbox.record_outcome")
-def _record_outcome(sender=None, task_id=None, state=None, retval=None, **extra):
-    """A run of an outbox task ended: DONE on success, the error otherwise
-    (the row stays PENDING: Celery's own retries, then the relay)."""
+@task_postrun.connect(dispatch_uid="core.outbox.record_success")
+def _record_success(sender=None, task_id=None, state=None, **extra):
+    """A run of an outbox task succeeded: its row is DONE."""
     row_id = _outbox_row_id(task_id)
-    if row_id is None:
+    if row_id is not None and state == states.SUCCESS:
+        OutboxTask.objects.filter(pk=row_id).exclude(status=T.DONE).update(
+            status=T.DONE, done_at=timezone.now(), last_error=""
+        )
+
+
+@task_failure.connect(dispatch_uid="core.outbox.record_failure")
+def _record_failure(sender=None, task_id=None, exception=None, **extra):
+    """A run failed for good (retries spent): the row keeps the error and
+    stays PENDING, for the relay."""
+    row_id = _outbox_row_id(task_id)
+    if row_id is not None:
+        OutboxTask.objects.filter(pk=row_id).exclude(status=T.DONE).update(last_error=_error_text(exception))
+
+
+# --- One run at a time ------------------------------------------------------------
+
+class ExclusiveTimeout(OperationalError):
+    """Another run held the lock too long (an OperationalError: tasks retry it)."""
+
+
+@contextmanager
+def exclusive(key, *, timeout=60):
+    """Run the block alone among every process sharing the database: the
+    guard of a side effect that must not happen twice (an e-mail) when an
+    idempotent task is delivered twice at once.
+
+    A named lock of the database server (MySQL/MariaDB ``GET_LOCK``), held by
+    the connection, not a transaction: no transaction stays open while the
+    block talks to a mail server, and a killed process releases it at once.
+    SQLite serves one process (the embedded mode): nothing to guard."""
+    if connection.vendor != "mysql":
+        yield
         return
-    rows = OutboxTask.objects.filter(pk=row_id)
-    if state == states.SUCCESS:
-        rows.exclude(status=T.DONE).update(status=T.DONE, done_at=timezone.now(), last_error="")
-    else:
-        rows.exclude(status=T.DONE).update(last_error=_error_text(retval))
+    # Lock names are server-wide (64 characters): one per database.
+    name = hashlib.sha256(f"{connection.settings_dict['NAME']}:{key}".encode()).hexdigest()[:64]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT GET_LOCK(%s, %s)", [name, timeout])
+        if cursor.fetchone()[0] != 1:
+            raise ExclusiveTimeout(f"{key}: still held after {timeout} s")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT RELEASE_LOCK(%s)", [name])
 
 
 # --- The relay ------------------------------------------------------------------
@@ -176,6 +221,11 @@ def outbox_relay(*, grace=None, stale=None, batch=None):
     report.given_up += _give_up(
         OutboxEmail.objects.filter(status__in=(E.QUEUED, E.RETRYING), attempts__gte=limit, has_attachments=False),
         status=E.FAILED, what="e-mail",
+    )
+    # A document e-mail (sent at once by its task) still QUEUED long after was
+    # cut short (a killed worker); its task sends a new one.
+    OutboxEmail.objects.filter(status=E.QUEUED, has_attachments=True, created_at__lte=now - stale).update(
+        status=E.FAILED, last_error="interrupted: the sending task did not finish"
     )
 
     due_tasks = (OutboxTask.objects.filter(status=T.PENDING).filter(_due(now=now, grace=grace, stale=stale))

@@ -3,9 +3,10 @@ import smtplib
 from celery import shared_task
 
 from .emails import outbox_record_failure, outbox_send
-from .outbox import outbox_relay
+from .outbox import ExclusiveTimeout, outbox_relay
 
-RETRYABLE = (smtplib.SMTPException, ConnectionError, TimeoutError, OSError)
+# ExclusiveTimeout: another delivery of the same e-mail is still sending it.
+RETRYABLE = (smtplib.SMTPException, ConnectionError, TimeoutError, OSError, ExclusiveTimeout)
 
 
 @shared_task(bind=True, max_retries=6)
