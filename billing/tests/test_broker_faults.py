@@ -6,21 +6,27 @@ The in-process tests run everywhere; the real-worker ones need Redis and
 MariaDB (CI runs both), like core/tests/test_celery_worker.py."""
 
 import json
+import time
 from collections import Counter
 from datetime import timedelta
 
 import pytest
+import redis
 import stripe
+from django.conf import settings
 from django.core import mail
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
 from billing import simulator
 from billing.models import Invoice, Payment, StripeEvent
 from billing.payments import payment_start_checkout
+from config.celery_app import app
 from core.models import OutboxEmail, OutboxTask
-from core.tests.broker import broker_down, use_broker  # noqa: F401 (a fixture)
+from core.tests.broker import CLOSED_BROKER, SmtpSink, broker, broker_down, use_broker  # noqa: F401 (a fixture)
+from core.tests.test_celery_worker import real_broker, start_worker, stop, wait_for  # noqa: F401 (a fixture)
 from orders.models import Order
 
 pytestmark = pytest.mark.django_db
@@ -198,3 +204,105 @@ def test_the_sweeper_reports_a_failure_with_a_non_zero_exit(paid_without_invoice
     with pytest.raises(CommandError, match="1 échec"):
         call_command("issue_missing_invoices")
     assert Invoice.objects.filter(order=paid_without_invoice, sent_at__isnull=True).exists()  # next run sends it
+
+
+# --- A real worker on Redis and MariaDB -------------------------------------------
+
+real_services = pytest.mark.skipif(
+    not settings.REDIS_URL or connection.vendor != "mysql",
+    reason="needs Redis and MariaDB shared with a worker process (CI runs both)",
+)
+
+
+@pytest.fixture
+def sink():
+    server = SmtpSink(stall_on=lambda raw: b"application/pdf" in raw).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def no_leftover_messages():
+    """A killed worker's message stays "unacknowledged" in Redis and would be
+    handed to another test's worker later: forget it."""
+    yield
+    redis.Redis.from_url(settings.REDIS_URL).delete("unacked", "unacked_index")
+    app.control.purge()
+
+
+def sent(sink, *, pdf):
+    return [message for _, message in sink.messages
+            if any(part.get_content_type() == "application/pdf" for part in message.walk()) == pdf]
+
+
+def effects_settled(order):
+    return (Invoice.objects.filter(order=order, sent_at__isnull=False).exists()
+            and not OutboxTask.objects.exclude(status=OutboxTask.Status.DONE).exists()
+            and not OutboxEmail.objects.exclude(status=E.SENT).exclude(last_error__startswith="interrupted").exists())
+
+
+def assert_every_email_once(sink):
+    received = Counter((tuple(recipients), str(message["subject"])) for recipients, message in sink.messages)
+    assert received and max(received.values()) == 1, received
+    assert len(sink.messages) == OutboxEmail.objects.filter(status=E.SENT).count()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("real_broker", "no_leftover_messages")
+@real_services
+def test_real_broker_down_at_payment_then_back_every_effect_happens_once(visitor_payment, sink):
+    order, payment = visitor_payment
+    sink.stall_on = None
+    with broker(CLOSED_BROKER, eager=False):
+        assert simulator.deliver(simulator.card_accepted_event(payment)) == "paid"  # acknowledged: no exception
+    assert OutboxTask.objects.get().dispatched_at is None
+    assert not OutboxEmail.objects.exclude(status=E.QUEUED).exists()
+
+    worker = start_worker(sink.url)  # the broker is back, and a worker
+    try:
+        call_command("relay_outbox", "--all")
+        call_command("relay_outbox", "--all")  # twice: a task delivered twice must still act once
+        settled = wait_for(lambda: effects_settled(order), timeout=60)
+        time.sleep(2)  # let a duplicate delivery show itself
+    finally:
+        log = stop(worker)
+    assert settled, log[-3000:]
+    assert Invoice.objects.filter(order=order).count() == 1
+    assert len(sent(sink, pdf=True)) == 1
+    assert any("/accounts/activate/" in message.get_body(("plain",)).get_content() for message in sent(sink, pdf=False))
+    assert_every_email_once(sink)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("real_broker", "no_leftover_messages")
+@real_services
+def test_a_worker_killed_while_sending_the_invoice_sends_it_once_after_a_restart(make_order, sink):
+    order = make_order()
+    payment = start_checkout(order)
+    first = start_worker(sink.url)
+    try:
+        assert simulator.deliver(simulator.card_accepted_event(payment)) == "paid"
+        # The mail server holds the invoice e-mail without answering: the
+        # worker is mid-task, the message not delivered. Kill it there.
+        stalled = sink.stalled.wait(60)
+    finally:
+        first.kill()  # SIGKILL: no cleanup, no acknowledgement
+        log = first.communicate()[0]
+    assert stalled, log[-3000:]
+    sink.release.set()
+    invoice = Invoice.objects.get(order=order)
+    assert invoice.sent_at is None and sent(sink, pdf=True) == []
+
+    second = start_worker(sink.url)
+    try:
+        call_command("relay_outbox", "--all")  # the relay hands the task over again at once
+        settled = wait_for(lambda: effects_settled(order), timeout=60)
+        call_command("relay_outbox", "--all")
+        time.sleep(2)
+    finally:
+        log = stop(second)
+    assert settled, log[-3000:]
+    assert Invoice.objects.filter(order=order).count() == 1
+    assert len(sent(sink, pdf=True)) == 1
+    assert OutboxEmail.objects.filter(template="invoice", status=E.SENT).count() == 1
+    assert_every_email_once(sink)
