@@ -107,8 +107,9 @@ def mark_overdue_invoices():
 @shared_task(**RETRY)
 def send_credit_note(credit_note_id):
     """Idempotent: a redelivered task does not e-mail the credit note twice."""
-    credit_note = CreditNote.objects.select_related("invoice").get(pk=credit_note_id)
-    if credit_note.sent_at is None:
-        invoicing.credit_note_send(credit_note=credit_note)
-        CreditNote.objects.filter(pk=credit_note.pk).update(sent_at=timezone.now())
+    with exclusive(f"credit-note-send:{credit_note_id}"):  # one sender at a time, as for invoices
+        credit_note = CreditNote.objects.select_related("invoice").get(pk=credit_note_id)
+        if credit_note.sent_at is None:
+            invoicing.credit_note_send(credit_note=credit_note)
+            CreditNote.objects.filter(pk=credit_note.pk).update(sent_at=timezone.now())
     return credit_note.number

@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from billing import simulator
+from billing.invoicing import credit_note_issue, invoice_issue_for_order
 from billing.models import Invoice, Payment, StripeEvent
 from billing.payments import payment_start_checkout
 from config.celery_app import app
@@ -28,6 +29,7 @@ from core.models import OutboxEmail, OutboxTask
 from core.tests.broker import CLOSED_BROKER, SmtpSink, broker, broker_down, use_broker  # noqa: F401 (a fixture)
 from core.tests.test_celery_worker import real_broker, start_worker, stop, wait_for  # noqa: F401 (a fixture)
 from orders.models import Order
+from orders.services import order_mark_paid
 
 pytestmark = pytest.mark.django_db
 WEBHOOK = reverse("billing:webhook")
@@ -147,6 +149,20 @@ def test_with_smtp_down_the_payment_is_acknowledged_and_the_invoice_follows_when
     assert sum(1 for m in mail.outbox if m.attachments) == 1
 
 
+@pytest.mark.usefixtures("broker_down")
+def test_a_credit_note_issued_while_the_broker_is_down_is_emailed_once_it_is_back(invoice, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        note = credit_note_issue(invoice=invoice, amount_ttc=1000, refund_id="re_outage")  # must not raise
+    assert OutboxTask.objects.get().kwargs == {"credit_note_id": str(note.pk)} and mail.outbox == []
+
+    use_broker("memory://", eager=True)
+    call_command("relay_outbox", "--all")
+    call_command("relay_outbox", "--all")
+    note.refresh_from_db()
+    assert note.sent_at is not None and OutboxTask.objects.get().status == OutboxTask.Status.DONE
+    assert [m.subject for m in mail.outbox if m.attachments] == [mail.outbox[0].subject] and len(mail.outbox) == 1
+
+
 # --- The sweeper ----------------------------------------------------------------
 
 @pytest.fixture
@@ -155,8 +171,6 @@ def paid_without_invoice(make_order, settings):
     settings.INVOICE_SWEEP_AFTER_SECONDS = 600
     order = make_order()
     payment = start_checkout(order)
-    from orders.services import order_mark_paid
-
     order_mark_paid(order=order, amount=order.price)
     paid_at = timezone.now() - timedelta(minutes=20)
     Payment.objects.filter(pk=payment.pk).update(status=Payment.Status.SUCCEEDED, amount_received=order.price,
@@ -176,8 +190,6 @@ def test_the_sweeper_issues_and_sends_the_missing_invoice_once(paid_without_invo
 
 
 def test_the_sweeper_sends_an_invoice_issued_but_never_sent(paid_without_invoice):
-    from billing.invoicing import invoice_issue_for_order
-
     invoice_issue_for_order(order=paid_without_invoice)  # e.g. a refund overtook the invoice task
     call_command("issue_missing_invoices")
     assert Invoice.objects.get(order=paid_without_invoice).sent_at is not None
