@@ -34,7 +34,7 @@ from functools import partial
 from celery import current_app, states
 from celery.signals import task_failure, task_postrun
 from django.conf import settings
-from django.db import OperationalError, connection, transaction
+from django.db import DatabaseError, OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -49,6 +49,7 @@ E = OutboxEmail.Status
 # a request that queues five things waits for one connection error, not five.
 # Whatever it skipped stays in the outbox for the relay.
 BROKER_COOLDOWN_SECONDS = 10
+DONE_TASK_RETENTION = timedelta(days=30)
 _broker_down_until = 0.0
 
 
@@ -177,8 +178,11 @@ def exclusive(key, *, timeout=60):
     try:
         yield
     finally:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT RELEASE_LOCK(%s)", [name])
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT RELEASE_LOCK(%s)", [name])
+        except DatabaseError:  # connection lost: the server released the lock with it
+            logger.warning("outbox: could not release the lock of %s", key)
 
 
 # --- The relay ------------------------------------------------------------------
@@ -205,7 +209,8 @@ def outbox_relay(*, grace=None, stale=None, batch=None):
     """Hand over again what is due (see the module docstring). Stops at the
     first broker error: the rest waits for the next run. Rows handed over
     ``OUTBOX_MAX_ATTEMPTS`` times without success are given up (FAILED, in
-    the admin). Idempotent: a row handed over twice runs an idempotent task twice."""
+    the admin); DONE rows older than DONE_TASK_RETENTION are deleted.
+    Idempotent: a row handed over twice runs an idempotent task twice."""
     from .emails import outbox_email_dispatch  # emails builds on this module
 
     now = timezone.now()
@@ -227,6 +232,10 @@ def outbox_relay(*, grace=None, stale=None, batch=None):
     OutboxEmail.objects.filter(status=E.QUEUED, has_attachments=True, created_at__lte=now - stale).update(
         status=E.FAILED, last_error="interrupted: the sending task did not finish"
     )
+
+    # Done work is kept a while for the admin, then purged (bounded per run).
+    purge = OutboxTask.objects.filter(status=T.DONE, created_at__lte=now - DONE_TASK_RETENTION)
+    OutboxTask.objects.filter(pk__in=list(purge.values_list("pk", flat=True)[:1000])).delete()
 
     due_tasks = (OutboxTask.objects.filter(status=T.PENDING).filter(_due(now=now, grace=grace, stale=stale))
                  .order_by("created_at").values_list("pk", flat=True)[:batch])

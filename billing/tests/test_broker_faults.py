@@ -24,8 +24,11 @@ from billing import simulator
 from billing.invoicing import credit_note_issue, invoice_issue_for_order
 from billing.models import Invoice, Payment, StripeEvent
 from billing.payments import payment_start_checkout
+from billing.tasks import issue_invoice_for_paid_order
 from config.celery_app import app
 from core.models import OutboxEmail, OutboxTask
+from core.tasks import send_outbox_email
+from core.testing import run_in_threads, server_database_only
 from core.tests.broker import CLOSED_BROKER, SmtpSink, broker, broker_down, use_broker  # noqa: F401 (a fixture)
 from core.tests.test_celery_worker import real_broker, start_worker, stop, wait_for  # noqa: F401 (a fixture)
 from orders.models import Order
@@ -216,6 +219,28 @@ def test_the_sweeper_reports_a_failure_with_a_non_zero_exit(paid_without_invoice
     with pytest.raises(CommandError, match="1 échec"):
         call_command("issue_missing_invoices")
     assert Invoice.objects.filter(order=paid_without_invoice, sent_at__isnull=True).exists()  # next run sends it
+
+
+@pytest.mark.django_db(transaction=True)
+@server_database_only
+def test_duplicate_deliveries_running_at_once_send_the_invoice_once(paid_without_invoice):
+    """The relay and Redis's redelivery may hand one task to two workers at
+    once: the send is guarded (core.outbox.exclusive), the second run finds it sent."""
+    order = paid_without_invoice
+    payment_id = str(order.payments.get().pk)
+    numbers, errors = run_in_threads(range(6), lambda _: issue_invoice_for_paid_order(str(order.pk), payment_id), threads=6)
+    assert errors == [] and len(set(numbers)) == 1
+    assert sum(1 for m in mail.outbox if m.attachments) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@server_database_only
+def test_duplicate_deliveries_of_an_email_running_at_once_send_it_once():
+    record = OutboxEmail.objects.create(to="lea@example.org", template="activation",
+                                        context={"first_name": "Léa", "activation_path": "/accounts/activate/x/"})
+    _, errors = run_in_threads(range(6), lambda _: send_outbox_email(record.pk), threads=6)
+    record.refresh_from_db()
+    assert errors == [] and len(mail.outbox) == 1 and record.status == E.SENT and record.attempts == 1
 
 
 # --- A real worker on Redis and MariaDB -------------------------------------------

@@ -118,10 +118,14 @@ def test_the_relay_leaves_fresh_work_to_its_own_dispatch_and_takes_over_lost_wor
     done = OutboxTask.objects.create(task=record_run.name, kwargs={"label": "done"}, status=T.DONE)
     OutboxTask.objects.filter(pk__in=[never_handed.pk, lost.pk, done.pk, in_flight.pk]).update(created_at=ago(hours=1))
 
+    old_done = OutboxTask.objects.create(task=record_run.name, kwargs={"label": "old"}, status=T.DONE)
+    OutboxTask.objects.filter(pk=old_done.pk).update(created_at=ago(days=31))
+
     report = outbox_relay()
     assert sorted(RUNS) == ["lost", "never handed"] and report.tasks == 2
     assert OutboxTask.objects.get(pk=fresh.pk).status == T.PENDING
     assert OutboxTask.objects.get(pk=in_flight.pk).status == T.PENDING
+    assert OutboxTask.objects.filter(pk=done.pk).exists() and not OutboxTask.objects.filter(pk=old_done.pk).exists()
 
 
 # --- E-mails ------------------------------------------------------------------------
