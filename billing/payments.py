@@ -7,7 +7,8 @@ is unique in StripeEvent) inside one transaction with its effects.
 
 import json
 import logging
-from functools import partial
+from contextvars import ContextVar
+from functools import partial, wraps
 
 import stripe
 from django.conf import settings
@@ -73,6 +74,32 @@ def payment_start_checkout(*, order, success_url, cancel_url):
 
 # --- Webhook --------------------------------------------------------------------
 
+_recorded = ContextVar("webhook_recorded")
+
+
+def _acknowledged_once_recorded(receive):
+    """The answer follows what is durable. Once the event is committed (with
+    its follow-up work, as outbox rows), an after-commit step that fails must
+    not answer 500: Stripe's retry would be a "duplicate" and hide it."""
+
+    @wraps(receive)
+    def receive_and_acknowledge(**kwargs):
+        token = _recorded.set([])
+        try:
+            return receive(**kwargs)
+        except Exception:
+            recorded = _recorded.get()
+            if not recorded:
+                raise  # nothing was committed: the error answers 500 and Stripe retries
+            logger.exception("webhook %s: recorded, but an after-commit step failed", recorded[0].event_id)
+            return recorded[0].outcome
+        finally:
+            _recorded.reset(token)
+
+    return receive_and_acknowledge
+
+
+@_acknowledged_once_recorded
 def webhook_receive(*, payload, signature):
     """Verify, record once, process. Returns the outcome for the log.
 
@@ -80,19 +107,6 @@ def webhook_receive(*, payload, signature):
     signature (the view answers 400)."""
     event = stripe.Webhook.construct_event(payload, signature, webhook_secret(), tolerance=300)
     data = json.loads(payload)
-    recorded = []
-    try:
-        return _webhook_record(event=event, data=data, recorded=recorded)
-    except Exception:
-        if not recorded:
-            raise  # nothing was committed: the error answers 500 and Stripe retries
-        # The event and its follow-up work (outbox rows) are committed; only an
-        # after-commit step failed. A retry would be a "duplicate": acknowledge.
-        logger.exception("webhook %s %s: recorded, but an after-commit step failed", event.type, event.id)
-        return recorded[0].outcome
-
-
-def _webhook_record(*, event, data, recorded):
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -100,7 +114,7 @@ def _webhook_record(*, event, data, recorded):
                     event_id=event.id, type=event.type, livemode=bool(data.get("livemode")), payload=data
                 )
                 # First to run after commit: from then on the event is durable.
-                transaction.on_commit(partial(recorded.append, record))
+                transaction.on_commit(partial(_recorded.get().append, record))
         except IntegrityError:
             logger.info("webhook %s %s: already processed", event.type, event.id)
             return "duplicate"
@@ -172,18 +186,18 @@ def _record_success(*, payment, amount, payment_intent_id, method_label):
         logger.warning("payment %s flagged: %s", payment.pk, payment.review_reason)
         return "flagged"
     payment.save()
-    _after_payment(order=order, payment=payment)
+    _after_payment(order_id=order.pk, payment_id=payment.pk)  # in this transaction: see there
     return "paid"
 
 
-def _after_payment(*, order, payment):
-    """The payment's follow-up work, written in the webhook's transaction (the
-    outbox, core/outbox.py): the webhook is acknowledged once it is durable;
-    it runs after commit, or later through the relay if the broker is down."""
+def _after_payment(*, order_id, payment_id):
     from .tasks import issue_invoice_for_paid_order
 
-    outbox_task_queue(task=issue_invoice_for_paid_order,
-                      kwargs={"order_id": str(order.pk), "payment_id": str(payment.pk)})
+    # Written in the webhook's transaction (the outbox, core/outbox.py): the
+    # webhook is acknowledged once this is durable; it runs after commit, or
+    # later through the relay if the broker is down.
+    outbox_task_queue(task=issue_invoice_for_paid_order, kwargs={"order_id": str(order_id), "payment_id": str(payment_id)})
+    order = Order.objects.select_related("client").get(pk=order_id)
     if not order.client.is_active and order.client.email_verified_at is None:
         # A visitor paid: the account still needs its owner to activate it.
         user_send_activation(user=order.client)
