@@ -5,10 +5,10 @@ back from the checkout proves nothing. Every event is processed once (its id
 is unique in StripeEvent) inside one transaction with its effects.
 """
 
+import contextvars
+import functools
 import json
 import logging
-from contextvars import ContextVar
-from functools import partial, wraps
 
 import stripe
 from django.conf import settings
@@ -74,7 +74,7 @@ def payment_start_checkout(*, order, success_url, cancel_url):
 
 # --- Webhook --------------------------------------------------------------------
 
-_recorded = ContextVar("webhook_recorded")
+_recorded = contextvars.ContextVar("webhook_recorded")
 
 
 def _acknowledged_once_recorded(receive):
@@ -82,7 +82,7 @@ def _acknowledged_once_recorded(receive):
     its follow-up work, as outbox rows), an after-commit step that fails must
     not answer 500: Stripe's retry would be a "duplicate" and hide it."""
 
-    @wraps(receive)
+    @functools.wraps(receive)
     def receive_and_acknowledge(**kwargs):
         token = _recorded.set([])
         try:
@@ -114,7 +114,7 @@ def webhook_receive(*, payload, signature):
                     event_id=event.id, type=event.type, livemode=bool(data.get("livemode")), payload=data
                 )
                 # First to run after commit: from then on the event is durable.
-                transaction.on_commit(partial(_recorded.get().append, record))
+                transaction.on_commit(functools.partial(_recorded.get().append, record))
         except IntegrityError:
             logger.info("webhook %s %s: already processed", event.type, event.id)
             return "duplicate"
