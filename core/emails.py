@@ -3,16 +3,12 @@ subject.txt, body.txt and body.html (healthchecks style).
 
 Domains call ``queue_templated_email``: an outbox row is written in their
 transaction and a Celery task sends it after commit (eager in the embedded
-mode), retrying with backoff. Every e-mail is recorded in the outbox. A broker
-that is down never fails the caller: the row waits for the relay (core.outbox).
+mode), retrying with backoff. Every e-mail is recorded in the outbox.
 """
-
-from functools import partial
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import F
 from django.template import Context
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone
@@ -69,8 +65,9 @@ def queue_templated_email(*, template, to, context):
 
 
 def _enqueue(outbox_id):
-    # robust: the row is committed; whatever happens now is for the relay.
-    transaction.on_commit(partial(outbox_email_dispatch, outbox_id=outbox_id), robust=True)
+    # robust: the row is committed. A broker that is down never fails the
+    # caller: the row waits for the relay (core.outbox).
+    transaction.on_commit(lambda: outbox_email_dispatch(outbox_id=outbox_id), robust=True)
 
 
 def outbox_email_dispatch(*, outbox_id, force=False):
@@ -85,24 +82,22 @@ def outbox_email_dispatch(*, outbox_id, force=False):
 
 
 def outbox_send(*, outbox_id):
-    """Send one queued e-mail; True if sent now. At least once: only a SENT row is skipped.
-
-    One sender at a time: two deliveries of the task (a redelivery, the relay)
-    cannot both send it; the second finds it SENT. A delivery error is
-    recorded (attempts, last_error), then raised for the task to retry."""
+    """One sender at a time: two deliveries of the task (a redelivery, the
+    relay) cannot both send the e-mail; the second finds it SENT."""
     with exclusive(f"outbox-email:{outbox_id}"):
-        record = OutboxEmail.objects.filter(pk=outbox_id).first()
-        if record is None or record.status == S.SENT:
-            return False
-        try:
-            subject = _deliver(template=record.template, to=record.to, context=record.context)
-        except Exception as error:
-            OutboxEmail.objects.filter(pk=outbox_id).update(attempts=F("attempts") + 1, last_error=repr(error)[:2000])
-            raise
-        OutboxEmail.objects.filter(pk=outbox_id).update(
-            status=S.SENT, attempts=F("attempts") + 1, subject=subject[:255], sent_at=timezone.now(), last_error=""
-        )
-    return True
+        return _outbox_send(outbox_id=outbox_id)
+
+
+def _outbox_send(*, outbox_id):
+    """Send one queued e-mail. At least once: only a SENT row is skipped."""
+    record = OutboxEmail.objects.filter(pk=outbox_id).first()
+    if record is None or record.status == S.SENT:
+        return
+    OutboxEmail.objects.filter(pk=outbox_id).update(attempts=record.attempts + 1)
+    subject = _deliver(template=record.template, to=record.to, context=record.context)
+    OutboxEmail.objects.filter(pk=outbox_id).update(
+        status=S.SENT, subject=subject[:255], sent_at=timezone.now(), last_error=""
+    )
 
 
 def outbox_record_failure(*, outbox_id, error, final):

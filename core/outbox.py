@@ -131,6 +131,8 @@ def _outbox_row_id(task_id):
         return None
 
 
+# These receivers connect on import: core.emails imports this module, and so
+# does every worker (core.tasks), before any task runs.
 @task_postrun.connect(dispatch_uid="core.outbox.record_success")
 def _record_success(sender=None, task_id=None, state=None, **extra):
     """A run of an outbox task succeeded: its row is DONE."""

@@ -1,12 +1,22 @@
 import smtplib
 
 from celery import shared_task
+from django.db import OperationalError
 
 from .emails import outbox_record_failure, outbox_send
-from .outbox import ExclusiveTimeout, outbox_relay
 
-# ExclusiveTimeout: another delivery of the same e-mail is still sending it.
-RETRYABLE = (smtplib.SMTPException, ConnectionError, TimeoutError, OSError, ExclusiveTimeout)
+# OperationalError: a lost database connection, or another delivery of the
+# same e-mail still sending it (core.outbox.ExclusiveTimeout).
+RETRYABLE = (smtplib.SMTPException, ConnectionError, TimeoutError, OSError, OperationalError)
+
+
+@shared_task
+def relay_outbox():
+    """Every minute (beat): hand to the broker the outbox rows it never got or
+    lost (core.outbox). Also ``manage.py relay_outbox``."""
+    from .outbox import outbox_relay
+
+    return outbox_relay().as_dict()
 
 
 @shared_task(bind=True, max_retries=6)
@@ -24,9 +34,3 @@ def send_outbox_email(self, outbox_id):
             return
         raise self.retry(exc=error, countdown=min(2 ** (self.request.retries + 1), 600)) from error
 
-
-@shared_task
-def relay_outbox():
-    """Every minute (beat): hand to the broker the outbox rows it never got or
-    lost (core.outbox). Also ``manage.py relay_outbox``."""
-    return outbox_relay().as_dict()
