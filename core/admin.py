@@ -6,24 +6,6 @@ from .models import OutboxEmail, OutboxTask
 from .outbox import outbox_task_retry
 
 
-@admin.register(OutboxEmail)
-class OutboxEmailAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "to", "template", "subject", "status", "attempts", "sent_at")
-    list_filter = ("status", "template")
-    search_fields = ("=to", "subject")
-    show_full_result_count = False
-    readonly_fields = [f.name for f in OutboxEmail._meta.fields]
-    actions = ["resend"]
-
-    def has_add_permission(self, request):
-        return False
-
-    @admin.action(description=_("Renvoyer les e-mails sélectionnés"))
-    def resend(self, request, queryset):
-        count = sum(outbox_resend(record=record) for record in queryset)
-        self.message_user(request, _("%(count)s e-mail(s) remis en file.") % {"count": count}, messages.SUCCESS)
-
-
 @admin.register(OutboxTask)
 class OutboxTaskAdmin(admin.ModelAdmin):
     """Read-only: the relay and the tasks write these rows."""
@@ -44,3 +26,21 @@ class OutboxTaskAdmin(admin.ModelAdmin):
     def retry(self, request, queryset):
         count = sum(outbox_task_retry(record=record) for record in queryset)
         self.message_user(request, _("%(count)s tâche(s) relancée(s).") % {"count": count}, messages.SUCCESS)
+
+
+@admin.register(OutboxEmail)
+class OutboxEmailAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "to", "template", "subject", "status", "attempts", "sent_at")
+    list_filter = ("status", "template")
+    search_fields = ("=to", "subject")
+    show_full_result_count = False
+    readonly_fields = [f.name for f in OutboxEmail._meta.fields]
+    actions = ["resend"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description=_("Renvoyer les e-mails sélectionnés"))
+    def resend(self, request, queryset):
+        count = sum(outbox_resend(record=record) for record in queryset)
+        self.message_user(request, _("%(count)s e-mail(s) remis en file.") % {"count": count}, messages.SUCCESS)

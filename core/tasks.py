@@ -33,4 +33,3 @@ def send_outbox_email(self, outbox_id):
         if final:
             return
         raise self.retry(exc=error, countdown=min(2 ** (self.request.retries + 1), 600)) from error
-
