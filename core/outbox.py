@@ -27,7 +27,7 @@ import logging
 import time
 import uuid
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 
@@ -195,7 +195,6 @@ class RelayReport:
     emails: int = 0
     given_up: int = 0
     broker_error: bool = False
-    details: list = field(default_factory=list)
 
     def as_dict(self):
         return {"tasks": self.tasks, "emails": self.emails, "given_up": self.given_up,
