@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.emails import send_templated_email
+from core.outbox import outbox_task_queue
 from core.templatetags.formatting import euros
 from orders import pricing
 from orders.models import Order
@@ -434,7 +435,7 @@ def credit_note_issue(*, invoice, amount_ttc, reason="", refund_id=None):
             if amount_ttc == remaining["ttc"]:
                 locked.status = S.CANCELLED
                 locked.save(update_fields=["status", "updated_at"])
-            transaction.on_commit(lambda: _queue_credit_note_email(credit_note))
+            _queue_credit_note_email(credit_note)
     except IntegrityError:
         if refund_id:
             existing = _credit_note_for_refund(refund_id=refund_id, invoice=invoice)
@@ -467,9 +468,11 @@ def _credit_split(*, amount_ttc, invoice, remaining):
 
 
 def _queue_credit_note_email(credit_note):
+    """In the credit note's transaction (the outbox): sent after commit, or by
+    the relay if the broker is down."""
     from .tasks import send_credit_note  # tasks import this module
 
-    send_credit_note.delay(str(credit_note.pk))
+    outbox_task_queue(task=send_credit_note, kwargs={"credit_note_id": str(credit_note.pk)})
 
 
 def credit_note_send(*, credit_note):

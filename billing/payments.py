@@ -5,6 +5,8 @@ back from the checkout proves nothing. Every event is processed once (its id
 is unique in StripeEvent) inside one transaction with its effects.
 """
 
+import contextvars
+import functools
 import json
 import logging
 import uuid
@@ -20,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from accounts.services import user_send_activation
 from core.emails import queue_templated_email
+from core.outbox import outbox_task_queue
 from core.templatetags.formatting import euros
 from notifications.models import Notification
 from notifications.services import notify
@@ -111,6 +114,32 @@ def _expire_at_provider(gateway, session_id):
 
 # --- Webhook --------------------------------------------------------------------
 
+_recorded = contextvars.ContextVar("webhook_recorded")
+
+
+def _acknowledged_once_recorded(receive):
+    """The answer follows what is durable. Once the event is committed (with
+    its follow-up work, as outbox rows), an after-commit step that fails must
+    not answer 500: Stripe's retry would be a "duplicate" and hide it."""
+
+    @functools.wraps(receive)
+    def receive_and_acknowledge(**kwargs):
+        token = _recorded.set([])
+        try:
+            return receive(**kwargs)
+        except Exception:
+            recorded = _recorded.get()
+            if not recorded:
+                raise  # nothing was committed: the error answers 500 and Stripe retries
+            logger.exception("webhook %s: recorded, but an after-commit step failed", recorded[0].event_id)
+            return recorded[0].outcome
+        finally:
+            _recorded.reset(token)
+
+    return receive_and_acknowledge
+
+
+@_acknowledged_once_recorded
 def webhook_receive(*, payload, signature):
     """Verify, record once, process. Returns the outcome for the log.
 
@@ -128,6 +157,8 @@ def webhook_receive(*, payload, signature):
                 record = StripeEvent.objects.create(
                     event_id=event.id, type=event.type, livemode=bool(data.get("livemode")), payload=data
                 )
+                # First to run after commit: from then on the event is durable.
+                transaction.on_commit(functools.partial(_recorded.get().append, record))
         except IntegrityError:
             logger.info("webhook %s %s: already processed", event.type, event.id)
             return "duplicate"
@@ -231,7 +262,7 @@ def _record_success(*, payment, amount, payment_intent_id, method_label):
         return "flagged"
     _expire_other_checkouts(payment)
     payment.save()
-    transaction.on_commit(lambda: _after_payment(order_id=order.pk, payment_id=payment.pk))
+    _after_payment(order_id=order.pk, payment_id=payment.pk)  # in this transaction: see there
     return "paid"
 
 
@@ -293,7 +324,10 @@ PAID_BY_ANOTHER = "La commande a été payée par un autre paiement."
 def _after_payment(*, order_id, payment_id):
     from .tasks import issue_invoice_for_paid_order
 
-    issue_invoice_for_paid_order.delay(str(order_id), str(payment_id))
+    # Written in the webhook's transaction (the outbox, core/outbox.py): the
+    # webhook is acknowledged once this is durable; it runs after commit, or
+    # later through the relay if the broker is down.
+    outbox_task_queue(task=issue_invoice_for_paid_order, kwargs={"order_id": str(order_id), "payment_id": str(payment_id)})
     order = Order.objects.select_related("client").get(pk=order_id)
     if not order.client.is_active and order.client.email_verified_at is None:
         # A visitor paid: the account still needs its owner to activate it.

@@ -2,7 +2,30 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from .emails import outbox_resend
-from .models import OutboxEmail
+from .models import OutboxEmail, OutboxTask
+from .outbox import outbox_task_retry
+
+
+@admin.register(OutboxTask)
+class OutboxTaskAdmin(admin.ModelAdmin):
+    """Read-only: the relay and the tasks write these rows."""
+
+    list_display = ("created_at", "task", "status", "attempts", "dispatched_at", "done_at")
+    list_filter = ("status", "task")
+    show_full_result_count = False
+    readonly_fields = [f.name for f in OutboxTask._meta.fields]
+    actions = ["retry"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Relancer les tâches abandonnées sélectionnées"))
+    def retry(self, request, queryset):
+        count = sum(outbox_task_retry(record=record) for record in queryset)
+        self.message_user(request, _("%(count)s tâche(s) relancée(s).") % {"count": count}, messages.SUCCESS)
 
 
 @admin.register(OutboxEmail)

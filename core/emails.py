@@ -23,6 +23,7 @@ from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 
 from .models import OutboxEmail
+from .outbox import broker_dispatch, exclusive
 
 S = OutboxEmail.Status
 
@@ -88,12 +89,30 @@ def queue_templated_email(*, template, to, context):
 
 
 def _enqueue(outbox_id):
+    # robust: the row is committed. A broker that is down never fails the
+    # caller: the row waits for the relay (core.outbox).
+    transaction.on_commit(lambda: outbox_email_dispatch(outbox_id=outbox_id), robust=True)
+
+
+def outbox_email_dispatch(*, outbox_id, force=False):
+    """Hand the sending task to the broker (or send in-process when eager).
+    False if the broker is unavailable; never raises."""
     from .tasks import send_outbox_email
 
-    transaction.on_commit(lambda: send_outbox_email.delay(outbox_id))
+    handed = broker_dispatch(lambda: send_outbox_email.delay(outbox_id), what=f"e-mail {outbox_id}", force=force)
+    if handed:
+        OutboxEmail.objects.filter(pk=outbox_id).update(dispatched_at=timezone.now())
+    return handed
 
 
 def outbox_send(*, outbox_id):
+    """One sender at a time: two deliveries of the task (a redelivery, the
+    relay) cannot both send the e-mail; the second finds it SENT."""
+    with exclusive(f"outbox-email:{outbox_id}"):
+        return _outbox_send(outbox_id=outbox_id)
+
+
+def _outbox_send(*, outbox_id):
     """Send one queued e-mail. At least once: only a SENT row is skipped."""
     record = OutboxEmail.objects.filter(pk=outbox_id).first()
     if record is None or record.status == S.SENT:

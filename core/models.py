@@ -1,3 +1,5 @@
+import uuid
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -25,6 +27,9 @@ class OutboxEmail(models.Model):
     attempts = models.PositiveSmallIntegerField(_("essais"), default=0)
     last_error = models.TextField(_("dernière erreur"), blank=True)
     sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
+    # Last time the sending task was handed to the broker: empty while the
+    # broker was unreachable, so the relay (core.outbox) knows what to hand over.
+    dispatched_at = models.DateTimeField(_("confié au broker le"), null=True, blank=True)
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -36,3 +41,50 @@ class OutboxEmail(models.Model):
 
     def __str__(self):
         return f"{self.template} → {self.to}"
+
+
+class OutboxTask(models.Model):
+    """Follow-up work (a Celery task) written in the transaction of the change
+    that calls for it, then handed to the broker after commit — and again by
+    the relay if the broker was down or the task was lost (core.outbox).
+
+    The task runs at least once: it must be idempotent. Its row is DONE when a
+    run succeeds; a row handed over too many times without success is FAILED,
+    for staff to look at."""
+
+    class Status(models.TextChoices):
+        PENDING = "PENDING", _("À faire")
+        DONE = "DONE", _("Fait")
+        FAILED = "FAILED", _("Abandonné")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    task = models.CharField(_("tâche"), max_length=200)
+    kwargs = models.JSONField(_("arguments"), default=dict)
+    status = models.CharField(_("statut"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    # How many times the task was handed to the broker (or run in-process).
+    attempts = models.PositiveSmallIntegerField(_("remises au broker"), default=0)
+    last_error = models.TextField(_("dernière erreur"), blank=True)
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+    dispatched_at = models.DateTimeField(_("confiée au broker le"), null=True, blank=True)
+    done_at = models.DateTimeField(_("faite le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("tâche différée")
+        verbose_name_plural = _("tâches différées (boîte d'envoi)")
+        ordering = ["-created_at"]
+        # The relay reads PENDING rows by age; the admin lists by date.
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="outbox_task_status_idx"),
+            models.Index(fields=["-created_at"], name="outbox_task_created_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.task} ({self.get_status_display()})"
+
+    @property
+    def celery_task_id(self):
+        """The id the task runs under: how a finished run finds its row."""
+        return f"{OUTBOX_TASK_ID_PREFIX}{self.pk}"
+
+
+OUTBOX_TASK_ID_PREFIX = "outbox-"

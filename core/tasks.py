@@ -1,10 +1,22 @@
 import smtplib
 
 from celery import shared_task
+from django.db import OperationalError
 
 from .emails import outbox_purge_sent, outbox_record_failure, outbox_send
 
-RETRYABLE = (smtplib.SMTPException, ConnectionError, TimeoutError, OSError)
+# OperationalError: a lost database connection, or another delivery of the
+# same e-mail still sending it (core.outbox.ExclusiveTimeout).
+RETRYABLE = (smtplib.SMTPException, ConnectionError, TimeoutError, OSError, OperationalError)
+
+
+@shared_task
+def relay_outbox():
+    """Every minute (beat): hand to the broker the outbox rows it never got or
+    lost (core.outbox). Also ``manage.py relay_outbox``."""
+    from .outbox import outbox_relay
+
+    return outbox_relay().as_dict()
 
 
 @shared_task(bind=True, max_retries=6)

@@ -178,8 +178,24 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * CELERY_TASK_TIME_LIMIT}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# The transactional outbox (core/outbox.py): follow-up work the broker never
+# got (it was down) is handed over by the relay once this old; work handed
+# over but not done is handed over again after the redispatch delay — longer
+# than Redis's own redelivery (the visibility timeout) so that normally comes
+# first. A row handed over OUTBOX_MAX_ATTEMPTS times is given up (admin).
+OUTBOX_RELAY_AFTER_SECONDS = env.int("OUTBOX_RELAY_AFTER_SECONDS", default=60)
+OUTBOX_REDISPATCH_AFTER_SECONDS = env.int(
+    "OUTBOX_REDISPATCH_AFTER_SECONDS", default=CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] + 5 * 60
+)
+OUTBOX_MAX_ATTEMPTS = 20
+OUTBOX_RELAY_BATCH = 500
+# A paid order still without a sent invoice this long after payment gets it
+# from the sweeper (billing.tasks.issue_missing_invoices).
+INVOICE_SWEEP_AFTER_SECONDS = env.int("INVOICE_SWEEP_AFTER_SECONDS", default=10 * 60)
 # Periodic jobs, in code; each is idempotent and also a manage.py command.
 CELERY_BEAT_SCHEDULE = {
+    "relay-outbox": {"task": "core.tasks.relay_outbox", "schedule": 60},
+    "issue-missing-invoices": {"task": "billing.tasks.issue_missing_invoices", "schedule": 15 * 60},
     "purge-expired-notifications": {"task": "notifications.tasks.purge_expired_notifications", "schedule": 24 * 60 * 60},
     "announce-overdue-orders": {"task": "orders.tasks.announce_overdue_orders", "schedule": 60 * 60},
     "finish-delivered-orders": {"task": "orders.tasks.finish_delivered_orders", "schedule": 60 * 60},
