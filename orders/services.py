@@ -695,16 +695,15 @@ def order_complete_for_visitor(*, submission, account, order, pending):
 
     fields = {**order, "service": Service.objects.get(pk=order["service"]),
               "wished_deadline": date.fromisoformat(order["wished_deadline"]) if order["wished_deadline"] else None}
-    secretless = {"submission": submission, "account": {k: v for k, v in account.items() if k != "password_hash"},
-                  "order": order, "pending": pending}
     order_id = order_id_for_submission(submission)
     with transaction.atomic():
-        if not outbox_task_claim(task=complete_visitor_order, once_key=submission, kwargs=secretless):
+        # Done, the row keeps only the key: no password hash, no personal data.
+        if not outbox_task_claim(task=complete_visitor_order, once_key=submission, kwargs={"submission": submission}):
             outcome = "done_already"
         else:
             free = order_quote_is_free(service=fields["service"], pages=fields["declared_pages"], urgent=fields["urgent"])
             client = user_register(
-                **secretless["account"], password_hash=account["password_hash"], attempt="order",
+                **account, attempt="order",
                 activation_context={"order_path": Order(pk=order_id).get_absolute_url(),
                                     "order_title": fields["title"].strip(), "order_free": free},
             )
