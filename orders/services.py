@@ -5,7 +5,6 @@ which checks that under a row lock and records it."""
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -16,13 +15,14 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.services import user_register
+from core.outbox import outbox_task_queue
 from core.registry import order_purge_hooks
 from core.templatetags.formatting import euros
 from files.models import StoredFile
 from files.services import stored_file_create, stored_file_purge_content, stored_file_soft_delete
 from files.validation import MANUSCRIPT_KINDS
 
-from . import events, pricing
+from . import events, pricing, tasks
 from .models import Order, OrderEvent
 
 logger = logging.getLogger(__name__)
@@ -153,10 +153,10 @@ def _transition(*, order, action, by, note="", check=None, **changes):
             setattr(locked, field, value)
         locked.save()
         _record(order=locked, kind=OrderEvent.Kind.STATUS, by=by, note=note, from_status=from_status, to_status=to)
-        transaction.on_commit(partial(
-            events.announce_transition, order_id=locked.pk, from_status=from_status, to_status=to,
-            actor_id=getattr(by, "pk", None), note=str(note),
-        ))
+        outbox_task_queue(task=tasks.announce_order_transition, kwargs={
+            "order_id": str(locked.pk), "from_status": from_status, "to_status": to,
+            "actor_id": str(by.pk) if getattr(by, "pk", None) else None, "note": str(note),
+        })
     logger.info("order %s: %s %s -> %s by %s", locked.pk, action, from_status, to, getattr(by, "pk", "system"))
     return locked
 
@@ -205,7 +205,7 @@ def order_create(*, client, service, title, description="", declared_pages=None,
                 payment_status="" if needs_quote else "pending",
             )
             _record(order=order, kind=OrderEvent.Kind.CREATED, by=client, to_status=order.status)
-            transaction.on_commit(partial(events.announce_created, order_id=order.pk))
+            outbox_task_queue(task=tasks.announce_order_created, kwargs={"order_id": str(order.pk)})
             for upload in manuscripts:
                 stored.append(
                     stored_file_create(
@@ -419,7 +419,8 @@ def order_assign_corrector(*, order, corrector, by):
         if previous:
             note = _("%(old)s → %(new)s") % {"old": previous.get_full_name(), "new": note}
         _record(order=locked, kind=OrderEvent.Kind.ASSIGNMENT, by=by, note=note)
-        transaction.on_commit(partial(events.announce_assignment, order_id=locked.pk))
+        outbox_task_queue(task=tasks.announce_order_assignment,
+                          kwargs={"order_id": str(locked.pk), "corrector_id": str(corrector.pk)})
     return locked
 
 

@@ -1,9 +1,13 @@
-"""Periodic jobs (Celery beat). Each is idempotent and also a manage.py command."""
+"""Periodic jobs (Celery beat), each idempotent and also a manage.py command;
+and the announcements of what happens to an order, queued through the outbox
+(core.outbox) by the services, in the transaction of the change."""
 
 from celery import shared_task
 from django.conf import settings
 
-from . import services
+from core.outbox import outbox_once
+
+from . import events, services
 
 
 @shared_task
@@ -32,3 +36,24 @@ def purge_pending_uploads():
     from .pending_uploads import pending_uploads_purge
 
     return pending_uploads_purge()
+
+
+# --- Announcements (orders.events): exactly once per outbox row -----------------
+
+@shared_task
+@outbox_once
+def announce_order_created(order_id):
+    events.announce_created(order_id=order_id)
+
+
+@shared_task
+@outbox_once
+def announce_order_transition(order_id, from_status, to_status, actor_id=None, note=""):
+    events.announce_transition(order_id=order_id, from_status=from_status, to_status=to_status,
+                               actor_id=actor_id, note=note)
+
+
+@shared_task
+@outbox_once
+def announce_order_assignment(order_id, corrector_id=None):
+    events.announce_assignment(order_id=order_id, corrector_id=corrector_id)
