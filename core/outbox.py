@@ -123,9 +123,12 @@ def outbox_task_dispatch(*, record_id, force=False):
                 OutboxTask.objects.filter(pk=record.pk).update(last_error=_error_text(error))
             raise
 
+    # Counted before the hand-over: once handed, a worker may hold the row
+    # (outbox_once) and an update here would wait for its work to finish.
+    OutboxTask.objects.filter(pk=record.pk).update(attempts=F("attempts") + 1, dispatched_at=timezone.now())
     handed = broker_dispatch(publish, what=f"task {record.task} ({record.pk})", force=force)
-    if handed:
-        OutboxTask.objects.filter(pk=record.pk).update(attempts=F("attempts") + 1, dispatched_at=timezone.now())
+    if not handed:  # the broker never got it: as it was
+        OutboxTask.objects.filter(pk=record.pk).update(attempts=F("attempts") - 1, dispatched_at=record.dispatched_at)
     return handed
 
 
