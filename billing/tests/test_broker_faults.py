@@ -361,3 +361,27 @@ def test_a_worker_killed_while_sending_the_invoice_sends_it_once_after_a_restart
     assert len(sent(sink, pdf=True)) == 1
     assert OutboxEmail.objects.filter(template="invoice", status=E.SENT).count() == 1
     assert_every_email_once(sink)
+
+
+# --- A saved card while the broker is down ---------------------------------------------
+
+def test_a_card_saved_while_the_broker_is_down_becomes_stripes_default_once_it_is_back(client, client_user, stripe_mode):
+    from billing.models import Customer, PaymentMethod
+    from billing.tests.test_cards import STRIPE_SECRET, setup_event
+
+    Customer.objects.create(user=client_user, stripe_customer_id="cus_fake_author")
+    event = setup_event(client_user, "pm_fake_new", "evt_s1")
+    with broker(CLOSED_BROKER, eager=False):
+        payload = json.dumps(event)
+        signature = stripe.WebhookSignature.generate_signature_header(payload, STRIPE_SECRET)
+        response = client.post(WEBHOOK, data=payload, content_type="application/json", HTTP_STRIPE_SIGNATURE=signature)
+        assert response.status_code == 200  # recorded: the provider's side follows
+        assert PaymentMethod.objects.get().is_default
+        assert stripe_mode.calls("/v1/customers/cus_fake_author") == []
+
+        use_broker("memory://", eager=True)
+        call_command("relay_outbox", "--all")
+        call_command("relay_outbox", "--all")
+    (update,) = stripe_mode.calls("/v1/customers/cus_fake_author")
+    assert update["invoice_settings"]["default_payment_method"] == "pm_fake_new"
+    assert OutboxTask.objects.get(task="billing.tasks.push_default_card_to_provider").status == OutboxTask.Status.DONE
