@@ -2,5 +2,6 @@
 
 from django.dispatch import Signal
 
-# Sent after commit when a client's account is activated; kwargs: user.
+# Sent once a client's account activation is committed (accounts.tasks,
+# through the outbox: once, even after a crash); kwargs: user.
 user_activated = Signal()

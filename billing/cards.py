@@ -12,13 +12,14 @@ or two tabs cannot both make "the first card" the default.
 
 import logging
 from datetime import timedelta
-from functools import partial
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from core.outbox import outbox_task_queue
 
 from . import simulator
 from .gateways import GatewayError, GatewayNotConfigured, get_gateway
@@ -88,7 +89,7 @@ def card_save_from_setup_intent(*, setup_intent):
         exp_month=details.exp_month, exp_year=details.exp_year, fingerprint=details.fingerprint, is_default=is_default,
     )
     if is_default:
-        transaction.on_commit(partial(_push_default_to_provider, card.pk))
+        _queue_default_push(card)
     return "card_saved"
 
 
@@ -230,7 +231,7 @@ def _deactivate(card):
         if newest is not None:
             newest.is_default = True
             newest.save(update_fields=["is_default", "updated_at"])
-            transaction.on_commit(partial(_push_default_to_provider, newest.pk))
+            _queue_default_push(newest)
     return True
 
 
@@ -239,6 +240,14 @@ def _payment_failed(payment, message):
         status=Payment.Status.FAILED, failure_message=message, updated_at=timezone.now()
     )
     payment.status, payment.failure_message = Payment.Status.FAILED, message
+
+
+def _queue_default_push(card):
+    """In the caller's transaction (the outbox, core.outbox): the provider
+    follows once it commits, or later if the broker is down."""
+    from .tasks import push_default_card_to_provider
+
+    outbox_task_queue(task=push_default_card_to_provider, kwargs={"card_id": str(card.pk)})
 
 
 def _push_default_to_provider(card_id):

@@ -347,16 +347,9 @@ def _on_payment_failed(obj):
     payment.save(update_fields=["status", "failure_message", "updated_at"])
     order = payment.order
     if order.status == Order.Status.EN_ATTENTE:
-        transaction.on_commit(lambda: notify(
-            user=order.client, type=Notification.Type.PAYMENT, title=_("Paiement non abouti"),
-            message=_("Le paiement de « %(title)s » n'a pas abouti ; vous pouvez réessayer depuis la commande.")
-            % {"title": order.title}, action_url=order.get_absolute_url(),
-        ))
-        queue_templated_email(
-            template="payment_failed", to=order.client.email,
-            context={"first_name": order.client.first_name, "title": order.title,
-                     "order_path": order.get_absolute_url(), "reason": payment.failure_message},
-        )
+        from .tasks import announce_payment_failed
+
+        outbox_task_queue(task=announce_payment_failed, kwargs={"payment_id": str(payment.pk)})
     return "failed"
 
 
@@ -443,14 +436,11 @@ def _record_refund(*, payment, refund_id, amount, by, reason):
     invoice = invoice_for_payment(payment=payment)
     if invoice is not None:
         credit_note_issue(invoice=invoice, amount_ttc=amount, reason=reason, refund_id=refund_id)
-        message = _("%(amount)s vous sont remboursés pour « %(title)s » ; l'avoir vous est envoyé par e-mail.")
-    else:
-        message = _("%(amount)s vous sont remboursés pour « %(title)s » (paiement en trop).")
+    from .tasks import announce_refund
+
+    outbox_task_queue(task=announce_refund, kwargs={"payment_id": str(payment.pk), "amount": amount,
+                                                    "credited": invoice is not None})
     order = payment.order
-    transaction.on_commit(lambda: notify(
-        user=order.client, type=Notification.Type.PAYMENT, title=_("Remboursement effectué"),
-        message=message % {"amount": euros(amount), "title": order.title}, action_url=reverse("billing:home"),
-    ))
     if full and invoice is not None and not order.is_final:
         order_cancel(order=order, by=by, note=_("Remboursement intégral"))
 

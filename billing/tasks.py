@@ -13,10 +13,10 @@ from django.db import OperationalError
 from django.db.models import Q
 from django.utils import timezone
 
-from core.outbox import exclusive
+from core.outbox import exclusive, outbox_once
 from orders.models import Order
 
-from . import invoicing
+from . import events, invoicing
 from .models import CreditNote, Invoice, Payment
 
 logger = logging.getLogger(__name__)
@@ -113,3 +113,26 @@ def send_credit_note(credit_note_id):
             invoicing.credit_note_send(credit_note=credit_note)
             CreditNote.objects.filter(pk=credit_note.pk).update(sent_at=timezone.now())
     return credit_note.number
+
+
+# --- Announcements and the provider's side, queued through the outbox -------------
+
+@shared_task
+@outbox_once
+def announce_payment_failed(payment_id):
+    events.announce_payment_failed(payment_id=payment_id)
+
+
+@shared_task
+@outbox_once
+def announce_refund(payment_id, amount, credited):
+    events.announce_refund(payment_id=payment_id, amount=amount, credited=credited)
+
+
+@shared_task
+def push_default_card_to_provider(card_id):
+    """Idempotent: it sets at Stripe the card that is the default now (or
+    nothing, if there is none any more)."""
+    from .cards import _push_default_to_provider
+
+    _push_default_to_provider(card_id)

@@ -10,6 +10,12 @@ reached the broker, and what reached it long ago but never finished (a lost
 message, a worker killed mid-task). Tasks thus run at least once: every one
 of them is idempotent.
 
+A task whose effects are database rows (notifications, e-mails queued in the
+outbox, a welcome conversation) goes further with ``@outbox_once``: its work
+and the DONE mark of its row are one transaction, under a lock on the row, so
+a second run — a redelivery after a worker was killed, the relay handing over
+a slow task again — finds the row DONE and does nothing. Exactly once.
+
 Two kinds of rows:
 
 - ``core.OutboxTask``: any Celery task, queued with ``outbox_task_queue()``.
@@ -22,6 +28,7 @@ after commit; a failure there is recorded on the row, never raised into the
 request.
 """
 
+import functools
 import hashlib
 import logging
 import time
@@ -31,7 +38,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 
-from celery import current_app, states
+from celery import current_app, current_task, states
 from celery.signals import task_failure, task_postrun
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
@@ -150,9 +157,12 @@ def outbox_task_dispatch(*, record_id, force=False):
                 OutboxTask.objects.filter(pk=record.pk).update(last_error=_error_text(error))
             raise
 
+    # Counted before the hand-over: once handed, a worker may hold the row
+    # (outbox_once) and an update here would wait for its work to finish.
+    OutboxTask.objects.filter(pk=record.pk).update(attempts=F("attempts") + 1, dispatched_at=timezone.now())
     handed = broker_dispatch(publish, what=f"task {record.task} ({record.pk})", force=force)
-    if handed:
-        OutboxTask.objects.filter(pk=record.pk).update(attempts=F("attempts") + 1, dispatched_at=timezone.now())
+    if not handed:  # the broker never got it: as it was
+        OutboxTask.objects.filter(pk=record.pk).update(attempts=F("attempts") - 1, dispatched_at=record.dispatched_at)
     return handed
 
 
@@ -163,6 +173,39 @@ def _outbox_row_id(task_id):
         return uuid.UUID(task_id[len(OUTBOX_TASK_ID_PREFIX):])
     except ValueError:
         return None
+
+
+def outbox_once(function):
+    """Make a task's database effects happen once per outbox row (see the
+    module docstring). Decorate the function under ``@shared_task``::
+
+        @shared_task
+        @outbox_once
+        def announce_something(order_id): ...
+
+    The work runs in a transaction that first locks the row of this run
+    (found by the task id, ``outbox-<row id>``): a concurrent duplicate waits
+    for it, then skips. A row already DONE, or gone (purged long after it was
+    done), is skipped. Called outside the outbox (no such task id), the work
+    simply runs in a transaction. Only for database effects: anything the
+    work does outside the database (an API call) is not rolled back with it."""
+
+    @functools.wraps(function)
+    def run_once(*args, **kwargs):
+        request = getattr(current_task, "request", None) if current_task else None
+        row_id = _outbox_row_id(getattr(request, "id", None))
+        with transaction.atomic():
+            if row_id is not None:
+                row = OutboxTask.objects.select_for_update().filter(pk=row_id).only("status").first()
+                if row is None or row.status == T.DONE:
+                    logger.info("outbox: %s (%s) already done, skipped", function.__qualname__, row_id)
+                    return None
+            result = function(*args, **kwargs)
+            if row_id is not None:
+                OutboxTask.objects.filter(pk=row_id).update(status=T.DONE, done_at=timezone.now(), last_error="")
+        return result
+
+    return run_once
 
 
 # These receivers connect on import: core.emails imports this module, and so

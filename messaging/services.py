@@ -11,7 +11,6 @@ sent message happens while holding the conversation's row lock. The
 
 import logging
 from datetime import timedelta
-from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -22,12 +21,14 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from core.outbox import outbox_task_queue
 from files.models import StoredFile
 from files.services import stored_file_create, stored_file_soft_delete
 from files.validation import ATTACHMENT_KINDS
 from notifications.models import Notification
 from notifications.services import notify
 
+from . import tasks
 from .display import sender_display_name
 from .models import MAX_ATTACHMENTS, MAX_CONTENT_LENGTH, Conversation, Message, MessageAttachment, Participant
 
@@ -304,10 +305,11 @@ def _write_message(*, conversation, sender, content, subject, parent, files, sig
         alert_team = sender.is_client and not team_present
         team_emailed = alert_team and _claim_email_slot(Conversation.objects.filter(pk=locked.pk), now,
                                                         field="team_alerted_at")
-        transaction.on_commit(partial(
-            _announce, message_id=message.pk, recipient_ids=[p.user_id for p in others], emailed_ids=emailed,
-            alert_team=alert_team, team_emailed=team_emailed,
-        ))
+        outbox_task_queue(task=tasks.announce_message, kwargs={
+            "message_id": message.pk, "recipient_ids": [str(p.user_id) for p in others],
+            "emailed_ids": sorted(str(user_id) for user_id in emailed), "alert_team": alert_team,
+            "team_emailed": team_emailed,
+        })
     return message
 
 

@@ -1,6 +1,8 @@
 """Who hears about what happens to an order (in-app notification, and the
-e-mail the person's preferences allow). Called after commit by the services,
-so a rolled-back change announces nothing."""
+e-mail the person's preferences allow). Run by the tasks of orders.tasks,
+which the services queue through the outbox in the change's transaction: a
+rolled-back change announces nothing, a committed one is announced once, even
+if the broker was down or the process died right after the commit."""
 
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -46,8 +48,12 @@ def announce_created(*, order_id):
               % {"client": order.client.get_full_name(), "title": order.title}, order, email=False)
 
 
-def announce_assignment(*, order_id):
+def announce_assignment(*, order_id, corrector_id=None):
+    """``corrector_id``: the corrector assigned then (the announcement may run
+    after a reassignment; it names the one it is about)."""
     order = Order.objects.select_related("client", "corrector").get(pk=order_id)
+    if corrector_id is not None and str(order.corrector_id) != str(corrector_id):
+        return  # reassigned meanwhile: the later assignment's announcement tells who
     due = date_format(order.due_date, "d/m/Y") if order.due_date else "—"
     conversation_sync_order_participants(order=order)
     conversation_post_system_message(order=order, text=_("%(corrector)s est le correcteur de ce projet.")
@@ -66,7 +72,7 @@ def announce_transition(*, order_id, from_status, to_status, actor_id, note=""):
     client, corrector = order.client, order.corrector
 
     def others(*people):
-        return [person for person in people if person is not None and person.pk != actor_id]
+        return [person for person in people if person is not None and str(person.pk) != str(actor_id)]
 
     free = to_status == S.PAYEE and order.payment_status == Order.PAYMENT_STATUS_FREE
     system_message = (

@@ -6,7 +6,6 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import partial
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
@@ -25,7 +24,7 @@ from files.models import StoredFile
 from files.services import stored_file_create, stored_file_purge_content, stored_file_soft_delete
 from files.validation import MANUSCRIPT_KINDS
 
-from . import events, pricing
+from . import events, pricing, tasks
 from .models import Order, OrderEvent, Service
 from .pending_uploads import pending_upload_open, pending_upload_store, pending_uploads_discard
 
@@ -157,10 +156,10 @@ def _transition(*, order, action, by, note="", check=None, **changes):
             setattr(locked, field, value)
         locked.save()
         _record(order=locked, kind=OrderEvent.Kind.STATUS, by=by, note=note, from_status=from_status, to_status=to)
-        transaction.on_commit(partial(
-            events.announce_transition, order_id=locked.pk, from_status=from_status, to_status=to,
-            actor_id=getattr(by, "pk", None), note=str(note),
-        ))
+        outbox_task_queue(task=tasks.announce_order_transition, kwargs={
+            "order_id": str(locked.pk), "from_status": from_status, "to_status": to,
+            "actor_id": str(by.pk) if getattr(by, "pk", None) else None, "note": str(note),
+        })
     logger.info("order %s: %s %s -> %s by %s", locked.pk, action, from_status, to, getattr(by, "pk", "system"))
     return locked
 
@@ -223,7 +222,7 @@ def order_create(*, client, service, title, description="", declared_pages=None,
                 payment_status="" if needs_quote else "pending",
             )
             _record(order=order, kind=OrderEvent.Kind.CREATED, by=client, to_status=order.status)
-            transaction.on_commit(partial(events.announce_created, order_id=order.pk))
+            outbox_task_queue(task=tasks.announce_order_created, kwargs={"order_id": str(order.pk)})
             for upload in manuscripts:
                 stored.append(
                     stored_file_create(
@@ -450,7 +449,8 @@ def order_assign_corrector(*, order, corrector, by):
         if previous:
             note = _("%(old)s → %(new)s") % {"old": previous.get_full_name(), "new": note}
         _record(order=locked, kind=OrderEvent.Kind.ASSIGNMENT, by=by, note=note)
-        transaction.on_commit(partial(events.announce_assignment, order_id=locked.pk))
+        outbox_task_queue(task=tasks.announce_order_assignment,
+                          kwargs={"order_id": str(locked.pk), "corrector_id": str(corrector.pk)})
     return locked
 
 

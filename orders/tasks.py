@@ -1,10 +1,14 @@
 """Periodic jobs (Celery beat), each idempotent and also a manage.py command;
-and the follow-up of a visitor's order form (queued through the outbox)."""
+the follow-up of a visitor's order form, and the announcements of what
+happens to an order — both queued through the outbox (core.outbox) by the
+services, in the transaction of the change."""
 
 from celery import shared_task
 from django.conf import settings
 
-from . import services
+from core.outbox import outbox_once
+
+from . import events, services
 
 
 @shared_task
@@ -41,3 +45,24 @@ def complete_visitor_order(**kwargs):
     (orders.services.order_complete_for_visitor). Runs its effects once per
     form, however often it is delivered."""
     return services.order_complete_for_visitor(**kwargs)
+
+
+# --- Announcements (orders.events): exactly once per outbox row -----------------
+
+@shared_task
+@outbox_once
+def announce_order_created(order_id):
+    events.announce_created(order_id=order_id)
+
+
+@shared_task
+@outbox_once
+def announce_order_transition(order_id, from_status, to_status, actor_id=None, note=""):
+    events.announce_transition(order_id=order_id, from_status=from_status, to_status=to_status,
+                               actor_id=actor_id, note=note)
+
+
+@shared_task
+@outbox_once
+def announce_order_assignment(order_id, corrector_id=None):
+    events.announce_assignment(order_id=order_id, corrector_id=corrector_id)

@@ -31,6 +31,7 @@ from core.tasks import send_outbox_email
 from core.testing import run_in_threads, server_database_only
 from core.tests.broker import CLOSED_BROKER, SmtpSink, broker, broker_down, use_broker  # noqa: F401 (a fixture)
 from core.tests.test_celery_worker import real_broker, start_worker, stop, wait_for  # noqa: F401 (a fixture)
+from messaging.models import Message
 from orders.models import Order
 from orders.services import order_mark_paid
 
@@ -38,6 +39,7 @@ pytestmark = pytest.mark.django_db
 WEBHOOK = reverse("billing:webhook")
 SECRET = "whsec_local_simulator_not_a_real_secret"
 E = OutboxEmail.Status
+INVOICE_TASK = "billing.tasks.issue_invoice_for_paid_order"
 
 
 def post_event(client, event):
@@ -59,6 +61,13 @@ def visitor_payment(make_order, client_user):
     return order, start_checkout(order)
 
 
+def announced_paid(order):
+    """How many times the order's conversation says it was paid (a visitor,
+    inactive, gets no notification)."""
+    return Message.objects.filter(conversation__order=order, type=Message.Type.SYSTEM_MESSAGE,
+                                  content__startswith="Paiement reçu").count()
+
+
 def assert_each_email_sent_once():
     rows = OutboxEmail.objects.all()
     assert rows and all(row.status == E.SENT for row in rows), [(r.template, r.status) for r in rows]
@@ -76,8 +85,10 @@ def test_a_payment_while_the_broker_is_down_is_acknowledged_and_invoiced_once_it
     assert response.status_code == 200
     order.refresh_from_db()
     assert order.status == Order.Status.PAYEE and StripeEvent.objects.get().outcome == "paid"
-    task = OutboxTask.objects.get()
-    assert task.task == "billing.tasks.issue_invoice_for_paid_order" and task.status == OutboxTask.Status.PENDING
+    task = OutboxTask.objects.get(task=INVOICE_TASK)
+    assert task.status == OutboxTask.Status.PENDING
+    announce = OutboxTask.objects.get(task="orders.tasks.announce_order_transition")
+    assert announce.status == OutboxTask.Status.PENDING and announced_paid(order) == 0
     assert task.kwargs == {"order_id": str(order.pk), "payment_id": str(payment.pk)}
     activation = OutboxEmail.objects.get(template="activation", to=order.client.email)
     assert activation.status == E.QUEUED and activation.dispatched_at is None
@@ -90,8 +101,8 @@ def test_a_payment_while_the_broker_is_down_is_acknowledged_and_invoiced_once_it
 
     invoice = Invoice.objects.get(order=order)
     assert invoice.status == Invoice.Status.PAID and invoice.sent_at is not None
-    task.refresh_from_db()
-    assert task.status == OutboxTask.Status.DONE
+    assert not OutboxTask.objects.exclude(status=OutboxTask.Status.DONE).exists()
+    assert announced_paid(order) == 1
     assert_each_email_sent_once()
     assert sum(1 for m in mail.outbox if m.attachments) == 1  # the invoice PDF
     assert sum(1 for m in mail.outbox if "/accounts/activate/" in m.body) == 1
@@ -108,11 +119,15 @@ def test_the_webhook_is_acknowledged_once_recorded_even_if_an_after_commit_step_
     response = post_event(client, simulator.card_accepted_event(payment))
     assert response.status_code == 200  # a 500 now would make Stripe's retry a "duplicate"
     assert StripeEvent.objects.get().outcome == "paid"
-    # Django dropped the callbacks after the failing one; the outbox row did
-    # not go: the relay hands it over.
-    assert OutboxTask.objects.get().status == OutboxTask.Status.PENDING
+    # The failing step keeps its outbox row, with its error, for the relay;
+    # the others went on.
+    announce = OutboxTask.objects.get(task="orders.tasks.announce_order_transition")
+    assert announce.status == OutboxTask.Status.PENDING and "notification service" in announce.last_error
+    assert Invoice.objects.filter(order=order).exists()
+    monkeypatch.undo()
     call_command("relay_outbox", "--all")
-    assert OutboxTask.objects.get().status == OutboxTask.Status.DONE and Invoice.objects.filter(order=order).exists()
+    assert not OutboxTask.objects.exclude(status=OutboxTask.Status.DONE).exists()
+    assert announced_paid(order) == 1
 
 
 def test_an_error_before_commit_records_nothing_and_stripe_retries(client, visitor_payment, monkeypatch):
@@ -126,7 +141,8 @@ def test_an_error_before_commit_records_nothing_and_stripe_retries(client, visit
         post_event(client, simulator.card_accepted_event(payment))
     order.refresh_from_db()
     assert order.status == Order.Status.EN_ATTENTE
-    assert not StripeEvent.objects.exists() and not OutboxTask.objects.exists()
+    assert not StripeEvent.objects.exists()
+    assert not OutboxTask.objects.exclude(task="orders.tasks.announce_order_created").exists()
 
 
 def test_with_smtp_down_the_payment_is_acknowledged_and_the_invoice_follows_when_it_is_back(
@@ -139,7 +155,7 @@ def test_with_smtp_down_the_payment_is_acknowledged_and_the_invoice_follows_when
 
     invoice = Invoice.objects.get(order=order)  # issued; its e-mail could not leave
     assert invoice.sent_at is None
-    task = OutboxTask.objects.get()
+    task = OutboxTask.objects.get(task=INVOICE_TASK)
     assert task.status == OutboxTask.Status.PENDING and "refused" in task.last_error.lower()
     assert OutboxEmail.objects.filter(status=E.FAILED).exists() and mail.outbox == []
 
@@ -156,13 +172,15 @@ def test_with_smtp_down_the_payment_is_acknowledged_and_the_invoice_follows_when
 def test_a_credit_note_issued_while_the_broker_is_down_is_emailed_once_it_is_back(invoice, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         note = credit_note_issue(invoice=invoice, amount_ttc=1000, refund_id="re_outage")  # must not raise
-    assert OutboxTask.objects.get().kwargs == {"credit_note_id": str(note.pk)} and mail.outbox == []
+    assert OutboxTask.objects.get(task="billing.tasks.send_credit_note").kwargs == {"credit_note_id": str(note.pk)}
+    assert mail.outbox == []
 
     use_broker("memory://", eager=True)
     call_command("relay_outbox", "--all")
     call_command("relay_outbox", "--all")
     note.refresh_from_db()
-    assert note.sent_at is not None and OutboxTask.objects.get().status == OutboxTask.Status.DONE
+    assert note.sent_at is not None
+    assert OutboxTask.objects.get(task="billing.tasks.send_credit_note").status == OutboxTask.Status.DONE
     assert [m.subject for m in mail.outbox if m.attachments] == [mail.outbox[0].subject] and len(mail.outbox) == 1
 
 
@@ -292,7 +310,7 @@ def test_real_broker_down_at_payment_then_back_every_effect_happens_once(visitor
     sink.stall_on = None
     with broker(CLOSED_BROKER, eager=False):
         assert simulator.deliver(simulator.card_accepted_event(payment)) == "paid"  # acknowledged: no exception
-    assert OutboxTask.objects.get().dispatched_at is None
+    assert OutboxTask.objects.get(task=INVOICE_TASK).dispatched_at is None
     assert not OutboxEmail.objects.exclude(status=E.QUEUED).exists()
 
     worker = start_worker(sink.url)  # the broker is back, and a worker
@@ -343,3 +361,27 @@ def test_a_worker_killed_while_sending_the_invoice_sends_it_once_after_a_restart
     assert len(sent(sink, pdf=True)) == 1
     assert OutboxEmail.objects.filter(template="invoice", status=E.SENT).count() == 1
     assert_every_email_once(sink)
+
+
+# --- A saved card while the broker is down ---------------------------------------------
+
+def test_a_card_saved_while_the_broker_is_down_becomes_stripes_default_once_it_is_back(client, client_user, stripe_mode):
+    from billing.models import Customer, PaymentMethod
+    from billing.tests.test_cards import STRIPE_SECRET, setup_event
+
+    Customer.objects.create(user=client_user, stripe_customer_id="cus_fake_author")
+    event = setup_event(client_user, "pm_fake_new", "evt_s1")
+    with broker(CLOSED_BROKER, eager=False):
+        payload = json.dumps(event)
+        signature = stripe.WebhookSignature.generate_signature_header(payload, STRIPE_SECRET)
+        response = client.post(WEBHOOK, data=payload, content_type="application/json", HTTP_STRIPE_SIGNATURE=signature)
+        assert response.status_code == 200  # recorded: the provider's side follows
+        assert PaymentMethod.objects.get().is_default
+        assert stripe_mode.calls("/v1/customers/cus_fake_author") == []
+
+        use_broker("memory://", eager=True)
+        call_command("relay_outbox", "--all")
+        call_command("relay_outbox", "--all")
+    (update,) = stripe_mode.calls("/v1/customers/cus_fake_author")
+    assert update["invoice_settings"]["default_payment_method"] == "pm_fake_new"
+    assert OutboxTask.objects.get(task="billing.tasks.push_default_card_to_provider").status == OutboxTask.Status.DONE
