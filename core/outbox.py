@@ -104,7 +104,7 @@ def outbox_task_queue(*, task, kwargs, once_key=None):
     once per key. The row's id is derived from the key, so the database's
     primary key refuses a second one — even from a concurrent request, which
     waits for the first to commit. Returns None when the key was queued
-    already. The task can then claim its row (``outbox_task_claim``)."""
+    already. With ``@outbox_once`` the task's effects then happen once per key."""
     if once_key is None:
         record = OutboxTask.objects.create(task=task.name, kwargs=kwargs)
     else:
@@ -122,20 +122,6 @@ def outbox_task_queue(*, task, kwargs, once_key=None):
 def outbox_once_id(*, task, once_key):
     """The id of the row queued for ``once_key`` (see outbox_task_queue)."""
     return uuid.uuid5(uuid.NAMESPACE_URL, f"outbox:{task.name}:{once_key}")
-
-
-def outbox_task_claim(*, task, once_key, kwargs=None):
-    """Inside the transaction of a keyed task's effects: mark its row DONE
-    (and store ``kwargs`` in place of the queued ones, e.g. without a secret).
-    False if the row is done already (a second delivery, a concurrent run:
-    the row lock makes it wait for the first to commit) or does not exist:
-    the task then does nothing. Exactly-once effects, with the relay's
-    at-least-once delivery."""
-    changes = {"status": T.DONE, "done_at": timezone.now(), "last_error": ""}
-    if kwargs is not None:
-        changes["kwargs"] = kwargs
-    return bool(OutboxTask.objects.filter(pk=outbox_once_id(task=task, once_key=once_key))
-                .exclude(status=T.DONE).update(**changes))
 
 
 def outbox_task_dispatch(*, record_id, force=False):
@@ -202,7 +188,10 @@ def outbox_once(function):
                     return None
             result = function(*args, **kwargs)
             if row_id is not None:
-                OutboxTask.objects.filter(pk=row_id).update(status=T.DONE, done_at=timezone.now(), last_error="")
+                # A done row keeps no arguments: they may hold personal data
+                # (an address typed in a form, a password hash).
+                OutboxTask.objects.filter(pk=row_id).update(status=T.DONE, done_at=timezone.now(), last_error="",
+                                                            kwargs={})
         return result
 
     return run_once

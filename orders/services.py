@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.services import user_register
-from core.outbox import outbox_task_claim, outbox_task_queue
+from core.outbox import outbox_task_queue
 from core.registry import order_purge_hooks
 from core.templatetags.formatting import euros
 from files.models import StoredFile
@@ -682,40 +682,35 @@ def order_request_for_visitor(*, submission, account, manuscripts=(), kept=(), *
 
 
 def order_complete_for_visitor(*, submission, account, order, pending):
-    """The task behind order_request_for_visitor, run once per form (its
-    outbox row is claimed in the same transaction as the effects).
+    """The task behind order_request_for_visitor, run once per form
+    (``@outbox_once``: its outbox row is marked done, and emptied of the
+    password hash, in the same transaction as the effects).
 
     A new address: an inactive account whose activation e-mail leads to the
     order (to pay it once the address is confirmed), and the order with the
     pending manuscripts. An address with an account: no account, no order;
     its owner is e-mailed (user_register). The pending files go either way.
-    Returns what happened: "created", "account_exists" or "done_already".
+    Returns what happened: "created" or "account_exists".
     """
-    from .tasks import complete_visitor_order
-
     fields = {**order, "service": Service.objects.get(pk=order["service"]),
               "wished_deadline": date.fromisoformat(order["wished_deadline"]) if order["wished_deadline"] else None}
     order_id = order_id_for_submission(submission)
     with transaction.atomic():
-        # Done, the row keeps only the key: no password hash, no personal data.
-        if not outbox_task_claim(task=complete_visitor_order, once_key=submission, kwargs={"submission": submission}):
-            outcome = "done_already"
-        else:
-            free = order_quote_is_free(service=fields["service"], pages=fields["declared_pages"], urgent=fields["urgent"])
-            client = user_register(
-                **account, attempt="order",
-                activation_context={"order_path": Order(pk=order_id).get_absolute_url(),
-                                    "order_title": fields["title"].strip(), "order_free": free},
-            )
-            outcome = "account_exists"
-            if client is not None:
-                manuscripts = [pending_upload_open(key, name) for key, name in pending]
-                try:
-                    order_create(client=client, submission=submission, manuscripts=manuscripts, **fields)
-                finally:
-                    for handle in manuscripts:
-                        handle.close()
-                outcome = "created"
+        free = order_quote_is_free(service=fields["service"], pages=fields["declared_pages"], urgent=fields["urgent"])
+        client = user_register(
+            **account, attempt="order",
+            activation_context={"order_path": Order(pk=order_id).get_absolute_url(),
+                                "order_title": fields["title"].strip(), "order_free": free},
+        )
+        outcome = "account_exists"
+        if client is not None:
+            manuscripts = [pending_upload_open(key, name) for key, name in pending]
+            try:
+                order_create(client=client, submission=submission, manuscripts=manuscripts, **fields)
+            finally:
+                for handle in manuscripts:
+                    handle.close()
+            outcome = "created"
         pending_uploads_discard([key for key, _name in pending])  # on commit
     logger.info("visitor order %s: %s", order_id, outcome)
     return outcome

@@ -40,6 +40,7 @@ def purge_pending_uploads():
 
 
 @shared_task
+@outbox_once
 def complete_visitor_order(**kwargs):
     """Create a visitor's account and order, or e-mail the address's owner
     (orders.services.order_complete_for_visitor). Runs its effects once per

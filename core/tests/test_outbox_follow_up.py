@@ -153,9 +153,13 @@ def test_duplicate_runs_at_once_notify_once(delivered_order, client_user):
     the same row at the same time: the second waits for the first, then skips."""
     from orders.tasks import announce_order_transition
 
-    row = queued_transition(delivered_order)
-    # The fixtures committed, so their announcements ran: run this one again from scratch.
-    OutboxTask.objects.filter(pk=row.pk).update(status=T.PENDING, done_at=None)
+    # The fixtures committed, so their announcements ran (and their done rows
+    # were emptied of arguments): run the delivery's again from scratch.
+    row = OutboxTask.objects.filter(task=TRANSITION).latest("created_at")
+    delivery = delivered_order.events.filter(to_status=Order.Status.LIVREE).get()
+    row.kwargs = {"order_id": str(delivered_order.pk), "from_status": delivery.from_status,
+                  "to_status": delivery.to_status, "actor_id": str(delivery.actor_id), "note": delivery.note}
+    OutboxTask.objects.filter(pk=row.pk).update(status=T.PENDING, done_at=None, kwargs=row.kwargs)
     Notification.objects.all().delete()
     OutboxEmail.objects.all().delete()
     _, errors = run_in_threads(

@@ -94,9 +94,9 @@ def test_a_new_and_a_taken_address_cost_the_same_request(service, django_capture
     warning = next(m for m in mail.outbox if m.to == ["pris@example.org"])
     assert "passer une commande" in warning.body and "/accounts/login/" in warning.body
     assert pending_files() == []  # taken by the order, or dropped
-    # Done, the outbox rows keep no password hash and no personal data: only the form's key.
+    # Done, the outbox rows keep no password hash and no personal data.
     rows = OutboxTask.objects.filter(task="orders.tasks.complete_visitor_order")
-    assert all(row.status == OutboxTask.Status.DONE and list(row.kwargs) == ["submission"] for row in rows)
+    assert all(row.status == OutboxTask.Status.DONE and row.kwargs == {} for row in rows)
 
 
 def done_page(client):
