@@ -417,6 +417,10 @@ def message_save_draft(*, conversation, sender, content, known_last_id=None):
     content = (content or "").strip()[:MAX_CONTENT_LENGTH]
     drafts = Message.objects.filter(conversation=conversation, sender=sender, status=Message.Status.BROUILLON)
     with transaction.atomic():
+        # Under the conversation's lock, as message_send: concurrent saves (two
+        # tabs) queue instead of deadlocking on the draft's unique index
+        # (MariaDB's gap locks answered 1213 to update_or_create).
+        Conversation.objects.select_for_update().filter(pk=conversation.pk).first()
         if known_last_id is not None and Message.objects.filter(
             conversation=conversation, sender=sender, status__in=Message.SENT_STATUSES, id__gt=known_last_id
         ).exists():
