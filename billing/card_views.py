@@ -73,8 +73,11 @@ def _card_add_simulator(request):
         except GatewayError:
             form.add_error(None, _("Votre carte a été refusée par votre banque. Essayez une autre carte."))
         else:
-            card = PaymentMethod.objects.get(stripe_payment_method_id=payment_method_id)
-            messages.success(request, _("Votre carte %(card)s est enregistrée.") % {"card": card})
+            card = PaymentMethod.objects.filter(stripe_payment_method_id=payment_method_id).first()
+            if card is None:  # the same card, saved by another submit of this form
+                messages.info(request, _("Cette carte est déjà enregistrée."))
+            else:
+                messages.success(request, _("Votre carte %(card)s est enregistrée.") % {"card": card})
             return redirect("billing:home")
     test_cards = [(" ".join(number[i:i + 4] for i in range(0, 16, 4)), card) for number, card in TEST_CARDS.items()]
     return render(request, "billing/cards_add.html", {"form": form, "test_cards": test_cards})
@@ -109,6 +112,10 @@ def card_make_default(request, pk):
 @login_required
 @require_POST
 def card_delete(request, pk):
+    if PaymentMethod.objects.filter(pk=pk, user_id=request.user.pk, is_active=False).exists():
+        # A second click (or tab) after the removal: same result, no error page.
+        messages.info(request, _("Cette carte est déjà supprimée."))
+        return redirect("billing:home")
     card = card_for_user(request, pk)
     try:
         card_remove(payment_method=card, by=request.user)

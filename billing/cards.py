@@ -82,6 +82,14 @@ def card_save_from_setup_intent(*, setup_intent):
         return "already_recorded"
     # A provider failure raises: the event is not recorded and Stripe sends it again.
     details = get_gateway().payment_method_details(payment_method_id)
+    if details.fingerprint and PaymentMethod.objects.filter(
+        user=user, is_active=True, fingerprint=details.fingerprint, exp_month=details.exp_month,
+        exp_year=details.exp_year,
+    ).exists():
+        # The same card saved again (a double click, two tabs): one row; the
+        # extra payment method leaves the Stripe customer after commit.
+        transaction.on_commit(partial(_detach_duplicate, payment_method_id), robust=True)
+        return "duplicate_card"
     is_default = not PaymentMethod.objects.filter(user=user, is_active=True).exists()
     card = PaymentMethod.objects.create(
         user=user, stripe_payment_method_id=payment_method_id, brand=details.brand, last4=details.last4,
@@ -135,6 +143,8 @@ def card_remove(*, payment_method, by):
     try:
         get_gateway().detach_payment_method(payment_method.stripe_payment_method_id)
     except GatewayError as error:
+        if not PaymentMethod.objects.filter(pk=payment_method.pk, is_active=True).exists():
+            return  # another submit (a double click) removed it first: Stripe has already detached it
         raise PaymentError(_("La carte n'a pas pu être supprimée : %(error)s") % {"error": error}, code="gateway") from error
     with transaction.atomic():
         _deactivate(payment_method)
@@ -239,6 +249,14 @@ def _payment_failed(payment, message):
         status=Payment.Status.FAILED, failure_message=message, updated_at=timezone.now()
     )
     payment.status, payment.failure_message = Payment.Status.FAILED, message
+
+
+def _detach_duplicate(payment_method_id):
+    """Best effort: a duplicate left attached is harmless (never offered here)."""
+    try:
+        get_gateway().detach_payment_method(payment_method_id)
+    except GatewayError as error:
+        logger.warning("duplicate card %s not detached at the provider: %s", payment_method_id, error)
 
 
 def _push_default_to_provider(card_id):

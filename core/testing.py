@@ -75,7 +75,7 @@ def submit_all(user, url, data=dict, *, times=SUBMITS, headers=None):
             browser.force_login(user)
         browsers.append(browser)
     responses, errors = run_in_threads(browsers, lambda browser: browser.post(url, data()), threads=times)
-    assert errors == []
+    assert errors == [], errors
     assert len(responses) == times
-    assert [r.status_code for r in responses if r.status_code >= 500] == []
+    assert [r.status_code for r in responses if r.status_code >= 500] == [], "erreur serveur"
     return responses
