@@ -73,8 +73,8 @@ def test_a_second_refund_form_still_refunds_the_rest(stripe_mode, staff, paid_by
     order, payment = paid_by_stripe
     url = reverse("admin:billing_payment_refund", args=[payment.pk])
     for amount in ("15,00", "10,00"):
-        submit_all(staff, url, lambda amount=amount, data=refund_form(staff, payment): {**data, "amount": amount},
-                   times=3)
+        data = {**refund_form(staff, payment), "amount": amount}
+        submit_all(staff, url, lambda data=data: dict(data), times=3)
     payment.refresh_from_db()
     assert payment.amount_refunded == 2500 and len(stripe_mode.calls("/v1/refunds")) == 2
 
