@@ -95,3 +95,30 @@ def test_activation_link_opened_20_times_activates_once():
     assert {r.status_code for r in responses} == {302}
     user.refresh_from_db()
     assert user.is_active and user.email_verified_at is not None
+
+
+def test_reset_link_submitted_20_times():
+    """The first submit sets the password and spends the link; the others land
+    on the "invalid link" answer, never an error."""
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    user = UserFactory()
+    uidb64 = urlsafe_base64_encode(force_bytes(user.pk))
+    start = reverse("accounts:password_reset_confirm", args=[uidb64, default_token_generator.make_token(user)])
+    from django.test import Client
+
+    browsers = []
+    for _ in range(SUBMITS):
+        browser = Client()
+        set_url = browser.get(start)["Location"]  # Django swaps the token for a session one
+        browsers.append((browser, set_url))
+    from core.testing import run_in_threads
+
+    responses, errors = run_in_threads(
+        browsers, lambda pair: pair[0].post(pair[1], {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}),
+        threads=SUBMITS)
+    assert errors == [] and all(r.status_code < 500 for r in responses)
+    user.refresh_from_db()
+    assert user.check_password(NEW_PASSWORD)

@@ -127,3 +127,16 @@ def test_remove_pressed_20_times_removes_once(stripe_mode, client_user):
     other.refresh_from_db()
     assert not first.is_active and other.is_default and other.is_active
     assert Customer.objects.filter(user=client_user).count() == 1
+
+
+def test_stripe_sync_20_times_creates_one_product(stripe_mode, staff, service):
+    """The services admin's "Synchroniser avec Stripe" action."""
+    from orders.models import Service
+
+    data = {"action": "sync_to_stripe", "index": "0", "_selected_action": [str(service.pk)]}
+    responses = submit_all(staff, reverse("admin:orders_service_changelist"), lambda: dict(data))
+    assert {r.status_code for r in responses} == {302}
+    creates = [path for method, path, _params in stripe_mode.requests if path in ("/v1/products", "/v1/prices")]
+    assert sorted(creates) == ["/v1/prices", "/v1/products"]  # created once; the other runs update it
+    service = Service.objects.get(pk=service.pk)
+    assert service.stripe_product_id and service.stripe_price_amount == service.price
