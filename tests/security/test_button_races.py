@@ -16,8 +16,7 @@ connection (``core.testing.submit_all``). Needs row locks: MariaDB + Redis in
 CI (skipped on SQLite)::
 
     DATABASE_URL=mysql://root@127.0.0.1:3306/staka REDIS_URL=redis://127.0.0.1:6379/0 \\
-        .venv/bin/python -m pytest -q tests/security/test_button_races.py \\
-        '--deselect=nothing' $(grep -l submit_all */tests/test_*races*.py)
+        .venv/bin/python -m pytest -q tests/security/test_button_races.py */tests/test_*races.py
 """
 
 import importlib
