@@ -8,7 +8,7 @@ so no token ever sits in the database, the admin or a backup.
 from django.contrib.auth.tokens import default_token_generator
 from django.urls import reverse
 from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
+from django.utils.http import urlencode, urlsafe_base64_encode
 
 from core.emails import StaleEmail
 
@@ -42,6 +42,8 @@ def activation_context(context):
     if user.email_verified_at is not None:
         raise StaleEmail("compte déjà activé")
     path = reverse("accounts:activate", kwargs={"token": make_activation_token(user)})
+    if context.get("order_path"):  # a visitor's order: confirmed, the address leads to it (to pay it)
+        path = f"{path}?{urlencode({'next': context['order_path']})}"
     return {**context, "first_name": user.first_name, "activation_path": path}
 
 

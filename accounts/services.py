@@ -19,18 +19,23 @@ from .tokens import ActivationTokenError, ExpiredActivationToken, read_activatio
 logger = logging.getLogger(__name__)
 
 
-def user_register(*, email, password, first_name, last_name, phone="", attempt="signup"):
+def user_register(*, email, password=None, password_hash=None, first_name, last_name, phone="",
+                  attempt="signup", activation_context=None):
     """Create an inactive client account and send its activation link.
 
     An address that already has an account gets no new account and no
     different answer (no enumeration): its owner is e-mailed instead and
     None is returned. Both paths hash the password once and queue one e-mail,
     so they cost the same. ``attempt`` ("signup" or "order") words that e-mail.
+    ``password_hash``: hashed already (a visitor's order, hashed during the
+    request whatever the address). ``activation_context``: non-secret hints
+    for the activation e-mail (the order to pay once the address is confirmed).
     """
     email = normalize_email(email)
+    if password_hash is None:
+        password_hash = make_password(password)  # before the look-up: both paths pay for it
     existing = User.objects.filter(email=email).first()
     if existing is not None:
-        make_password(password)  # the hash the other path computes
         _user_told_account_exists(user=existing, attempt=attempt)
         return None
     try:
@@ -44,7 +49,7 @@ def user_register(*, email, password, first_name, last_name, phone="", attempt="
                 is_active=False,
                 consent_at=timezone.now(),
             )
-            user.set_password(password)
+            user.password = password_hash
             user.save()
     except IntegrityError:
         # Two submits racing past the check above: the other one created it.
@@ -53,7 +58,7 @@ def user_register(*, email, password, first_name, last_name, phone="", attempt="
             raise
         _user_told_account_exists(user=existing, attempt=attempt)
         return None
-    user_send_activation(user=user)
+    user_send_activation(user=user, context=activation_context)
     logger.info("account registered: %s", user.pk)
     return user
 
@@ -65,20 +70,21 @@ def _user_told_account_exists(*, user, attempt):
     if user.is_anonymised:
         return
     if user.email_verified_at is None and not user.is_active:
-        user_send_activation(user=user)
+        user_send_activation(user=user, context={"attempt": attempt})
         return
     queue_templated_email(
         template="account_exists", to=user.email, context={"user_id": str(user.pk), "attempt": attempt},
     )
 
 
-def user_send_activation(*, user):
+def user_send_activation(*, user, context=None):
     """Queue the activation e-mail; does nothing for an account already verified.
-    The outbox keeps only the user id: the link is made at send time
-    (accounts.emails), so no token is ever stored."""
+    The outbox keeps only the user id (and the non-secret hints of
+    ``context``): the link is made at send time (accounts.emails), so no
+    token is ever stored."""
     if user.email_verified_at is not None or user.is_anonymised:
         return
-    queue_templated_email(template="activation", to=user.email, context={"user_id": str(user.pk)})
+    queue_templated_email(template="activation", to=user.email, context={**(context or {}), "user_id": str(user.pk)})
 
 
 def user_request_activation_resend(*, email):

@@ -10,9 +10,10 @@ from django.core.files.storage import default_storage
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 from django_ratelimit.decorators import ratelimit
@@ -87,6 +88,12 @@ def activate(request, token):
         )
     messages.success(request, _("Votre compte est activé. Vous pouvez maintenant vous connecter."))
     request.session["login_email"] = user.email
+    # A visitor's order: after logging in, straight to it (to pay it). Only a
+    # path of this site is followed (the login view checks it again).
+    next_path = request.GET.get("next", "")
+    if next_path and url_has_allowed_host_and_scheme(next_path, allowed_hosts={request.get_host()},
+                                                     require_https=request.is_secure()):
+        return redirect(f"{reverse('accounts:login')}?{urlencode({'next': next_path})}")
     return redirect("accounts:login")
 
 

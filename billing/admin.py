@@ -178,12 +178,15 @@ class ReviewFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         return [
+            ("all", _("Tous les paiements signalés")),
             ("todo", _("À traiter (non remboursés)")),
             *[(kind, label) for kind, label in Payment.ReviewKind.choices],
         ]
 
     def queryset(self, request, queryset):
         value = self.value()
+        if value == "all":
+            return queryset.filter(needs_review=True)
         if value == "todo":
             return queryset.filter(needs_review=True, status=Payment.Status.SUCCEEDED)
         if value in Payment.ReviewKind.values:
@@ -195,7 +198,7 @@ class ReviewFilter(admin.SimpleListFilter):
 class PaymentAdmin(ReadOnlyAdmin):
     list_display = ("order", "provider", "amount_display", "refunded_display", "status", "review_display",
                     "refund_link", "created_at")
-    list_filter = (ReviewFilter, "needs_review", "status", "provider")
+    list_filter = (ReviewFilter, "status", "provider")
     list_select_related = ("order",)
     search_fields = ("=checkout_session_id", "=payment_intent_id", "order__title")
 

@@ -13,16 +13,15 @@ from .payments import PaymentError, payment_start_checkout
 
 
 def payable_order(request, pk):
-    """The order if this browser may pay it — its logged-in client, or the
-    visitor who just ordered it — else 404."""
-    order = Order.objects.select_related("client", "service").filter(pk=pk).first()
+    """The order if this browser may pay it — its logged-in client — else 404.
+    A visitor pays after confirming the address and logging in: the order
+    form's answer never depends on an order existing (no enumeration)."""
+    if not request.user.is_authenticated:
+        raise Http404
+    order = Order.objects.select_related("client", "service").filter(pk=pk, client_id=request.user.pk).first()
     if order is None:
         raise Http404
-    if request.user.is_authenticated and order.client_id == request.user.pk:
-        return order
-    if str(order.pk) in request.session.get("visitor_order_ids", []) and not order.client.is_active:
-        return order
-    raise Http404
+    return order
 
 
 def card_for_user(request, pk):
@@ -34,9 +33,7 @@ def card_for_user(request, pk):
 
 
 def order_page(request, order):
-    if request.user.is_authenticated:
-        return order.get_absolute_url()
-    return reverse("orders:visitor_done")
+    return order.get_absolute_url()
 
 
 def checkout_redirect(request, order):

@@ -34,7 +34,7 @@ from functools import partial
 from celery import current_app, states
 from celery.signals import task_failure, task_postrun
 from django.conf import settings
-from django.db import DatabaseError, OperationalError, connection, transaction
+from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -88,13 +88,47 @@ def _error_text(error):
 
 # --- Tasks ------------------------------------------------------------------------
 
-def outbox_task_queue(*, task, kwargs):
+def outbox_task_queue(*, task, kwargs, once_key=None):
     """Record that ``task(**kwargs)`` must run once the caller's transaction
     commits, and hand it to the broker then. ``kwargs`` must be
-    JSON-serialisable; the task must be idempotent (it runs at least once)."""
-    record = OutboxTask.objects.create(task=task.name, kwargs=kwargs)
+    JSON-serialisable; the task must be idempotent (it runs at least once).
+
+    ``once_key`` (a form's one-time submission key): queue the task at most
+    once per key. The row's id is derived from the key, so the database's
+    primary key refuses a second one — even from a concurrent request, which
+    waits for the first to commit. Returns None when the key was queued
+    already. The task can then claim its row (``outbox_task_claim``)."""
+    if once_key is None:
+        record = OutboxTask.objects.create(task=task.name, kwargs=kwargs)
+    else:
+        try:
+            with transaction.atomic():
+                record = OutboxTask.objects.create(
+                    pk=outbox_once_id(task=task, once_key=once_key), task=task.name, kwargs=kwargs
+                )
+        except IntegrityError:
+            return None
     transaction.on_commit(partial(outbox_task_dispatch, record_id=record.pk), robust=True)
     return record
+
+
+def outbox_once_id(*, task, once_key):
+    """The id of the row queued for ``once_key`` (see outbox_task_queue)."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"outbox:{task.name}:{once_key}")
+
+
+def outbox_task_claim(*, task, once_key, kwargs=None):
+    """Inside the transaction of a keyed task's effects: mark its row DONE
+    (and store ``kwargs`` in place of the queued ones, e.g. without a secret).
+    False if the row is done already (a second delivery, a concurrent run:
+    the row lock makes it wait for the first to commit) or does not exist:
+    the task then does nothing. Exactly-once effects, with the relay's
+    at-least-once delivery."""
+    changes = {"status": T.DONE, "done_at": timezone.now(), "last_error": ""}
+    if kwargs is not None:
+        changes["kwargs"] = kwargs
+    return bool(OutboxTask.objects.filter(pk=outbox_once_id(task=task, once_key=once_key))
+                .exclude(status=T.DONE).update(**changes))
 
 
 def outbox_task_dispatch(*, record_id, force=False):

@@ -166,7 +166,8 @@ def check_quota(*, user, adding):
         quota = settings.UNVERIFIED_STORAGE_QUOTA_BYTES
         message = _("Avant l'activation de votre compte, vos manuscrits ne peuvent dépasser %(quota)s au total. "
                     "Activez votre compte pour en envoyer davantage, ou écrivez-nous.")
-    if user_storage_used(user=user) + adding > quota:
+    used = 0 if user._state.adding else user_storage_used(user=user)  # unsaved: a visitor's account to come
+    if used + adding > quota:
         raise ValidationError(message, code="quota", params={"quota": human_size(quota)})
 
 

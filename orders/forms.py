@@ -1,4 +1,8 @@
+import uuid
+from datetime import timedelta
+
 from django import forms
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +17,26 @@ from .models import Service
 from .pending_uploads import pending_upload_keep, pending_upload_open, pending_upload_read, pending_uploads_discard
 
 MAX_KEPT_FILES = 20
+
+# The order form's one-time submission key: a double click, a second tab or
+# a resent request with the same key makes one order (orders.services). Signed,
+# so a browser cannot choose it; valid for a week, less than the 30 days the
+# outbox keeps a visitor's queued row (its record of the key) once done.
+SUBMISSION_SALT = "orders.order_form.submission"
+SUBMISSION_MAX_AGE = timedelta(days=7)
+
+
+def order_form_submission_key():
+    """A fresh signed key, rendered with each new order form."""
+    return signing.dumps(uuid.uuid4().hex, salt=SUBMISSION_SALT)
+
+
+def order_form_submission_read(signed):
+    """The key inside a signed value, or None (forged, expired, missing)."""
+    try:
+        return signing.loads(str(signed or ""), salt=SUBMISSION_SALT, max_age=SUBMISSION_MAX_AGE)
+    except signing.BadSignature:
+        return None
 
 
 def active_services():
@@ -83,6 +107,7 @@ class OrderForm(ManuscriptUploadMixin, QuoteForm):
     # Signed tokens of manuscripts already received when the form came back
     # with an error elsewhere (orders.pending_uploads).
     kept_manuscripts = forms.CharField(required=False, widget=forms.HiddenInput)
+    submission = forms.CharField(required=False, widget=forms.HiddenInput)
     field_order = ["service", "title", "declared_pages", "urgent", "wished_deadline", "description", "client_note", "manuscripts"]
 
     def __init__(self, *args, user, **kwargs):
@@ -90,6 +115,8 @@ class OrderForm(ManuscriptUploadMixin, QuoteForm):
         self.user = user
         self.kept = []  # (storage key, original name)
         self.kept_uploads_used = False
+        if not self.is_bound:
+            self.initial["submission"] = order_form_submission_key()
         if self.is_bound:
             tokens = str(self.data.get(self.add_prefix("kept_manuscripts"), "")).split()[:MAX_KEPT_FILES]
             self.kept = [kept for kept in map(pending_upload_read, tokens) if kept]
@@ -122,6 +149,15 @@ class OrderForm(ManuscriptUploadMixin, QuoteForm):
         if self.kept:
             pending_uploads_discard([key for key, _name in self.kept])
 
+    def clean_submission(self):
+        key = order_form_submission_read(self.cleaned_data.get("submission"))
+        if key is None:
+            # Sent again, the form carries a fresh key (and the manuscripts kept).
+            self.data = self.data.copy()
+            self.data[self.add_prefix("submission")] = order_form_submission_key()
+            self.add_error(None, _("Ce formulaire a expiré : vérifiez vos informations et envoyez-le à nouveau."))
+        return key
+
     def clean_wished_deadline(self):
         deadline = self.cleaned_data.get("wished_deadline")
         if deadline and deadline <= timezone.localdate():
@@ -130,14 +166,23 @@ class OrderForm(ManuscriptUploadMixin, QuoteForm):
 
     def clean_manuscripts(self):
         uploads = self.clean_uploads("manuscripts", user=self.user)
+        if uploads:
+            self._check_visitor_quota(uploads)
         if uploads or not self.kept:
             return uploads
         # Checked by content when received; the quota is counted again.
         kept = [pending_upload_open(key, name) for key, name in self.kept]
+        self._check_visitor_quota(kept)
         if self.user.is_authenticated:
             check_quota(user=self.user, adding=sum(upload.size for upload in kept))
         self.kept_uploads_used = True
         return kept
+
+    def _check_visitor_quota(self, uploads):
+        """A visitor's account is created after the request (orders.services):
+        its small quota is checked here, on the manuscripts alone."""
+        if not self.user.is_authenticated:
+            check_quota(user=User(is_active=False), adding=sum(upload.size for upload in uploads))
 
 
 class FileUploadForm(ManuscriptUploadMixin, forms.Form):

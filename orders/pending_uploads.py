@@ -6,6 +6,10 @@ content) are kept in the storage under ``pending-uploads/`` and referenced by
 a signed token in a hidden field ("fichier déjà reçu : x.docx"). The token is
 signed (it cannot point at another file) and expires; pending files are
 deleted once the order is created, and a daily job removes the abandoned ones.
+
+A visitor's order form also goes through here: its manuscripts wait under
+``pending-uploads/`` until the task that creates the account and the order
+(or e-mails the address's owner) takes them (orders.services).
 """
 
 import logging
@@ -30,12 +34,17 @@ def _storage():
     return StoredFile._meta.get_field("file").storage
 
 
-def pending_upload_keep(upload):
-    """Store an upload that passed its checks; return its token."""
+def pending_upload_store(upload):
+    """Store an upload that passed its checks; return (storage key, original name)."""
     upload.seek(0)
     key = f"{PREFIX}/{timezone.now():%Y%m%d}/{uuid.uuid4().hex}"
-    name = _storage().save(key, upload)
-    return signing.dumps({"key": name, "name": clean_original_name(upload.name)}, salt=SALT)
+    return _storage().save(key, upload), clean_original_name(upload.name)
+
+
+def pending_upload_keep(upload):
+    """Store an upload that passed its checks; return its token."""
+    key, name = pending_upload_store(upload)
+    return signing.dumps({"key": key, "name": name}, salt=SALT)
 
 
 def pending_upload_read(token):

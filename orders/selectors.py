@@ -3,6 +3,7 @@
 from django.db.models import Case, Count, IntegerField, Min, Q, Value, When
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from files.models import StoredFile
@@ -73,9 +74,28 @@ def corrector_queue(*, user):
 
 
 def order_timeline(*, order, user):
-    """The order's history; the team's back-office edits only for the team."""
+    """The order's history, each line with its `label`; the team's back-office
+    edits only for the team."""
     events = OrderEvent.objects.filter(order=order).select_related("actor").order_by("created_at", "id")
-    return events if user.is_admin else events.exclude(kind=OrderEvent.Kind.EDIT)
+    if not user.is_admin:
+        events = events.exclude(kind=OrderEvent.Kind.EDIT)
+    free = order.payment_status == Order.PAYMENT_STATUS_FREE
+    events = list(events)
+    for event in events:
+        event.label = _event_label(event, free=free)
+    return events
+
+
+def _event_label(event, *, free):
+    """What a line of the history says. A 0 € order never awaited a payment
+    nor was "payée": its lines say what happened instead."""
+    if event.kind not in (OrderEvent.Kind.CREATED, OrderEvent.Kind.STATUS):
+        return event.get_kind_display()
+    if free and event.to_status == S.EN_ATTENTE:
+        return _("Commande enregistrée") if event.kind == OrderEvent.Kind.CREATED else _("Devis accepté")
+    if free and event.to_status == S.PAYEE:
+        return _("Offerte, en attente d'un correcteur")
+    return event.get_to_status_display()
 
 
 def order_files(*, order):

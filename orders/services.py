@@ -3,19 +3,22 @@ role (the ACTIONS table); every status change goes through `_transition`,
 which checks that under a row lock and records it."""
 
 import logging
+import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from functools import partial
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.services import user_register
+from core.outbox import outbox_task_claim, outbox_task_queue
 from core.registry import order_purge_hooks
 from core.templatetags.formatting import euros
 from files.models import StoredFile
@@ -23,7 +26,8 @@ from files.services import stored_file_create, stored_file_purge_content, stored
 from files.validation import MANUSCRIPT_KINDS
 
 from . import events, pricing
-from .models import Order, OrderEvent
+from .models import Order, OrderEvent, Service
+from .pending_uploads import pending_upload_open, pending_upload_store, pending_uploads_discard
 
 logger = logging.getLogger(__name__)
 
@@ -174,21 +178,35 @@ def order_quote(*, service, pages, urgent):
     return pricing.quote_for(service=service, pages=pages, urgent=urgent)
 
 
+def order_id_for_submission(submission):
+    """The id of the order an order form's one-time key makes (see order_create)."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"staka:order:{submission}")
+
+
 def order_create(*, client, service, title, description="", declared_pages=None, urgent=False,
-                 wished_deadline=None, client_note="", manuscripts=()):
+                 wished_deadline=None, client_note="", manuscripts=(), submission=None):
     """Create an order with its server-computed price and its manuscripts.
 
     Packs that need page verification wait for the team's quote; the others
-    wait for payment.
+    wait for payment. ``submission`` (the order form's one-time key) makes a
+    resent form idempotent: the order's id comes from it, so the primary key
+    refuses a second order — a concurrent submit waits for the first to
+    commit — and the client's existing order is returned instead.
     """
+    if submission is not None:
+        existing = _order_of_submission(client=client, submission=submission)
+        if existing is not None:
+            return existing
     if not service.is_active:
         raise OrderError(_("Ce service n'est plus proposé."), code="inactive_service")
     quote = order_quote(service=service, pages=declared_pages, urgent=urgent)
     needs_quote = service.needs_page_verification
     stored = []
+    ids = {"pk": order_id_for_submission(submission)} if submission is not None else {}
     try:
         with transaction.atomic():
             order = Order.objects.create(
+                **ids,
                 client=client,
                 service=service,
                 title=title.strip(),
@@ -213,14 +231,27 @@ def order_create(*, client, service, title, description="", declared_pages=None,
                         allowed=MANUSCRIPT_KINDS, order=order,
                     )
                 )
-            if order.is_free:
+            if order.is_free and not needs_quote:  # a pack to verify waits for its quote, even at 0 €
                 order = _order_mark_free(order=order)
-    except Exception:
+    except Exception as error:
         # The rows are rolled back; the bytes already written are not.
         for stored_file in stored:
             stored_file.file.storage.delete(stored_file.file.name)
+        if isinstance(error, IntegrityError) and submission is not None:
+            existing = _order_of_submission(client=client, submission=submission)
+            if existing is not None:
+                return existing  # the same form, sent twice at once: the other submit made it
         raise
     logger.info("order %s created by %s (%s cents)", order.pk, client.pk, order.price)
+    return order
+
+
+def _order_of_submission(*, client, submission):
+    """The order this form's key already made, if it is this client's."""
+    order = Order.objects.filter(pk=order_id_for_submission(submission)).first()
+    if order is not None and order.client_id != client.pk:
+        raise OrderError(_("Ce formulaire a déjà été envoyé. Rechargez la page pour passer une nouvelle commande."),
+                         code="submission_used")
     return order
 
 
@@ -616,20 +647,94 @@ def order_permissions(*, order, user):
 
 # --- Visitors and housekeeping ------------------------------------------------
 
-def order_create_for_visitor(*, account, **order_fields):
-    """The legacy funnel: an order and an inactive account in one step.
+def order_quote_is_free(*, service, pages, urgent):
+    """Whether an order form's inputs make a 0 € order, which skips payment
+    (order_create). A pack whose pages are verified first waits for its quote."""
+    return not service.needs_page_verification and order_quote(service=service, pages=pages, urgent=urgent).total == 0
 
-    The activation e-mail leaves on commit; the visitor follows the order
-    once the account is activated (or, with billing, once paid). Returns
-    None when the address already has an account (see user_register).
+
+def order_request_for_visitor(*, submission, account, manuscripts=(), kept=(), **order_fields):
+    """A visitor's order form, sent (the legacy funnel: an order and an
+    inactive account in one step).
+
+    Whether the address has an account must not show, in the answer or in the
+    time it takes: this request does the same work for every address — hash
+    the password, store the manuscripts under pending-uploads/, queue ONE
+    outbox task (``complete_visitor_order``) — and never looks the address up.
+    The task then creates the account and the order, or e-mails the owner of
+    the address and drops the manuscripts. With a worker (production) the task
+    runs after the answer, so both answers take the same time; in the embedded
+    mode (eager, no broker) it runs at commit, inside the request: timing
+    parity is not claimed there.
+
+    ``manuscripts``: new uploads (checked by the form); ``kept``: (storage key,
+    name) of manuscripts already under pending-uploads/. ``submission``: the
+    form's one-time key: the same form sent again queues nothing more.
+    Returns False for such a duplicate, else True.
     """
+    from .tasks import complete_visitor_order
+
+    password_hash = make_password(account["password"])  # here, for every address; the task does not hash
+    stored = [pending_upload_store(upload) for upload in manuscripts]
+    service = order_fields["service"]
+    deadline = order_fields.get("wished_deadline")
+    kwargs = {
+        "submission": submission,
+        "account": {"email": account["email"], "password_hash": password_hash, "first_name": account["first_name"],
+                    "last_name": account["last_name"], "phone": account.get("phone", "")},
+        "order": {**order_fields, "service": str(service.pk), "wished_deadline": deadline.isoformat() if deadline else None},
+        "pending": [[key, name] for key, name in [*kept, *stored]],
+    }
+    try:
+        with transaction.atomic():
+            record = outbox_task_queue(task=complete_visitor_order, kwargs=kwargs, once_key=submission)
+    except BaseException:
+        pending_uploads_discard([key for key, _name in stored])
+        raise
+    if record is None:  # sent twice: the first submit's task has its own copies
+        pending_uploads_discard([key for key, _name in stored])
+        return False
+    return True
+
+
+def order_complete_for_visitor(*, submission, account, order, pending):
+    """The task behind order_request_for_visitor, run once per form (its
+    outbox row is claimed in the same transaction as the effects).
+
+    A new address: an inactive account whose activation e-mail leads to the
+    order (to pay it once the address is confirmed), and the order with the
+    pending manuscripts. An address with an account: no account, no order;
+    its owner is e-mailed (user_register). The pending files go either way.
+    Returns what happened: "created", "account_exists" or "done_already".
+    """
+    from .tasks import complete_visitor_order
+
+    fields = {**order, "service": Service.objects.get(pk=order["service"]),
+              "wished_deadline": date.fromisoformat(order["wished_deadline"]) if order["wished_deadline"] else None}
+    order_id = order_id_for_submission(submission)
     with transaction.atomic():
-        client = user_register(**account, attempt="order")
-        if client is None:
-            # The address has an account: nothing is stored, its owner is
-            # e-mailed to log in and order; the visitor sees the same page.
-            return None
-        return order_create(client=client, **order_fields)
+        # Done, the row keeps only the key: no password hash, no personal data.
+        if not outbox_task_claim(task=complete_visitor_order, once_key=submission, kwargs={"submission": submission}):
+            outcome = "done_already"
+        else:
+            free = order_quote_is_free(service=fields["service"], pages=fields["declared_pages"], urgent=fields["urgent"])
+            client = user_register(
+                **account, attempt="order",
+                activation_context={"order_path": Order(pk=order_id).get_absolute_url(),
+                                    "order_title": fields["title"].strip(), "order_free": free},
+            )
+            outcome = "account_exists"
+            if client is not None:
+                manuscripts = [pending_upload_open(key, name) for key, name in pending]
+                try:
+                    order_create(client=client, submission=submission, manuscripts=manuscripts, **fields)
+                finally:
+                    for handle in manuscripts:
+                        handle.close()
+                outcome = "created"
+        pending_uploads_discard([key for key, _name in pending])  # on commit
+    logger.info("visitor order %s: %s", order_id, outcome)
+    return outcome
 
 
 def orders_purge_abandoned(*, now=None):

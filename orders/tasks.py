@@ -1,4 +1,5 @@
-"""Periodic jobs (Celery beat). Each is idempotent and also a manage.py command."""
+"""Periodic jobs (Celery beat), each idempotent and also a manage.py command;
+and the follow-up of a visitor's order form (queued through the outbox)."""
 
 from celery import shared_task
 from django.conf import settings
@@ -32,3 +33,11 @@ def purge_pending_uploads():
     from .pending_uploads import pending_uploads_purge
 
     return pending_uploads_purge()
+
+
+@shared_task
+def complete_visitor_order(**kwargs):
+    """Create a visitor's account and order, or e-mail the address's owner
+    (orders.services.order_complete_for_visitor). Runs its effects once per
+    form, however often it is delivered."""
+    return services.order_complete_for_visitor(**kwargs)

@@ -15,6 +15,7 @@ from django_ratelimit.core import is_ratelimited
 from django_ratelimit.exceptions import Ratelimited
 
 from accounts.decorators import role_required
+from accounts.forms import EmailForm
 from accounts.models import User
 from files.services import file_response
 
@@ -31,7 +32,7 @@ from .forms import (
     VerifyPagesForm,
     VisitorAccountForm,
 )
-from .models import Order, Service
+from .models import Service
 
 ORDERS_PER_PAGE = 10
 
@@ -87,7 +88,8 @@ def client_dashboard(request):
 
 def order_create(request):
     """Clients order here; visitors too, creating their account on the way
-    (the legacy funnel)."""
+    (the legacy funnel). The form's one-time key makes a double submit one
+    order; both submits land on the same page."""
     user = request.user
     if user.is_authenticated and not user.is_client:
         raise PermissionDenied
@@ -105,30 +107,20 @@ def order_create(request):
             "service": data["service"], "title": data["title"], "description": data["description"],
             "declared_pages": data.get("declared_pages"), "urgent": data["urgent"],
             "wished_deadline": data["wished_deadline"], "client_note": data["client_note"],
-            "manuscripts": data["manuscripts"],
         }
         try:
             if account_form is None:
-                order = services.order_create(client=user, **order_fields)
+                order = services.order_create(
+                    client=user, submission=data["submission"], manuscripts=data["manuscripts"], **order_fields
+                )
+                form.discard_kept()  # the order holds its own copies
                 url = reverse("orders:detail", args=[order.pk])
                 messages.success(request, _("Votre commande « %(title)s » est enregistrée.") % {"title": order.title})
             else:
-                account = account_form.cleaned_data
-                order = services.order_create_for_visitor(
-                    account={"email": account["email"], "password": account["password1"],
-                             "first_name": account["first_name"], "last_name": account["last_name"],
-                             "phone": account["phone"]},
-                    **order_fields,
-                )
-                request.session["registered_email"] = account["email"]
-                if order is not None:  # None: the address has an account, its owner was e-mailed
-                    # Lets this browser pay the order before the account is activated.
-                    request.session["visitor_order_ids"] = [*request.session.get("visitor_order_ids", []), str(order.pk)]
-                url = reverse("orders:visitor_done")
+                url = _visitor_order_request(request, form, account_form.cleaned_data, order_fields)
         except ValidationError as error:
             form.add_error(None, error)  # may be about the files themselves (quota): not kept
         else:
-            form.discard_kept()
             return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     elif request.method == "POST":
         form.keep_uploads()  # an error elsewhere; the file input cannot be refilled: keep what was received
@@ -137,13 +129,35 @@ def order_create(request):
     })
 
 
+def _visitor_order_request(request, form, account, order_fields):
+    """Hand a visitor's order to the service; the answer (the "done" page)
+    depends only on what the visitor typed, never on whether the address
+    has an account (no enumeration)."""
+    data = form.cleaned_data
+    kept = form.kept if form.kept_uploads_used else []
+    services.order_request_for_visitor(
+        submission=data["submission"],
+        account={"email": account["email"], "password": account["password1"], "first_name": account["first_name"],
+                 "last_name": account["last_name"], "phone": account["phone"]},
+        manuscripts=[] if kept else data["manuscripts"], kept=kept, **order_fields,
+    )
+    if not kept:
+        form.discard_kept()  # replaced by new files
+    request.session["visitor_order"] = {
+        "email": account["email"],
+        "free": services.order_quote_is_free(service=order_fields["service"], pages=order_fields["declared_pages"],
+                                             urgent=order_fields["urgent"]),
+    }
+    return reverse("orders:visitor_done")
+
+
 def visitor_order_done(request):
-    order_ids = request.session.get("visitor_order_ids", [])
-    order = Order.objects.filter(pk=order_ids[-1]).first() if order_ids else None
+    """The same page for every address: what the visitor typed, and whether
+    the price they chose is 0 € (from their inputs, not from an order)."""
+    typed = request.session.get("visitor_order") or {}
+    email = typed.get("email")
     return render(request, "orders/visitor_done.html", {
-        "email": request.session.get("registered_email"), "order_id": order.pk if order else None,
-        "free": order is not None and order.is_free,
-        "payable": order is not None and order.status == Order.Status.EN_ATTENTE and not order.is_free,
+        "email": email, "free": bool(typed.get("free")), "resend_form": EmailForm(initial={"email": email}),
     })
 
 

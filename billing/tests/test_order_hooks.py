@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.services import user_register
 from billing.models import Payment
 from billing.payments import PaymentError, payment_start_checkout
 from core.registry import order_purge_hooks
@@ -18,11 +19,11 @@ pytestmark = pytest.mark.django_db
 
 
 def visitor_order(service, email):
-    account = {"email": email, "password": "Mon-Roman-Fleuve-1936", "first_name": "Léon", "last_name": "Blum",
-               "phone": "06 01 02 03 04"}
-    return services.order_create_for_visitor(
-        account=account, service=service, title="À la recherche", declared_pages=40,
-        manuscripts=[demo_pdf("roman.pdf")],
+    """What a visitor's order form leaves: an inactive account and its order."""
+    client = user_register(email=email, password="Mon-Roman-Fleuve-1936", first_name="Léon", last_name="Blum",
+                           phone="06 01 02 03 04", attempt="order")
+    return services.order_create(
+        client=client, service=service, title="À la recherche", declared_pages=40, manuscripts=[demo_pdf("roman.pdf")],
     )
 
 

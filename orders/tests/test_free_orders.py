@@ -82,6 +82,9 @@ def test_the_order_pages_say_offerte_never_payer(client, make_order, client_user
     client.force_login(client_user)
     detail = page_text(client.get(reverse("orders:detail", args=[order.pk])))
     assert "Offerte" in detail and "Payer" not in detail and "0,00" not in detail
+    # Its history never says it awaited a payment or was paid.
+    assert "Commande enregistrée" in detail
+    assert "En attente de paiement" not in detail and "Payée" not in detail
     dashboard = page_text(client.get(reverse("orders:client_dashboard")))
     assert "Offerte" in dashboard and "0,00" not in dashboard
 

@@ -14,6 +14,7 @@ from accounts.models import User
 from core.testing import page_text
 from files.models import StoredFile
 from orders.demo import demo_pdf
+from orders.forms import order_form_submission_key
 from orders.models import Order
 from orders.pending_uploads import PREFIX, pending_uploads_purge
 
@@ -27,7 +28,8 @@ ACCOUNT = {
 
 
 def post(client, service, **fields):
-    data = {"service": service.pk, "title": "À la recherche", "declared_pages": 40, **ACCOUNT, **fields}
+    data = {"service": service.pk, "title": "À la recherche", "declared_pages": 40,
+            "submission": order_form_submission_key(), **ACCOUNT, **fields}
     return client.post(reverse("orders:create"), data)
 
 

@@ -7,6 +7,7 @@ from core.testing import page_text
 from files.models import StoredFile
 from orders import services
 from orders.demo import demo_pdf
+from orders.forms import order_form_submission_key
 from orders.models import Order
 
 from .factories import ServiceFactory
@@ -73,7 +74,7 @@ def test_download_streams_the_file_with_safe_headers(client, working_order, clie
 def test_client_orders_through_the_form(client, client_user, service):
     client.force_login(client_user)
     response = client.post(reverse("orders:create"), {
-        "service": service.pk, "title": "Voyage au centre", "declared_pages": 11,
+        "service": service.pk, "title": "Voyage au centre", "declared_pages": 11, "submission": order_form_submission_key(),
         # A forged price is simply not a field: the server computes it.
         "price": 1, "manuscripts": [demo_pdf("voyage.pdf")],
     })
@@ -92,6 +93,7 @@ def test_disguised_files_are_refused_by_the_form(client, client_user, service, u
     client.force_login(client_user)
     response = client.post(reverse("orders:create"), {
         "service": service.pk, "title": "X", "declared_pages": 20, "manuscripts": [upload()],
+        "submission": order_form_submission_key(),
     })
     assert response.status_code == 200
     assert message in page_text(response)

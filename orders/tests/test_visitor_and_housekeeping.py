@@ -13,6 +13,7 @@ from core.testing import page_text
 from files.models import StoredFile
 from orders import services
 from orders.demo import demo_pdf
+from orders.forms import order_form_submission_key
 from orders.models import Order
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +27,7 @@ ACCOUNT = {
 
 def visitor_post(client, service, **overrides):
     data = {"service": service.pk, "title": "À la recherche", "declared_pages": 40,
-            "manuscripts": [demo_pdf("roman.pdf")], **ACCOUNT, **overrides}
+            "manuscripts": [demo_pdf("roman.pdf")], "submission": order_form_submission_key(), **ACCOUNT, **overrides}
     return client.post(reverse("orders:create"), data)
 
 

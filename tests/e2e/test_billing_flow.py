@@ -1,5 +1,6 @@
-"""Paying in the browser: a visitor orders, pays in the simulator, sees the
-order paid and downloads the invoice; a declined card keeps the order payable."""
+"""Paying in the browser: a visitor orders, confirms the address, logs in,
+pays in the simulator, sees the order paid and downloads the invoice; a
+declined card keeps the order payable."""
 
 import re
 import subprocess
@@ -29,30 +30,41 @@ def order_as_visitor(page, live_server, email):
     page.get_by_label("Confirmation du mot de passe").fill("Bel-Ami-Boule-de-Suif-1880")
     page.get_by_label(re.compile("J'accepte que Staka Livres")).check()
     page.get_by_role("button", name="Valider ma commande").click()
-    page.get_by_role("heading", name="Commande enregistrée").wait_for()
+    page.get_by_role("heading", name=re.compile("confirmez votre adresse")).wait_for()
 
 
-def test_visitor_pays_in_the_simulator_and_downloads_the_invoice(new_page, live_server, log_in, outbox, screenshot, tmp_path):
+def test_visitor_confirms_the_address_then_pays_and_downloads_the_invoice(
+    new_page, live_server, log_in, outbox, screenshot, tmp_path
+):
     ServiceFactory(name="Correction Standard", price=200)
     page = new_page()
     order_as_visitor(page, live_server, "guy@example.org")
+    # The same page whether the address had an account or not: nothing to pay here.
+    assert page.get_by_role("button", name=re.compile("Payer")).count() == 0
+    page.get_by_text("guy@example.org").first.wait_for()
     screenshot(page, "billing-01-visitor-order-done")
-    page.get_by_role("button", name="Payer maintenant").click()
+    page.set_viewport_size({"width": 390, "height": 844})
+    screenshot(page, "billing-01-visitor-order-done-phone")
+    page.set_viewport_size({"width": 1366, "height": 900})
+
+    # The e-mail: confirm the address, then pay. Its link leads to the order once logged in.
+    activation_mail = next(m for m in reversed(outbox) if "/accounts/activate/" in m.body)
+    assert "réglez-la" in activation_mail.body
+    link = re.search(r"https?://\S+/accounts/activate/\S+", activation_mail.body).group(0)
+    page.goto(link)
+    page.get_by_label("Mot de passe").fill("Bel-Ami-Boule-de-Suif-1880")
+    page.get_by_role("button", name="Se connecter").click()
+    page.get_by_role("heading", name="Le Horla").wait_for()
+    screenshot(page, "billing-02-visitor-order-to-pay")
+    page.get_by_role("button", name=re.compile("^Payer")).first.click()
     page.get_by_role("heading", name="Paiement sécurisé").wait_for()
     screenshot(page, "billing-02-simulator")
     page.get_by_role("button", name=re.compile("^Payer")).click()
-    page.get_by_text(re.compile("Paiement reçu|confirmation")).first.wait_for()
+    page.get_by_text(re.compile("Paiement reçu, merci|paiement est en cours de confirmation")).first.wait_for()
 
     order = Order.objects.get(title="Le Horla")
     assert order.status == Order.Status.PAYEE and order.amount == 10000
     invoice = Invoice.objects.get(order=order)
-
-    # The visitor activates the account (link sent again with the receipt) and logs in.
-    activation_mail = next(m.body for m in reversed(outbox) if "/accounts/activate/" in m.body)
-    link = re.search(r"https?://\S+/accounts/activate/\S+/", activation_mail).group(0)
-    page.goto(link)
-    page.get_by_label("Mot de passe").fill("Bel-Ami-Boule-de-Suif-1880")
-    page.get_by_role("button", name="Se connecter").click()
     page.goto(f"{live_server.url}{order.get_absolute_url()}")
     page.get_by_text("Payée, en attente d'un correcteur").first.wait_for()
     screenshot(page, "billing-03-order-paid")

@@ -36,6 +36,8 @@ from django.test import Client, TestCase, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from orders.forms import order_form_submission_key
+
 from .crawl_world import (
     ANON,
     CORR,
@@ -196,7 +198,7 @@ RULES = {
     "orders:create": public_page(
         "la commande (les visiteurs créent leur compte en commandant)", actor=OWNER,
         post=lambda w: {"service": w.orders["EN_ATTENTE"].service_id, "title": "Nouveau roman", "declared_pages": 50,
-                        "manuscripts": [pdf("nouveau.pdf")]},
+                        "manuscripts": [pdf("nouveau.pdf")], "submission": order_form_submission_key()},
         post_ok="change"),
     "orders:visitor_done": public_page("la fin de commande d'un visiteur"),
     "orders:detail": Rule(kwargs=order("EN_COURS")),
