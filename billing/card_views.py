@@ -5,6 +5,7 @@ from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -112,11 +113,14 @@ def card_make_default(request, pk):
 @login_required
 @require_POST
 def card_delete(request, pk):
-    if PaymentMethod.objects.filter(pk=pk, user_id=request.user.pk, is_active=False).exists():
+    try:
+        card = card_for_user(request, pk)
+    except Http404:
+        if not PaymentMethod.objects.filter(pk=pk, user_id=request.user.pk, is_active=False).exists():
+            raise
         # A second click (or tab) after the removal: same result, no error page.
         messages.info(request, _("Cette carte est déjà supprimée."))
         return redirect("billing:home")
-    card = card_for_user(request, pk)
     try:
         card_remove(payment_method=card, by=request.user)
     except PaymentError as error:
