@@ -234,6 +234,8 @@ def user_anonymise(*, user, by):
     with transaction.atomic():
         user_check_admin_change(user=user, by=by, action="delete")
         user = User.objects.select_for_update().get(pk=user.pk)
+        if user.anonymised_at is not None:
+            return user  # a second submit (double click, two tabs): erased once, nothing more to do
         # Higher layers first: they may still need the user's data to find theirs.
         for part in reversed(list(personal_data_parts.values())):
             if part.anonymise:

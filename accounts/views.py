@@ -77,6 +77,11 @@ def activate(request, token):
     try:
         user = services.user_activate(token=token)
     except ValidationError as error:
+        if error.code == "used":
+            # A second click on the link (or a mail scanner first): the account
+            # is active, the same place as the first click, with the reason.
+            messages.info(request, error.messages[0])
+            return redirect("accounts:login")
         return render(
             request, "accounts/activation_failed.html",
             {"error": error.messages[0], "code": error.code, "resend_form": EmailForm()}, status=400,

@@ -165,6 +165,9 @@ class RefundForm(forms.Form):
         label=_("Montant à rembourser (€)"), min_value=Decimal("0.01"), decimal_places=2, localize=True
     )
     reason = forms.CharField(label=_("Motif (figure sur l'avoir)"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    # What was already refunded when the form was shown: the same form
+    # submitted twice (double click, two tabs) refunds once.
+    refunded_before = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
 
 class ReviewFilter(admin.SimpleListFilter):
@@ -230,11 +233,12 @@ class PaymentAdmin(ReadOnlyAdmin):
         """Refund all or part of a payment: the provider first, then a credit note."""
         payment = get_object_or_404(Payment.objects.select_related("order"), pk=pk)
         refundable = (payment.amount_received or 0) - payment.amount_refunded
-        form = RefundForm(request.POST or None, initial={"amount": Decimal(refundable) / 100})
+        form = RefundForm(request.POST or None, initial={"amount": Decimal(refundable) / 100,
+                                                        "refunded_before": payment.amount_refunded})
         if request.method == "POST" and form.is_valid():
             try:
                 payment_refund(payment=payment, amount=int(form.cleaned_data["amount"] * 100), by=request.user,
-                               reason=form.cleaned_data["reason"])
+                               reason=form.cleaned_data["reason"], refunded_before=form.cleaned_data["refunded_before"])
             except ValidationError as error:
                 form.add_error(None, error)
             else:

@@ -5,6 +5,7 @@ from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -73,8 +74,11 @@ def _card_add_simulator(request):
         except GatewayError:
             form.add_error(None, _("Votre carte a été refusée par votre banque. Essayez une autre carte."))
         else:
-            card = PaymentMethod.objects.get(stripe_payment_method_id=payment_method_id)
-            messages.success(request, _("Votre carte %(card)s est enregistrée.") % {"card": card})
+            card = PaymentMethod.objects.filter(stripe_payment_method_id=payment_method_id).first()
+            if card is None:  # the same card, saved by another submit of this form
+                messages.info(request, _("Cette carte est déjà enregistrée."))
+            else:
+                messages.success(request, _("Votre carte %(card)s est enregistrée.") % {"card": card})
             return redirect("billing:home")
     test_cards = [(" ".join(number[i:i + 4] for i in range(0, 16, 4)), card) for number, card in TEST_CARDS.items()]
     return render(request, "billing/cards_add.html", {"form": form, "test_cards": test_cards})
@@ -109,7 +113,14 @@ def card_make_default(request, pk):
 @login_required
 @require_POST
 def card_delete(request, pk):
-    card = card_for_user(request, pk)
+    try:
+        card = card_for_user(request, pk)
+    except Http404:
+        if not PaymentMethod.objects.filter(pk=pk, user_id=request.user.pk, is_active=False).exists():
+            raise
+        # A second click (or tab) after the removal: same result, no error page.
+        messages.info(request, _("Cette carte est déjà supprimée."))
+        return redirect("billing:home")
     try:
         card_remove(payment_method=card, by=request.user)
     except PaymentError as error:

@@ -83,6 +83,16 @@ def card_save_from_setup_intent(*, setup_intent):
         return "already_recorded"
     # A provider failure raises: the event is not recorded and Stripe sends it again.
     details = get_gateway().payment_method_details(payment_method_id)
+    if details.fingerprint and PaymentMethod.objects.filter(
+        user=user, is_active=True, fingerprint=details.fingerprint, exp_month=details.exp_month,
+        exp_year=details.exp_year,
+    ).exists():
+        # The same card saved again (a double click, two tabs): one row; the
+        # extra payment method leaves the Stripe customer after commit (outbox).
+        from .tasks import detach_duplicate_card
+
+        outbox_task_queue(task=detach_duplicate_card, kwargs={"payment_method_id": payment_method_id})
+        return "duplicate_card"
     is_default = not PaymentMethod.objects.filter(user=user, is_active=True).exists()
     card = PaymentMethod.objects.create(
         user=user, stripe_payment_method_id=payment_method_id, brand=details.brand, last4=details.last4,
@@ -136,6 +146,8 @@ def card_remove(*, payment_method, by):
     try:
         get_gateway().detach_payment_method(payment_method.stripe_payment_method_id)
     except GatewayError as error:
+        if not PaymentMethod.objects.filter(pk=payment_method.pk, is_active=True).exists():
+            return  # another submit (a double click) removed it first: Stripe has already detached it
         raise PaymentError(_("La carte n'a pas pu être supprimée : %(error)s") % {"error": error}, code="gateway") from error
     with transaction.atomic():
         _deactivate(payment_method)
@@ -248,6 +260,14 @@ def _queue_default_push(card):
     from .tasks import push_default_card_to_provider
 
     outbox_task_queue(task=push_default_card_to_provider, kwargs={"card_id": str(card.pk)})
+
+
+def _detach_duplicate(payment_method_id):
+    """Best effort: a duplicate left attached is harmless (never offered here)."""
+    try:
+        get_gateway().detach_payment_method(payment_method_id)
+    except GatewayError as error:
+        logger.warning("duplicate card %s not detached at the provider: %s", payment_method_id, error)
 
 
 def _push_default_to_provider(card_id):

@@ -82,6 +82,9 @@ class Payment(models.Model):
     # The provider's ids of the refunds already counted in amount_refunded:
     # a refund is recorded once, whoever reports it (our call, the webhook).
     refund_ids = models.JSONField(default=list, blank=True)
+    # Set while a staff refund is at the provider (payments.payment_refund):
+    # a second submit (double click, two tabs) is refused instead of refunding twice.
+    refund_started_at = models.DateTimeField(null=True, blank=True, editable=False)
     currency = models.CharField(max_length=3, default="eur")
     status = models.CharField(_("statut"), max_length=20, choices=Status.choices, default=Status.PENDING)
     method_label = models.CharField(_("moyen de paiement"), max_length=100, blank=True)  # "Visa •••• 4242"

@@ -10,6 +10,7 @@ import functools
 import json
 import logging
 import uuid
+from datetime import timedelta
 
 import stripe
 from django.conf import settings
@@ -395,11 +396,50 @@ EVENT_HANDLERS = {
 
 # --- Refunds --------------------------------------------------------------------
 
-def payment_refund(*, payment, amount, by, reason=""):
+# A staff refund being made blocks another one on the same payment this long
+# (the provider answers in seconds; a crashed worker's claim expires).
+REFUND_IN_FLIGHT = timedelta(minutes=5)
+
+
+def payment_refund(*, payment, amount, by, reason="", refunded_before=None):
     """Staff refund all or part of a payment: the provider first, then a credit
-    note; a full refund cancels the order. A refusal changes nothing."""
+    note; a full refund cancels the order. A refusal changes nothing.
+
+    Exactly one refund per submit of the form, however many arrive at once:
+    the payment's row is claimed (``refund_started_at``) under its lock
+    before the provider is called, and ``refunded_before`` (what the form
+    showed as already refunded) refuses a form submitted again after the
+    first one went through. The provider call carries an idempotency key."""
     if not by.is_admin:
         raise PaymentError(_("Seule l'équipe peut rembourser."), code="forbidden")
+    try:
+        gateway = get_gateway()
+    except GatewayNotConfigured as error:
+        raise PaymentError(_("Le remboursement a été refusé : %(error)s") % {"error": error}, code="refused") from error
+    now = timezone.now()
+    with transaction.atomic():
+        locked = Payment.objects.select_for_update().select_related("order").get(pk=payment.pk)
+        if locked.refund_started_at is not None and locked.refund_started_at > now - REFUND_IN_FLIGHT:
+            raise PaymentError(_("Un remboursement de ce paiement est déjà en cours : rechargez la page dans "
+                                 "quelques instants pour voir son résultat."), code="in_flight")
+        if refunded_before is not None and locked.amount_refunded != refunded_before:
+            raise PaymentError(_("Ce paiement a été remboursé entre-temps (un autre onglet ?) : vérifiez le montant "
+                                 "restant avant de recommencer."), code="changed")
+        _check_refundable(locked, amount)
+        Payment.objects.filter(pk=locked.pk).update(refund_started_at=now)
+    try:
+        refund = gateway.refund(payment=locked, amount=amount)
+    except GatewayError as error:
+        Payment.objects.filter(pk=locked.pk).update(refund_started_at=None)
+        raise PaymentError(_("Le remboursement a été refusé : %(error)s") % {"error": error}, code="refused") from error
+    with transaction.atomic():
+        locked = Payment.objects.select_for_update().get(pk=payment.pk)
+        _record_refund(payment=locked, refund_id=refund.id, amount=amount, by=by, reason=reason)
+        Payment.objects.filter(pk=locked.pk).update(refund_started_at=None)
+    return refund
+
+
+def _check_refundable(payment, amount):
     refundable = (payment.amount_received or 0) - payment.amount_refunded
     if payment.status not in (Payment.Status.SUCCEEDED, Payment.Status.PARTIALLY_REFUNDED) or refundable <= 0:
         raise PaymentError(_("Ce paiement n'est pas remboursable."), code="not_refundable")
@@ -408,14 +448,6 @@ def payment_refund(*, payment, amount, by, reason=""):
             _("Le montant doit être compris entre 0,01 € et %(max)s €.") % {"max": f"{refundable / 100:.2f}".replace(".", ",")},
             code="amount",
         )
-    try:
-        refund = get_gateway().refund(payment=payment, amount=amount)
-    except GatewayError as error:
-        raise PaymentError(_("Le remboursement a été refusé : %(error)s") % {"error": error}, code="refused") from error
-    with transaction.atomic():
-        locked = Payment.objects.select_for_update().get(pk=payment.pk)
-        _record_refund(payment=locked, refund_id=refund.id, amount=amount, by=by, reason=reason)
-    return refund
 
 
 def _record_refund(*, payment, refund_id, amount, by, reason):

@@ -20,9 +20,20 @@ def _require_stripe():
 
 
 def service_sync_to_stripe(*, service, client=None):
-    """Create or update the service's product and price; return what changed."""
+    """Create or update the service's product and price; return what changed.
+
+    Under the service's row lock, re-read inside it: the action pressed twice
+    (a double click, two staff) creates one product and one price, the second
+    run finds them. A rare staff action, so holding one catalogue row while
+    Stripe answers is acceptable (checkouts of that service wait seconds)."""
     _require_stripe()
     client = client or stripe_client()
+    with transaction.atomic():
+        service = Service.objects.select_for_update().get(pk=service.pk)
+        return _sync(service, client)
+
+
+def _sync(service, client):
     metadata = {"service_id": str(service.pk), "source": settings.STRIPE_METADATA_SOURCE}
     product_fields = {"name": service.name, "description": service.description[:500] or service.name,
                       "active": service.is_active, "metadata": metadata}
@@ -31,7 +42,8 @@ def service_sync_to_stripe(*, service, client=None):
         client.v1.products.update(service.stripe_product_id, product_fields)
         changes.append("produit mis à jour")
     else:
-        service.stripe_product_id = client.v1.products.create(product_fields).id
+        service.stripe_product_id = client.v1.products.create(
+            product_fields, {"idempotency_key": f"product-{service.pk}"}).id
         changes.append("produit créé")
     if service.stripe_price_amount != service.price or not service.stripe_price_id:
         price = client.v1.prices.create({
@@ -43,11 +55,10 @@ def service_sync_to_stripe(*, service, client=None):
             changes.append("ancien prix archivé")
         service.stripe_price_id, service.stripe_price_amount = price.id, service.price
         changes.append("prix créé")
-    with transaction.atomic():
-        Service.objects.filter(pk=service.pk).update(
-            stripe_product_id=service.stripe_product_id, stripe_price_id=service.stripe_price_id,
-            stripe_price_amount=service.stripe_price_amount,
-        )
+    Service.objects.filter(pk=service.pk).update(
+        stripe_product_id=service.stripe_product_id, stripe_price_id=service.stripe_price_id,
+        stripe_price_amount=service.stripe_price_amount,
+    )
     return changes
 
 

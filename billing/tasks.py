@@ -136,3 +136,11 @@ def push_default_card_to_provider(card_id):
     from .cards import _push_default_to_provider
 
     _push_default_to_provider(card_id)
+
+
+@shared_task
+def detach_duplicate_card(payment_method_id):
+    """Idempotent: detaching a payment method already detached only logs."""
+    from .cards import _detach_duplicate
+
+    _detach_duplicate(payment_method_id)

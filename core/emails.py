@@ -138,7 +138,10 @@ def outbox_resend(*, record):
     """Staff re-send a failed e-mail (not those with attachments: their own task re-sends them)."""
     if record.has_attachments or record.status == S.SENT:
         return False
-    OutboxEmail.objects.filter(pk=record.pk).update(status=S.QUEUED, last_error="")
+    # Conditional: a second resend (double click, two staff) arriving after the
+    # e-mail went out must not put a SENT row back in the queue.
+    if not OutboxEmail.objects.filter(pk=record.pk).exclude(status=S.SENT).update(status=S.QUEUED, last_error=""):
+        return False
     _enqueue(record.pk)
     return True
 

@@ -340,6 +340,7 @@ def outbox_task_retry(*, record):
     """Staff hand a given-up (FAILED) task over again, with a fresh count."""
     if record.status != T.FAILED:
         return False
-    OutboxTask.objects.filter(pk=record.pk, status=T.FAILED).update(status=T.PENDING, attempts=0)
+    if not OutboxTask.objects.filter(pk=record.pk, status=T.FAILED).update(status=T.PENDING, attempts=0):
+        return False  # another retry (double click, two staff) took it: one hand-over
     transaction.on_commit(partial(outbox_task_dispatch, record_id=record.pk), robust=True)
     return True

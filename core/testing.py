@@ -56,3 +56,26 @@ def run_in_threads(work_items, worker, *, threads):
     for thread in pool:
         thread.join()
     return results, errors
+
+
+SUBMITS = 20
+
+
+def submit_all(user, url, data=dict, *, times=SUBMITS, headers=None):
+    """POST `url` `times` times at once, each from its own browser (logged in
+    as `user`, or anonymous when None), as a double click or many tabs would.
+    `data` is called per request (an upload is consumed by its request).
+    Returns the responses; none may be a server error."""
+    from django.test import Client
+
+    browsers = []
+    for _ in range(times):
+        browser = Client(raise_request_exception=False, headers=headers or {})
+        if user is not None:
+            browser.force_login(user)
+        browsers.append(browser)
+    responses, errors = run_in_threads(browsers, lambda browser: browser.post(url, data()), threads=times)
+    assert errors == [], errors
+    assert len(responses) == times
+    assert [r.status_code for r in responses if r.status_code >= 500] == [], "erreur serveur"
+    return responses

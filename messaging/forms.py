@@ -1,3 +1,4 @@
+import uuid
 from datetime import timedelta
 
 from django import forms
@@ -48,6 +49,10 @@ class MessageForm(forms.Form):
         error_messages={"invalid_choice": _("Vous ne pouvez joindre que vos propres fichiers.")},
     )
     signed_as_team = forms.BooleanField(label=_("Signer « Équipe Staka Livres »"), required=False)
+    # A fresh token with every blank form: the same form posted twice (double
+    # click, two tabs, a retry) is one message. Optional: a post without it
+    # is simply not deduplicated.
+    client_token = forms.UUIDField(required=False, initial=uuid.uuid4, widget=forms.HiddenInput)
 
     def __init__(self, *args, user, conversation=None, with_subject=False, **kwargs):
         super().__init__(*args, **kwargs)

@@ -48,12 +48,16 @@ class Conversation(models.Model):
     # When the staff were last e-mailed about a conversation nobody of the
     # team has joined yet (throttled like the participants' e-mails).
     team_alerted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The "write to the team" form's one-time token: the same form submitted
+    # twice (a double click, two tabs) opens one conversation.
+    client_token = models.UUIDField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("conversation")
         verbose_name_plural = _("conversations")
         ordering = ["-last_message_at"]
         constraints = [
+            models.UniqueConstraint(fields=["created_by", "client_token"], name="conversations_one_per_form"),
             # One conversation per order. NULLs are distinct in a unique index
             # on every backend, so this is "unique where not null" everywhere;
             # a conditional constraint would be silently dropped by MariaDB.
@@ -138,6 +142,9 @@ class Message(models.Model):
     # allows one draft per (conversation, sender) on every backend (MariaDB
     # has no partial unique index).
     draft_slot = models.BooleanField(null=True, blank=True, editable=False)
+    # The compose form's one-time token (NULL for messages written without a
+    # form): the same form submitted twice posts one message.
+    client_token = models.UUIDField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("envoyé le"), default=timezone.now)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
 
@@ -147,6 +154,7 @@ class Message(models.Model):
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(fields=["conversation", "sender", "draft_slot"], name="messages_one_draft"),
+            models.UniqueConstraint(fields=["conversation", "sender", "client_token"], name="messages_one_per_form"),
             models.CheckConstraint(
                 condition=LessThanOrEqual(Length("content"), MAX_CONTENT_LENGTH), name="messages_content_max_length"
             ),

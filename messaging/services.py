@@ -109,9 +109,10 @@ def conversation_sync_order_participants(*, order):
     return conversation
 
 
-def conversation_start_direct(*, client, subject):
+def conversation_start_direct(*, client, subject, client_token=None):
     """A conversation between a client and the team (no staff member yet:
-    the first message alerts all of them)."""
+    the first message alerts all of them). The same form submitted again
+    (``client_token``: a double click, two tabs) returns the same conversation."""
     subject = (subject or "").strip()
     if not client.is_client or not client.is_active:
         raise MessagingError(_("Seul un client peut ouvrir une conversation avec l'équipe."), code="not_client")
@@ -120,7 +121,15 @@ def conversation_start_direct(*, client, subject):
     if len(subject) > 255:
         raise MessagingError(_("Le sujet ne peut pas dépasser 255 caractères."), code="subject_too_long")
     with transaction.atomic():
-        conversation = Conversation.objects.create(kind=Conversation.Kind.DIRECT, subject=subject, created_by=client)
+        if client_token is None:
+            conversation = Conversation.objects.create(kind=Conversation.Kind.DIRECT, subject=subject, created_by=client)
+        else:
+            # The unique (created_by, client_token) decides between concurrent
+            # submits; get_or_create reads the winner's row back.
+            conversation, _created = Conversation.objects.get_or_create(
+                created_by=client, client_token=client_token,
+                defaults={"kind": Conversation.Kind.DIRECT, "subject": subject},
+            )
         _add_participant(conversation, client)
     return conversation
 
@@ -238,9 +247,15 @@ def _split_attachments(attachments, sender):
     return uploads, existing
 
 
-def message_send(*, conversation, sender, content, subject="", parent=None, attachments=(), signed_as_team=False):
+def message_send(*, conversation, sender, content, subject="", parent=None, attachments=(), signed_as_team=False,
+                 client_token=None):
     """Post a message, with up to MAX_ATTACHMENTS files (new uploads, or files
-    the sender stored before). Notifies the others after commit."""
+    the sender stored before). Notifies the others after commit.
+
+    ``client_token`` is the compose form's one-time token: the same form
+    submitted again (a double click, two tabs, a retry) returns the message
+    it already posted, with nothing written or notified a second time
+    (``message.already_sent`` tells the caller)."""
     _check_may_post(conversation, sender)
     content = _clean_content(content)
     subject = (subject or "").strip()[:255]
@@ -249,6 +264,8 @@ def message_send(*, conversation, sender, content, subject="", parent=None, atta
     if parent is not None and (parent.conversation_id != conversation.pk or parent.is_draft):
         raise MessagingError(_("Le message auquel vous répondez n'existe pas ici."), code="bad_parent")
     uploads, existing = _split_attachments(attachments, sender)
+    if (sent := _sent_with_token(conversation, sender, client_token)) is not None:
+        return sent  # before storing any bytes; checked again under the lock
 
     # The bytes are written before the transaction (a long upload must not
     # hold row locks); if the message cannot be written they are removed.
@@ -262,20 +279,38 @@ def message_send(*, conversation, sender, content, subject="", parent=None, atta
             ))
         message = _write_message(
             conversation=conversation, sender=sender, content=content, subject=subject, parent=parent,
-            files=[*existing, *stored_now], signed_as_team=signed_as_team,
+            files=[*existing, *stored_now], signed_as_team=signed_as_team, client_token=client_token,
         )
     except BaseException:
         for stored in stored_now:
             stored_file_soft_delete(stored_file=stored, by=sender)
         raise
+    if message.already_sent:
+        # Another submit of the same form won the lock: its files are the message's.
+        for stored in stored_now:
+            stored_file_soft_delete(stored_file=stored, by=sender)
+        return message
     logger.info("message %s sent in %s by %s", message.pk, conversation.pk, sender.pk)
     return message
 
 
-def _write_message(*, conversation, sender, content, subject, parent, files, signed_as_team):
+def _sent_with_token(conversation, sender, client_token):
+    """The message already posted from this compose form, or None."""
+    if client_token is None:
+        return None
+    message = Message.objects.filter(conversation=conversation, sender=sender, client_token=client_token).first()
+    if message is not None:
+        message.already_sent = True
+    return message
+
+
+def _write_message(*, conversation, sender, content, subject, parent, files, signed_as_team, client_token):
     now = timezone.now()
     with transaction.atomic():
         locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
+        # Every insert holds the conversation's lock: a token seen here is final.
+        if (sent := _sent_with_token(locked, sender, client_token)) is not None:
+            return sent
         # The draft becomes this message. It gets a new row so that ids keep
         # growing in sending order (a draft's id is as old as its first keystroke).
         Message.objects.filter(conversation=locked, sender=sender, status=Message.Status.BROUILLON).delete()
@@ -284,7 +319,9 @@ def _write_message(*, conversation, sender, content, subject, parent, files, sig
             thread_root_id=(parent.thread_root_id or parent.pk) if parent else None,
             type=Message.Type.ADMIN_MESSAGE if sender.is_admin else Message.Type.USER_MESSAGE,
             status=Message.Status.ENVOYE, signed_as_team=bool(signed_as_team), created_at=now,
+            client_token=client_token,
         )
+        message.already_sent = False
         MessageAttachment.objects.bulk_create(
             [MessageAttachment(message=message, stored_file=stored) for stored in files]
         )
@@ -382,6 +419,10 @@ def message_save_draft(*, conversation, sender, content, known_last_id=None):
     content = (content or "").strip()[:MAX_CONTENT_LENGTH]
     drafts = Message.objects.filter(conversation=conversation, sender=sender, status=Message.Status.BROUILLON)
     with transaction.atomic():
+        # Under the conversation's lock, as message_send: concurrent saves (two
+        # tabs) queue instead of deadlocking on the draft's unique index
+        # (MariaDB's gap locks answered 1213 to update_or_create).
+        Conversation.objects.select_for_update().filter(pk=conversation.pk).first()
         if known_last_id is not None and Message.objects.filter(
             conversation=conversation, sender=sender, status__in=Message.SENT_STATUSES, id__gt=known_last_id
         ).exists():

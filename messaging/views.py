@@ -1,6 +1,8 @@
 """Thin views: check access (404 for anyone who may not read), call a form
 and a service, render. htmx requests get partials."""
 
+import uuid
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -73,12 +75,13 @@ def conversation_start(request):
     if request.method == "POST" and form.is_valid():
         _check_send_rate(request)
         try:
+            token = form.cleaned_data["client_token"]
             conversation = services.conversation_start_direct(
-                client=request.user, subject=form.cleaned_data["subject"]
+                client=request.user, subject=form.cleaned_data["subject"], client_token=token,
             )
             services.message_send(
                 conversation=conversation, sender=request.user, content=form.cleaned_data["content"],
-                attachments=form.all_attachments(),
+                attachments=form.all_attachments(), client_token=token,
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -150,18 +153,22 @@ def message_send(request, pk):
             message = services.message_send(
                 conversation=conversation, sender=request.user, content=data["content"], parent=data["parent"],
                 attachments=form.all_attachments(), signed_as_team=data.get("signed_as_team", False),
+                client_token=data["client_token"],
             )
         except ValidationError as error:
             form.add_error(None, error)
         else:
             if not request.htmx:
+                # A repeated submit lands on the same message.
                 return redirect(f"{reverse('messaging:conversation', args=[conversation.pk])}#message-{message.pk}")
-            # Appended to the list by htmx; messaging.js clears the form.
-            shown = selectors.messages_since(conversation=conversation, cursor=message.pk - 1)[:1]
+            # Appended to the list by htmx (once: a repeat appends nothing);
+            # messaging.js clears the form and puts in the next form's token.
+            shown = [] if message.already_sent else (
+                selectors.messages_since(conversation=conversation, cursor=message.pk - 1)[:1])
             response = render(request, "messaging/_messages.html", {
                 "conversation": conversation, "conversation_messages": shown,
             })
-            return trigger_client_event(response, "messaging:sent")
+            return trigger_client_event(response, "messaging:sent", {"client_token": str(uuid.uuid4())})
     if request.htmx:
         # Errors: the form comes back in place of the form, not in the list.
         response = render(request, "messaging/_form.html", {"conversation": conversation, "form": form})

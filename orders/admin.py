@@ -108,12 +108,8 @@ class OrderAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Affecter au correcteur le moins chargé"))
     def auto_assign(self, request, queryset):
-        def run(order):
-            corrector = services.least_loaded_corrector()
-            if corrector is None:
-                raise ValidationError(_("Aucun correcteur actif."))
-            services.order_assign_corrector(order=order, corrector=corrector, by=request.user)
-        self._apply(request, queryset, run, _("Affectations faites."))
+        self._apply(request, queryset, lambda o: services.order_auto_assign(order=o, by=request.user),
+                    _("Affectations faites."))
 
     @admin.action(description=_("Suspendre"))
     def suspend(self, request, queryset):

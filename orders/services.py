@@ -426,6 +426,22 @@ def least_loaded_corrector():
     )
 
 
+def order_auto_assign(*, order, by):
+    """The admin's "least loaded corrector" action: assigns an order that has
+    no corrector yet. Under the order's lock, so that the action pressed twice
+    (two staff, a double click) assigns once instead of moving the order from
+    one corrector to the next as their loads change. Reassigning is the
+    explicit "assign" button."""
+    with transaction.atomic():
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        if locked.corrector_id:
+            raise OrderError(_("Cette commande a déjà un correcteur."), code="already_assigned")
+        corrector = least_loaded_corrector()
+        if corrector is None:
+            raise OrderError(_("Aucun correcteur actif."), code="no_corrector")
+        return order_assign_corrector(order=locked, corrector=corrector, by=by)
+
+
 def order_assign_corrector(*, order, corrector, by):
     """Staff (or the auto-assignment, by=None) give the order to a corrector."""
     if by is not None and not by.is_admin:

@@ -353,7 +353,15 @@ def order_action(request, pk, action):
 @login_required
 @require_POST
 def order_file_delete(request, pk, file_pk):
-    order, stored_file = selectors.order_file_for_user(user=request.user, order_pk=pk, file_pk=file_pk)
+    try:
+        order, stored_file = selectors.order_file_for_user(user=request.user, order_pk=pk, file_pk=file_pk)
+    except Http404:
+        order = selectors.order_for_user(user=request.user, pk=pk)  # 404 for anyone who may not see it
+        if not order.files.filter(pk=file_pk, deleted_at__isnull=False).exists():
+            raise
+        # A second click (or tab) after the removal: same result, no error page.
+        messages.info(request, _("Ce fichier est déjà supprimé."))
+        return redirect("orders:detail", pk=order.pk)
     try:
         services.order_delete_file(order=order, stored_file=stored_file, by=request.user)
     except ValidationError as error:

@@ -333,3 +333,16 @@ def test_a_card_stripe_declines_leaves_the_order_payable(client, author, stripe_
     payment = order.payments.get()
     assert order.status == Order.Status.EN_ATTENTE
     assert payment.status == Payment.Status.FAILED and "declined" in payment.failure_message
+
+
+def test_removing_a_card_another_click_already_removed_says_so(client, author, stripe_mode):
+    """The second click of a double click: Stripe answers that the card is no
+    longer attached; the card is gone here too, so the same page, no error."""
+    card = stripe_card(author)
+    client.post(reverse("billing:card_remove", args=[card.pk]))
+    stripe_mode.faults["/v1/payment_methods/"] = "error"
+    from billing.cards import card_remove
+
+    card_remove(payment_method=card, by=author)  # the stale copy a racing request holds: no error
+    response = client.post(reverse("billing:card_remove", args=[card.pk]), follow=True)
+    assert response.status_code == 200 and "Cette carte est déjà supprimée." in page_text(response)

@@ -131,3 +131,48 @@ def test_services_sync_refuses_without_stripe(settings, service):
     settings.STRIPE_SECRET_KEY = ""
     with pytest.raises(CommandError, match="Stripe n'est pas configuré"):
         call_command("sync_services_to_stripe")
+
+
+def test_a_refused_refund_releases_its_claim(stripe_mode, make_order, staff):
+    """The claim that stops a second concurrent refund is released when Stripe
+    refuses: staff can try again at once."""
+    order = make_order()
+    payment = _paid(order)
+    stripe_mode.refuse_refunds = True
+    with pytest.raises(PaymentError, match="refusé"):
+        payment_refund(payment=payment, amount=1500, by=staff)
+    payment.refresh_from_db()
+    assert payment.refund_started_at is None
+    stripe_mode.refuse_refunds = False
+    payment_refund(payment=payment, amount=1500, by=staff)
+    payment.refresh_from_db()
+    assert payment.amount_refunded == 1500 and payment.refund_started_at is None
+
+
+def test_a_refund_in_flight_blocks_another_until_its_claim_expires(stripe_mode, make_order, staff):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from billing.payments import REFUND_IN_FLIGHT
+
+    order = make_order()
+    payment = _paid(order)
+    Payment.objects.filter(pk=payment.pk).update(refund_started_at=timezone.now() - timedelta(seconds=30))
+    with pytest.raises(PaymentError, match="déjà en cours"):
+        payment_refund(payment=payment, amount=1500, by=staff)
+    assert stripe_mode.calls("/v1/refunds") == []
+    # A claim left by a crashed worker does not block refunds for ever.
+    Payment.objects.filter(pk=payment.pk).update(refund_started_at=timezone.now() - REFUND_IN_FLIGHT - timedelta(1))
+    payment_refund(payment=payment, amount=1500, by=staff)
+    assert len(stripe_mode.calls("/v1/refunds")) == 1
+
+
+def test_a_refund_form_submitted_again_after_it_went_through_is_refused(stripe_mode, make_order, staff):
+    order = make_order()
+    payment = _paid(order)
+    payment_refund(payment=payment, amount=1500, by=staff, refunded_before=0)
+    with pytest.raises(PaymentError, match="remboursé entre-temps"):
+        payment_refund(payment=payment, amount=1500, by=staff, refunded_before=0)
+    payment.refresh_from_db()
+    assert payment.amount_refunded == 1500 and len(stripe_mode.calls("/v1/refunds")) == 1

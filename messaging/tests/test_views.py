@@ -382,3 +382,27 @@ def test_staff_without_participation_cannot_archive(client, conversation, staff)
 def test_another_clients_direct_conversation_is_404(client, direct):
     client.force_login(UserFactory())
     assert client.get(reverse("messaging:conversation", args=[direct.pk])).status_code == 404
+
+
+def test_each_compose_form_carries_a_token_and_htmx_gets_the_next_one(client, conversation, client_user):
+    """A repeated submit of one compose form posts one message; after an htmx
+    send the server hands the composer the next form's token (messaging.js)."""
+    import json
+    import uuid
+
+    client.force_login(client_user)
+    page = client.get(reverse("messaging:conversation", args=[conversation.pk])).content.decode()
+    assert 'name="client_token"' in page
+    url = reverse("messaging:send", args=[conversation.pk])
+    token = str(uuid.uuid4())
+    response = client.post(url, {"content": "Par htmx", "client_token": token}, headers={"HX-Request": "true"})
+    assert response.status_code == 200 and "Par htmx" in page_text(response)
+    next_token = json.loads(response["HX-Trigger"])["messaging:sent"]["client_token"]
+    assert uuid.UUID(next_token) != uuid.UUID(token)
+    # The same form again (a retry): nothing appended, nothing written.
+    again = client.post(url, {"content": "Par htmx", "client_token": token}, headers={"HX-Request": "true"})
+    assert again.status_code == 200 and "Par htmx" not in page_text(again)
+    assert Message.objects.filter(conversation=conversation, content="Par htmx").count() == 1
+    # The next form's token posts a new message.
+    client.post(url, {"content": "Par htmx", "client_token": next_token}, headers={"HX-Request": "true"})
+    assert Message.objects.filter(conversation=conversation, content="Par htmx").count() == 2

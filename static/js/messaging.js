@@ -63,9 +63,12 @@
     }
   }
 
-  function clearComposer() {
+  function clearComposer(event) {
     var form = composer();
     if (!form) return;
+    // The next message gets the token the server sent: a repeat of this one is ignored.
+    var token = form.querySelector("input[name=client_token]");
+    if (token && event && event.detail && event.detail.client_token) token.value = event.detail.client_token;
     form.querySelectorAll("textarea").forEach(function (field) { field.value = ""; });
     form.querySelectorAll("input[type=file]").forEach(function (field) { field.value = ""; });
     form.querySelectorAll("input[type=checkbox]").forEach(function (field) { field.checked = false; });

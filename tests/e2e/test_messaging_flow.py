@@ -131,3 +131,21 @@ def test_nav_badge_counts_unread_messages(live_server, new_page, log_in, screens
     # Opened, hence read: the badge is gone.
     page.locator(".nav-unread").get_by_text(unread).wait_for(state="detached")
     assert page.locator(".nav__count").count() == 0
+
+
+def test_messages_sent_one_after_the_other_from_one_page_all_arrive(live_server, new_page, log_in, working_order,
+                                                                   client_user):
+    """Each compose form carries a one-time token (a double submit posts once);
+    after an htmx send the page gets the next one, so the next message is new."""
+    conversation = services.conversation_for_order(order=working_order)
+    page = new_page()
+    log_in(page, client_user.email)
+    page.goto(f"{live_server.url}/messages/{conversation.pk}/")
+    first_token = page.locator("input[name=client_token]").input_value()
+    for text in ("Premier message", "Deuxième message", "Troisième message"):
+        page.get_by_label("Votre message").fill(text)
+        page.get_by_role("button", name="Envoyer").click()
+        page.locator("#message-list").get_by_text(text).wait_for()
+    assert page.locator("input[name=client_token]").input_value() != first_token
+    sent = Message.objects.filter(conversation=conversation, sender=client_user).values_list("content", flat=True)
+    assert list(sent) == ["Premier message", "Deuxième message", "Troisième message"]
