@@ -124,12 +124,23 @@ def outbox_once_id(*, task, once_key):
     return uuid.uuid5(uuid.NAMESPACE_URL, f"outbox:{task.name}:{once_key}")
 
 
+def _registered_task(name):
+    """The task called ``name``. A process that is not a worker (``manage.py
+    relay_outbox``, a web process) has imported only the tasks modules its
+    own code used so far: import every app's tasks module before giving up."""
+    task = current_app.tasks.get(name)
+    if task is None:
+        current_app.loader.import_default_modules()  # runs autodiscover_tasks()
+        task = current_app.tasks.get(name)
+    return task
+
+
 def outbox_task_dispatch(*, record_id, force=False):
     """Hand one PENDING row to the broker (in-process when eager). True if handed over."""
     record = OutboxTask.objects.filter(pk=record_id, status=T.PENDING).first()
     if record is None:
         return True  # done meanwhile, or rolled back
-    task = current_app.tasks.get(record.task)
+    task = _registered_task(record.task)
     if task is None:
         OutboxTask.objects.filter(pk=record.pk).update(status=T.FAILED, last_error=f"unknown task {record.task}")
         logger.error("outbox: unknown task %s (row %s)", record.task, record.pk)

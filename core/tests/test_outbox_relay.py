@@ -3,6 +3,7 @@ change, handed to the broker after commit, and by the relay when the broker
 was down or lost it. The billing side (a payment while the broker is down, a
 worker killed mid-invoice) is in billing/tests/test_broker_faults.py."""
 
+import os
 import subprocess
 import sys
 from datetime import timedelta
@@ -11,11 +12,11 @@ import pytest
 from celery import shared_task
 from django.core import mail
 from django.core.management import CommandError, call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.tests.factories import AdminFactory
+from accounts.tests.factories import AdminFactory, UserFactory
 from core.emails import queue_templated_email
 from core.models import OutboxEmail, OutboxTask
 from core.outbox import outbox_relay, outbox_task_queue
@@ -212,3 +213,24 @@ def test_the_command_has_help():
     result = subprocess.run([sys.executable, "manage.py", "relay_outbox", "--help"], cwd=ROOT,
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and "--all" in result.stdout and "broker" in result.stdout
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "mysql", reason="the command's process shares the test database (MariaDB in CI)")
+def test_the_command_runs_tasks_of_modules_its_process_never_imported():
+    """`manage.py relay_outbox` is not a worker: it had imported no app's tasks
+    module, found "accounts.tasks.send_password_reset" unknown and failed the
+    row for good — the reset e-mail was lost."""
+    user = UserFactory(email="oubli@example.org")
+    row = OutboxTask.objects.create(task="accounts.tasks.send_password_reset", kwargs={"email": user.email})
+    database = connection.settings_dict
+    env = {
+        **{key: value for key, value in os.environ.items() if key not in ("REDIS_URL", "EMAIL_URL")},
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": f"mysql://{database['USER']}@{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 3306}/{database['NAME']}",
+    }
+    result = subprocess.run([sys.executable, "manage.py", "relay_outbox", "--all"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert OutboxTask.objects.get(pk=row.pk).status == T.DONE
+    assert OutboxEmail.objects.filter(to=user.email, template="password_reset", status=E.SENT).count() == 1
