@@ -56,7 +56,7 @@ def check_layout(page, viewport, name, screenshot):
     return box
 
 
-def check_menu(page, viewport, links):
+def check_menu(page, viewport, links, screenshot, name):
     """Each link name is matched at its start ("Messages" carries its unread count)."""
     toggle = page.locator(".nav__toggle")
     if viewport is LAPTOP:
@@ -74,6 +74,7 @@ def check_menu(page, viewport, links):
         assert target.is_visible(), link
         r = target.bounding_box()
         assert r["x"] >= 0 and r["x"] + r["width"] <= viewport["width"], link
+    screenshot(page, f"layout-{name}-menu-{viewport['width']}")
     # The open menu overflows nothing either; Escape closes it.
     assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
     page.keyboard.press("Escape")
@@ -89,17 +90,24 @@ def test_pages_keep_their_padding_and_the_phone_header_is_compact(
 
     page.goto(f"{live_server.url}/")
     check_layout(page, viewport, "landing", screenshot)
-    check_menu(page, viewport, ["Accueil", "Tarifs", "Se connecter"])
+    check_menu(page, viewport, ["Accueil", "Tarifs", "Se connecter"], screenshot, "landing")
 
     log_in(page, client_user.email)
     page.goto(f"{live_server.url}{reverse('orders:client_dashboard')}")
     check_layout(page, viewport, "dashboard", screenshot)
-    check_menu(page, viewport, ["Mon espace", "Commander", "Mes factures", "Messages", "Mon profil"])
+    check_menu(page, viewport, ["Mon espace", "Commander", "Mes factures", "Messages", "Mon profil"], screenshot,
+               "dashboard")
     if viewport is PHONE:
         # The bell sits in the bar itself, next to the menu button.
         bell = page.locator(".bell summary")
         bell.wait_for()
         assert bell.bounding_box()["y"] < page.locator(".nav__toggle").bounding_box()["y"] + 40
+        # Its panel opens inside the screen.
+        bell.click()
+        panel = page.locator(".bell__panel").bounding_box()
+        assert panel["x"] >= 0 and panel["x"] + panel["width"] <= viewport["width"]
+        screenshot(page, "layout-dashboard-bell-390")
+        bell.click()
 
     page.goto(f"{live_server.url}{reverse('orders:detail', args=[working_order.pk])}")
     page.get_by_role("heading", name=working_order.title).wait_for()
