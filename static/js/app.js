@@ -45,7 +45,7 @@
 // Escape or a click elsewhere closes the phone menu.
 (function () {
   "use strict";
-  var wide = window.matchMedia("(min-width: 960px)");
+  var wide = window.matchMedia("(min-width: 1200px)");
   var styled = window.CSS && CSS.supports && CSS.supports("selector(::details-content)");
 
   function menus() { return document.querySelectorAll("details.nav__menu"); }
