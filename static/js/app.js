@@ -29,11 +29,45 @@
 (function () {
   "use strict";
   document.addEventListener("htmx:xhr:progress", function (event) {
-    var form = event.target.closest && event.target.closest("[data-upload-progress]");
+    // Only the form's own upload: the price quote fetched from inside the order
+    // form must not fill the bar.
+    var form = event.target.matches && event.target.matches("[data-upload-progress]") ? event.target : null;
     if (!form || !event.detail.lengthComputable) return;
     var bar = form.querySelector(".upload-progress");
     if (!bar) return;
     bar.hidden = false;
     bar.value = Math.round((event.detail.loaded / event.detail.total) * 100);
+  });
+})();
+
+// Header menu (a <details>): wide screens show its links inline through
+// ::details-content; where a browser does not know it, keep the menu open there.
+// Escape or a click elsewhere closes the phone menu.
+(function () {
+  "use strict";
+  var wide = window.matchMedia("(min-width: 1200px)");
+  var styled = window.CSS && CSS.supports && CSS.supports("selector(::details-content)");
+
+  function menus() { return document.querySelectorAll("details.nav__menu"); }
+  function sync() {
+    if (styled) return;
+    menus().forEach(function (menu) { menu.open = wide.matches; });
+  }
+
+  document.addEventListener("DOMContentLoaded", sync);
+  wide.addEventListener("change", sync);
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape" || wide.matches) return;
+    menus().forEach(function (menu) {
+      if (!menu.open) return;
+      menu.open = false;
+      menu.querySelector("summary").focus();
+    });
+  });
+  document.addEventListener("click", function (event) {
+    if (wide.matches) return;
+    menus().forEach(function (menu) {
+      if (menu.open && !menu.contains(event.target)) menu.open = false;
+    });
   });
 })();
