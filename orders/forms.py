@@ -158,9 +158,11 @@ class OrderForm(ManuscriptUploadMixin, QuoteForm):
         field = self.fields["manuscripts"]
         field.required = False
         names = ", ".join(name for _key, name in self.kept)
-        field.help_text = _("Fichier(s) déjà reçu(s) : %(names)s. Choisissez un fichier seulement pour le remplacer.") % {
-            "names": names
-        }
+        field.help_text = ngettext(
+            "Fichier déjà reçu : %(names)s. Choisissez un fichier seulement pour le remplacer.",
+            "Fichiers déjà reçus : %(names)s. Choisissez un fichier seulement pour les remplacer.",
+            len(self.kept),
+        ) % {"names": names}
         self["manuscripts"].help_text = field.help_text  # the bound field copied it when first used
 
     def keep_uploads(self):

@@ -213,3 +213,13 @@ def test_one_free_page_is_singular(client, monkeypatch):
     panel = quote_panel(client.get(reverse("orders:quote"), {"service": service.pk, "declared_pages": 250}))
     assert "250 pages dont 1 offerte :" in panel
     assert "La première page est offerte." in text(client.get(reverse("orders:pricing")))
+
+
+@pytest.mark.parametrize(("pages", "line"), [(1, "pour 1 page vérifiée."), (12, "pour 12 pages vérifiées.")])
+def test_quote_sent_states_the_verified_pages_in_agreement(client, client_user, staff, make_order, pages, line):
+    from orders import services
+
+    order = make_order(service=ServiceFactory(needs_page_verification=True), declared_pages=pages)
+    services.order_send_quote(order=order, verified_pages=pages, by=staff)
+    client.force_login(client_user)
+    assert line in text(client.get(reverse("orders:detail", args=[order.pk])))
