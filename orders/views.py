@@ -98,7 +98,7 @@ def order_create(request):
     # Coming from the calculator: keep what the visitor chose there, and price it at once.
     initial = {key: request.GET.get(key) for key in ("service", "declared_pages", "urgent")}
     form = OrderForm(request.POST or None, request.FILES or None, user=user, initial=initial)
-    quote_form = form if request.method == "POST" else QuoteForm(request.GET) if request.GET.get("service") else form
+    quote_form = QuoteForm(request.GET) if request.method == "GET" and request.GET.get("service") else form
     account_form = None if user.is_authenticated else VisitorAccountForm(request.POST or None, prefix="account")
     if account_form is not None and request.method == "POST" and is_ratelimited(
         request, group="register", key="ip", rate=settings.RATE_LIMITS["register"], increment=True
