@@ -8,6 +8,8 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
+from core.templatetags.formatting import filesize, integer
+
 from .models import User, normalize_email
 from .preferences import ALWAYS_SENT, EMAIL_KIND_HELP, EMAIL_KINDS, email_allowed
 from .services import user_request_password_reset
@@ -152,16 +154,19 @@ class ProfileForm(ReservedNameMixin, forms.ModelForm):
             "bio": forms.Textarea(attrs={"rows": 4}),
             "avatar": forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
         }
-        help_texts = {
-            "bio": _("Quelques mots sur vous et vos projets d'écriture (1 000 caractères au plus)."),
-            "avatar": _("JPEG, PNG ou WebP, 2 Mo au plus."),
-        }
 
     ALLOWED_IMAGE_FORMATS = {"JPEG", "PNG", "WEBP"}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["phone"].validators.append(phone_validator)
+        # The limits stated are the ones enforced (the model's, the setting's).
+        self.fields["bio"].help_text = _(
+            "Quelques mots sur vous et vos projets d'écriture (%(count)s caractères au plus)."
+        ) % {"count": integer(User._meta.get_field("bio").max_length)}
+        self.fields["avatar"].help_text = _("JPEG, PNG ou WebP, %(size)s au plus.") % {
+            "size": filesize(settings.AVATAR_MAX_BYTES)
+        }
         self.fields["avatar"].error_messages["invalid_image"] = _(
             "Ce fichier n'est pas une image valide (JPEG, PNG ou WebP)."
         )
@@ -173,9 +178,8 @@ class ProfileForm(ReservedNameMixin, forms.ModelForm):
         if image is None:
             return avatar
         if avatar.size > settings.AVATAR_MAX_BYTES:
-            limit = settings.AVATAR_MAX_BYTES / (1024 * 1024)
             raise forms.ValidationError(
-                _("L'image dépasse la taille maximale de %(limit)s Mo.") % {"limit": f"{limit:g}"}
+                _("L'image dépasse la taille maximale de %(size)s.") % {"size": filesize(settings.AVATAR_MAX_BYTES)}
             )
         # Pillow read the content: the format is what the bytes are, not the name.
         if image.format not in self.ALLOWED_IMAGE_FORMATS:

@@ -1,8 +1,22 @@
 from django.conf import settings
 
 
+def site_terms():
+    """Every count and delay a page or an e-mail states, read from the
+    setting that enforces it (a changed setting changes the text)."""
+    return {
+        "activation_hours": settings.ACCOUNT_ACTIVATION_TIMEOUT // 3600,
+        "included_revisions": settings.ORDER_INCLUDED_REVISIONS,
+        "auto_finish_days": settings.ORDER_AUTO_FINISH_DAYS,
+        "abandoned_order_days": settings.ABANDONED_VISITOR_ORDER_DAYS,
+        "upload_max_bytes": settings.FILE_UPLOAD_MAX_BYTES,
+        "avatar_max_bytes": settings.AVATAR_MAX_BYTES,
+    }
+
+
 def site(request):
     return {
         "SITE_NAME": settings.SITE_NAME,
         "SUPPORT_EMAIL": settings.SUPPORT_EMAIL,
+        "TERMS": site_terms(),
     }

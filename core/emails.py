@@ -22,6 +22,7 @@ from django.template import Context
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 
+from .context_processors import site_terms
 from .models import OutboxEmail
 from .outbox import broker_dispatch, exclusive
 
@@ -44,7 +45,7 @@ def render_templated_email(*, template, context):
     builder = email_context_builders.get(template)
     if builder is not None:
         context = builder(dict(context))
-    context = {"SITE_NAME": settings.SITE_NAME, "SITE_URL": settings.SITE_URL, **context}
+    context = {"SITE_NAME": settings.SITE_NAME, "SITE_URL": settings.SITE_URL, "TERMS": site_terms(), **context}
     # A subject is one line: a stray newline would make send() fail.
     subject = " ".join(_render_plain(f"emails/{template}/subject.txt", context).split())
     text = _render_plain(f"emails/{template}/body.txt", context)

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -396,9 +396,8 @@ def _unread_summary(*, conversation, user):
         .exclude(sender=user).select_related("sender").order_by("-pk")[:SUMMARY_SIZE]
     )
     lines = [
-        gettext("%(count)s message(s) non lu(s) dans « %(subject)s » :") % {
-            "count": len(unread), "subject": conversation.subject,
-        }
+        ngettext("%(count)s message non lu dans « %(subject)s » :", "%(count)s messages non lus dans « %(subject)s » :",
+                 len(unread)) % {"count": len(unread), "subject": conversation.subject}
     ]
     for message in reversed(unread):
         excerpt = " ".join(message.content.split())

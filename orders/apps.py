@@ -7,10 +7,18 @@ class OrdersConfig(AppConfig):
     verbose_name = _("Commandes")
 
     def ready(self):
+        from django.db.models.signals import post_delete, post_save
+
         from core.registry import register_demo_seeder, register_personal_data
 
         from .demo import seed_demo_orders
+        from .models import Service
         from .personal_data import export_orders
+        from .selectors import standard_prices_forget
+
+        # The landing page's cached prices follow an admin price change.
+        post_save.connect(standard_prices_forget, sender=Service, dispatch_uid="orders.standard_prices")
+        post_delete.connect(standard_prices_forget, sender=Service, dispatch_uid="orders.standard_prices_delete")
 
         register_personal_data("orders", export=export_orders)
         register_demo_seeder("orders", seed_demo_orders)

@@ -2,19 +2,23 @@ import uuid
 from datetime import timedelta
 
 from django import forms
+from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from accounts.forms import RegistrationForm
 from accounts.models import User
 from core.forms import MultipleFileField
+from core.templatetags.formatting import filesize, integer
 from files.validation import MANUSCRIPT_KINDS, check_quota, validate_upload
 
 from . import pricing
 from .models import Service
 from .pending_uploads import pending_upload_keep, pending_upload_open, pending_upload_read, pending_uploads_discard
+from .selectors import active_services
 
 MAX_KEPT_FILES = 20
 
@@ -39,10 +43,6 @@ def order_form_submission_read(signed):
         return None
 
 
-def active_services():
-    return Service.objects.filter(is_active=True).order_by("display_order", "name")
-
-
 class ManuscriptUploadMixin:
     """Checks each uploaded manuscript by its content before anything is stored."""
 
@@ -59,25 +59,54 @@ class ManuscriptUploadMixin:
         return uploads
 
 
+def pages_range_error():
+    """The one message for a page count out of bounds: "entre 1 et 1 000 pages"."""
+    return _("Indiquez entre %(min)s et %(max)s pages.") % {
+        "min": integer(pricing.MIN_PAGES), "max": integer(pricing.MAX_PAGES),
+    }
+
+
+def clean_page_count(pages):
+    if pages is not None and not pricing.MIN_PAGES <= pages <= pricing.MAX_PAGES:
+        raise ValidationError(pages_range_error(), code="pages_range")
+    return pages
+
+
+def page_count_widget():
+    # The bounds are checked on the server (clean_page_count); the attributes
+    # only help phones and screen readers.
+    return forms.NumberInput(attrs={"inputmode": "numeric", "min": pricing.MIN_PAGES, "max": pricing.MAX_PAGES})
+
+
 class QuoteForm(forms.Form):
     """The inputs of a price: shared by the calculator and the order form."""
 
     service = forms.ModelChoiceField(label=_("Service"), queryset=Service.objects.none(), empty_label=None)
-    declared_pages = forms.IntegerField(
-        label=_("Nombre de pages"), min_value=pricing.MIN_PAGES, max_value=pricing.MAX_PAGES, required=False,
-        help_text=_("1 page = %(words)s mots. Les 10 premières pages sont offertes.") % {"words": pricing.WORDS_PER_PAGE},
-        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
-    )
-    urgent = forms.BooleanField(label=_("Livraison urgente (+50 %, délai divisé par deux)"), required=False)
+    declared_pages = forms.IntegerField(label=_("Nombre de pages"), required=False)
+    urgent = forms.BooleanField(required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["service"].queryset = active_services()
+        # Texts built per form, from the constants that set the price.
+        pages = self.fields["declared_pages"]
+        pages.widget = page_count_widget()
+        pages.help_text = " ".join([
+            _("1 page = %(words)s mots.") % {"words": integer(pricing.WORDS_PER_PAGE)},
+            ngettext("La première page est offerte.", "Les %(count)s premières pages sont offertes.",
+                     pricing.FREE_PAGES) % {"count": integer(pricing.FREE_PAGES)},
+        ])
+        self.fields["urgent"].label = _("Livraison urgente (+%(percent)s %%, délai divisé par deux)") % {
+            "percent": pricing.URGENT_SURCHARGE_PERCENT
+        }
+
+    def clean_declared_pages(self):
+        return clean_page_count(self.cleaned_data.get("declared_pages"))
 
     def clean(self):
         cleaned = super().clean()
         service = cleaned.get("service")
-        if service and service.is_per_page and not cleaned.get("declared_pages"):
+        if service and service.is_per_page and not cleaned.get("declared_pages") and "declared_pages" not in self.errors:
             self.add_error("declared_pages", _("Indiquez le nombre de pages de votre manuscrit."))
         return cleaned
 
@@ -101,7 +130,6 @@ class OrderForm(ManuscriptUploadMixin, QuoteForm):
     )
     manuscripts = MultipleFileField(
         label=_("Manuscrit(s)"),
-        help_text=_("PDF, Word, OpenDocument, RTF, texte, EPUB ou ZIP de ces formats ; 50 Mo au plus par fichier."),
         error_messages={"required": _("Joignez votre manuscrit.")},
     )
     # Signed tokens of manuscripts already received when the form came back
@@ -113,6 +141,9 @@ class OrderForm(ManuscriptUploadMixin, QuoteForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+        self.fields["manuscripts"].help_text = _(
+            "PDF, Word, OpenDocument, RTF, texte, EPUB ou ZIP de ces formats ; %(size)s au plus par fichier."
+        ) % {"size": filesize(settings.FILE_UPLOAD_MAX_BYTES)}
         self.kept = []  # (storage key, original name)
         self.kept_uploads_used = False
         if not self.is_bound:
@@ -127,9 +158,11 @@ class OrderForm(ManuscriptUploadMixin, QuoteForm):
         field = self.fields["manuscripts"]
         field.required = False
         names = ", ".join(name for _key, name in self.kept)
-        field.help_text = _("Fichier(s) déjà reçu(s) : %(names)s. Choisissez un fichier seulement pour le remplacer.") % {
-            "names": names
-        }
+        field.help_text = ngettext(
+            "Fichier déjà reçu : %(names)s. Choisissez un fichier seulement pour le remplacer.",
+            "Fichiers déjà reçus : %(names)s. Choisissez un fichier seulement pour les remplacer.",
+            len(self.kept),
+        ) % {"names": names}
         self["manuscripts"].help_text = field.help_text  # the bound field copied it when first used
 
     def keep_uploads(self):
@@ -221,9 +254,10 @@ class AssignForm(forms.Form):
 
 
 class VerifyPagesForm(forms.Form):
-    verified_pages = forms.IntegerField(
-        label=_("Pages vérifiées"), min_value=pricing.MIN_PAGES, max_value=pricing.MAX_PAGES
-    )
+    verified_pages = forms.IntegerField(label=_("Pages vérifiées"), widget=page_count_widget())
+
+    def clean_verified_pages(self):
+        return clean_page_count(self.cleaned_data["verified_pages"])
 
 
 class ClientOrderFilterForm(forms.Form):

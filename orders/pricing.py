@@ -15,9 +15,19 @@ WORDS_PER_PAGE = 300
 MIN_PAGES = 1
 MAX_PAGES = 1000
 URGENT_SURCHARGE_PERCENT = 50
+EXAMPLE_PAGES = 250  # the public example (the legacy site's: 250 pages at 2 € = 480 €)
 
 # (last page of the bracket, working days min, max) — the legacy FAQ's table.
 DELIVERY_BRACKETS = [(50, 7, 8), (150, 10, 12), (300, 12, 15), (None, 15, 20)]
+
+
+def pricing_terms():
+    """The rule's constants, for the texts that state them (templates get
+    them as PRICING through orders.context_processors)."""
+    return {
+        "free_pages": FREE_PAGES, "full_price_last_page": FULL_PRICE_LAST_PAGE, "words_per_page": WORDS_PER_PAGE,
+        "min_pages": MIN_PAGES, "max_pages": MAX_PAGES, "urgent_percent": URGENT_SURCHARGE_PERCENT,
+    }
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,7 @@
 """Reads shared by the order views; each returns a fixed number of queries."""
 
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Case, Count, IntegerField, Min, Q, Value, When
 from django.http import Http404
 from django.utils import timezone
@@ -8,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from files.models import StoredFile
 
-from .models import Order, OrderEvent
+from .models import Order, OrderEvent, Service
 
 S = Order.Status
 
@@ -26,6 +28,37 @@ PRIORITY_RANK = Case(
 )
 IN_CORRECTOR_QUEUE = (S.PAYEE, S.EN_COURS, S.LIVREE, S.SUSPENDUE)
 NOT_DELIVERED_YET = (S.PAYEE, S.EN_COURS)
+
+
+def active_services():
+    return Service.objects.filter(is_active=True).order_by("display_order", "name")
+
+
+def standard_service():
+    """The service the public texts quote ("2 € la page"): the first active
+    per-page one, or None."""
+    return active_services().filter(pricing=Service.Pricing.PER_PAGE).first()
+
+
+STANDARD_PRICES_KEY = "orders:standard-prices"
+STANDARD_PRICES_TTL = 300  # a backstop: any Service save or delete clears it at once
+
+
+def standard_prices():
+    """The standard service's prices for the landing page, which queries
+    nothing once cached: {"price", "reduced_unit_price"} in cents, or None."""
+    cached = cache.get(STANDARD_PRICES_KEY)
+    if cached is None:
+        service = standard_service()
+        cached = {"prices": service and {"price": service.price, "reduced_unit_price": service.reduced_unit_price}}
+        cache.set(STANDARD_PRICES_KEY, cached, STANDARD_PRICES_TTL)
+    return cached["prices"]
+
+
+def standard_prices_forget(**_kwargs):
+    """Connected to Service saves and deletes (orders.apps): the next page
+    reads the new prices, once the change is committed."""
+    transaction.on_commit(lambda: cache.delete(STANDARD_PRICES_KEY))
 
 
 def order_for_user(*, user, pk):

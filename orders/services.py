@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from accounts.services import user_register
@@ -529,7 +530,8 @@ def orders_auto_finish(*, now=None):
     for order in Order.objects.filter(status=S.LIVREE, delivered_at__lte=limit).only("pk"):
         try:
             _transition(
-                order=order, action="auto_finish", by=None, note=_("Acceptée automatiquement après 7 jours"),
+                order=order, action="auto_finish", by=None, note=ngettext("Acceptée automatiquement après %(days)s jour", "Acceptée automatiquement après %(days)s jours",
+                                                         settings.ORDER_AUTO_FINISH_DAYS) % {"days": settings.ORDER_AUTO_FINISH_DAYS},
                 finished_at=now,
             )
             finished += 1

@@ -19,7 +19,7 @@ from accounts.forms import EmailForm
 from accounts.models import User
 from files.services import file_response
 
-from . import selectors, services
+from . import pricing, selectors, services
 from .forms import (
     AssignForm,
     ClientOrderFilterForm,
@@ -32,20 +32,17 @@ from .forms import (
     VerifyPagesForm,
     VisitorAccountForm,
 )
-from .models import Service
 
 ORDERS_PER_PAGE = 10
 
 
 # --- Public pricing ---------------------------------------------------------
 
-EXAMPLE_PAGES = 250  # the legacy example: 250 pages at 2 € = 480 €
-
-
 def pricing_page(request):
-    services_list = list(Service.objects.filter(is_active=True).order_by("display_order", "name"))
+    services_list = list(selectors.active_services())
+    example = selectors.standard_service() or (services_list[0] if services_list else None)
     data = request.GET or (
-        {"service": services_list[0].pk, "declared_pages": EXAMPLE_PAGES} if services_list else None
+        {"service": example.pk, "declared_pages": pricing.EXAMPLE_PAGES} if example else None
     )
     form = QuoteForm(data)
     return render(request, "orders/pricing.html", {"services": services_list, "form": form, **_quote_context(form)})
@@ -58,12 +55,17 @@ def quote_fragment(request):
 
 
 def _quote_context(form):
+    """The quote panel of a bound QuoteForm (or OrderForm): the price, or the
+    errors of the price's own fields and no price."""
     if not form.is_bound:
         return {"quote": None}
-    if not form.is_valid():
-        return {"quote": None, "quote_errors": [e for errors in form.errors.values() for e in errors]}
-    return {"quote": form.quote(), "quote_service": form.cleaned_data["service"],
-            "quote_pages": form.cleaned_data.get("declared_pages")}
+    fields = ("service", "declared_pages", "urgent")
+    form.is_valid()  # an order form's other fields do not hide the price
+    errors = [error for name in fields for error in form.errors.get(name, [])]
+    if errors:
+        return {"quote": None, "quote_errors": errors}
+    data = form.cleaned_data
+    return {"quote": form.quote(), "quote_service": data["service"], "quote_pages": data.get("declared_pages")}
 
 
 # --- The client ---------------------------------------------------------------
@@ -93,9 +95,10 @@ def order_create(request):
     user = request.user
     if user.is_authenticated and not user.is_client:
         raise PermissionDenied
-    # Coming from the calculator: keep what the visitor chose there.
+    # Coming from the calculator: keep what the visitor chose there, and price it at once.
     initial = {key: request.GET.get(key) for key in ("service", "declared_pages", "urgent")}
     form = OrderForm(request.POST or None, request.FILES or None, user=user, initial=initial)
+    quote_form = QuoteForm(request.GET) if request.method == "GET" and request.GET.get("service") else form
     account_form = None if user.is_authenticated else VisitorAccountForm(request.POST or None, prefix="account")
     if account_form is not None and request.method == "POST" and is_ratelimited(
         request, group="register", key="ip", rate=settings.RATE_LIMITS["register"], increment=True
@@ -125,7 +128,7 @@ def order_create(request):
     elif request.method == "POST":
         form.keep_uploads()  # an error elsewhere; the file input cannot be refilled: keep what was received
     return render(request, "orders/order_form.html", {
-        "form": form, "account_form": account_form, **_quote_context_from_form(form),
+        "form": form, "account_form": account_form, **_quote_context(quote_form),
     })
 
 
@@ -159,15 +162,6 @@ def visitor_order_done(request):
     return render(request, "orders/visitor_done.html", {
         "email": email, "free": bool(typed.get("free")), "resend_form": EmailForm(initial={"email": email}),
     })
-
-
-def _quote_context_from_form(form):
-    if form.is_bound and all(name not in form.errors for name in ("service", "declared_pages", "urgent")):
-        try:
-            return {"quote": form.quote(), "quote_service": form.cleaned_data["service"]}
-        except (KeyError, ValueError):
-            pass
-    return {"quote": None}
 
 
 # --- One order, for everyone who may see it -----------------------------------

@@ -97,6 +97,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.site",
+                "orders.context_processors.pricing",  # prices and counts stated in pages (issue 9)
             ],
         },
     },

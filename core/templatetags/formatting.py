@@ -9,6 +9,14 @@ NBSP = "\u00a0"
 
 
 @register.filter
+def integer(number):
+    """1000 -> "1 000" (French thousands separator)."""
+    if number is None or number == "":
+        return "—"
+    return f"{int(number):,}".replace(",", NARROW_NBSP)
+
+
+@register.filter
 def euros(cents):
     """1234567 -> "12 345,67 €" (money is stored in cents)."""
     if cents is None or cents == "":
@@ -16,7 +24,7 @@ def euros(cents):
     cents = int(cents)
     sign = "-" if cents < 0 else ""
     units, hundredths = divmod(abs(cents), 100)
-    return f"{sign}{units:,}".replace(",", NARROW_NBSP) + f",{hundredths:02d}{NBSP}€"
+    return f"{sign}{integer(units)},{hundredths:02d}{NBSP}€"
 
 
 @register.filter

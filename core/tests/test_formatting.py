@@ -1,6 +1,6 @@
 import pytest
 
-from core.templatetags.formatting import euros, filesize
+from core.templatetags.formatting import euros, filesize, integer
 
 
 @pytest.mark.parametrize(
@@ -18,3 +18,8 @@ def test_euros_in_french(cents, text):
 )
 def test_filesize_in_french(size, text):
     assert filesize(size) == text
+
+
+@pytest.mark.parametrize(("number", "text"), [(1, "1"), (1000, "1\u202f000"), (1234567, "1\u202f234\u202f567"), (None, "—")])
+def test_integer_in_french(number, text):
+    assert integer(number) == text

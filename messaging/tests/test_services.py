@@ -145,6 +145,7 @@ def test_the_other_participants_are_notified(conversation, client_user, correcto
     assert client_user.email not in notification.message  # a display name, never an e-mail
     assert not Notification.objects.filter(user=client_user, type=Notification.Type.MESSAGE).exists()
     assert len(message_emails(corrector)) == 1 and message_emails(client_user) == []
+    assert "1 message non lu dans" in message_emails(corrector)[0].body  # singular, no "(s)" (issue 9)
 
 
 def test_emails_are_throttled_per_conversation_and_recipient(conversation, client_user, corrector,
@@ -164,7 +165,7 @@ def test_emails_are_throttled_per_conversation_and_recipient(conversation, clien
     assert len(message_emails(corrector)) == 2
     # The next e-mail sums up everything the corrector has not read yet.
     summary = message_emails(corrector)[-1].body
-    assert "3 message(s) non lu(s)" in summary
+    assert "3 messages non lus dans" in summary
     assert "Premier" in summary and "Second, 1 minute après" in summary and "Un quart d'heure plus tard" in summary
 
 

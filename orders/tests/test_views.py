@@ -205,7 +205,7 @@ def test_live_calculator_answers_with_the_server_price(client):
     urgent = client.get(reverse("orders:quote"), {"service": service.pk, "declared_pages": 250, "urgent": "on"})
     assert "720,00" in page_text(urgent)
     bad = client.get(reverse("orders:quote"), {"service": service.pk, "declared_pages": 5000})
-    assert "inférieure ou égale à 1000" in page_text(bad)
+    assert "Indiquez entre 1 et 1\u202f000 pages." in page_text(bad)
 
 
 def test_pricing_page_is_public_and_shows_the_legacy_example(client):

@@ -239,7 +239,7 @@ def test_a_missing_or_forged_key_asks_to_send_again_and_keeps_the_manuscript(cli
     response = client.post(reverse("orders:create"), data)
     text = page_text(response)
     assert response.status_code == 200 and "Ce formulaire a expiré" in text
-    assert "Fichier(s) déjà reçu(s) : roman.pdf" in text
+    assert "Fichier déjà reçu : roman.pdf" in text
     fresh = re.search(r'name="submission" value="([^"]+)"', response.content.decode()).group(1)
     kept = re.search(r'name="kept_manuscripts" value="([^"]+)"', response.content.decode()).group(1)
     again = client.post(reverse("orders:create"), {**form_data(service, "neuf@example.org", submission=fresh),

@@ -1,0 +1,5 @@
+from .pricing import pricing_terms
+
+
+def pricing(request):
+    return {"PRICING": pricing_terms()}
