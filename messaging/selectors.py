@@ -24,12 +24,22 @@ def _my_participation(user):
     return Participant.objects.filter(conversation=OuterRef("pk"), user=user)
 
 
+def written_to(queryset, user):
+    """The messages of ``queryset`` that people wrote to ``user``: what counts
+    as unread (badge, inbox, e-mail summary). The platform's notices ("Paiement
+    reçu", "Correcteur désigné"...) have no sender: they show in the thread
+    but never count, and neither do the user's own messages."""
+    return queryset.filter(sender__isnull=False).exclude(sender=user)
+
+
 def _unread_count(user):
-    """Messages of others newer than the user's read mark (NULL mark, i.e. not
-    a participant: nothing counts as unread)."""
+    """Messages people wrote to the user newer than the user's read mark
+    (NULL mark, i.e. not a participant: nothing counts as unread)."""
     unread = (
-        Message.objects.filter(conversation=OuterRef("pk"), id__gt=OuterRef("my_last_read"), status__in=SENT)
-        .exclude(sender=user)
+        written_to(
+            Message.objects.filter(conversation=OuterRef("pk"), id__gt=OuterRef("my_last_read"), status__in=SENT),
+            user,
+        )
         .order_by()
         .values("conversation")
         .annotate(n=Count("pk"))
@@ -98,18 +108,18 @@ def inbox_for(*, user, search="", archived=False):
 
 
 def unread_total(*, user):
-    """The nav badge: unread messages over the user's conversations. One
-    query: the user's participations (participants_inbox_idx), then each
-    conversation's messages past the read mark (messages_conv_id_idx)."""
-    return (
+    """The nav badge: unread messages people wrote to the user, over the
+    user's conversations. One query: the user's participations
+    (participants_inbox_idx), then each conversation's messages past the read
+    mark, read from messages_unread_idx alone (conversation, id, sender, status)."""
+    return written_to(
         Message.objects.filter(
             conversation__participants__user=user,
             id__gt=F("conversation__participants__last_read_message_id"),
             status__in=SENT,
-        )
-        .exclude(sender=user)
-        .count()
-    )
+        ),
+        user,
+    ).count()
 
 
 def _messages_base(conversation):

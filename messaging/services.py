@@ -31,6 +31,7 @@ from notifications.services import notify
 from . import tasks
 from .display import sender_display_name
 from .models import MAX_ATTACHMENTS, MAX_CONTENT_LENGTH, Conversation, Message, MessageAttachment, Participant
+from .selectors import written_to
 
 logger = logging.getLogger(__name__)
 
@@ -391,13 +392,14 @@ def _unread_summary(*, conversation, user):
         Participant.objects.filter(conversation=conversation, user=user).values_list("last_read_message_id", flat=True)
         .first() or 0
     )
-    unread = list(
-        Message.objects.filter(conversation=conversation, pk__gt=last_read, status__in=Message.SENT_STATUSES)
-        .exclude(sender=user).select_related("sender").order_by("-pk")[:SUMMARY_SIZE]
+    unread = written_to(
+        Message.objects.filter(conversation=conversation, pk__gt=last_read, status__in=Message.SENT_STATUSES), user,
     )
+    count = unread.count()
+    unread = list(unread.select_related("sender").order_by("-pk")[:SUMMARY_SIZE])
     lines = [
         ngettext("%(count)s message non lu dans « %(subject)s » :", "%(count)s messages non lus dans « %(subject)s » :",
-                 len(unread)) % {"count": len(unread), "subject": conversation.subject}
+                 count) % {"count": count, "subject": conversation.subject}
     ]
     for message in reversed(unread):
         excerpt = " ".join(message.content.split())
