@@ -1,9 +1,12 @@
 """Reads shared by the messaging views; each costs a fixed number of queries
 whatever the number of conversations or messages."""
 
+from django.core.exceptions import ValidationError
 from django.db.models import BooleanField, Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
+
+from accounts.models import User
 
 from .models import Conversation, Message, MessageAttachment, Participant
 
@@ -204,3 +207,36 @@ def attachment_for_user(*, user, pk):
         raise Http404 from None
     conversation_for_user(user=user, pk=attachment.message.conversation_id)
     return attachment
+
+
+# --- Staff write first to a client (issue 9) ---------------------------------------
+
+CLIENT_SEARCH_MIN_LENGTH = 2
+CLIENT_SEARCH_LIMIT = 10
+
+
+def _active_clients():
+    return User.objects.filter(role=User.Role.USER, is_active=True).only(*USER_DISPLAY_FIELDS, "email")
+
+
+def clients_matching(*, search, limit=CLIENT_SEARCH_LIMIT):
+    """Active clients whose name or e-mail contains every word of ``search``
+    ("marie dup" finds Marie Dupont): at most ``limit``, one query; nothing
+    for a search shorter than CLIENT_SEARCH_MIN_LENGTH."""
+    words = (search or "").split()
+    if len(" ".join(words)) < CLIENT_SEARCH_MIN_LENGTH:
+        return []
+    queryset = _active_clients()
+    for word in words[:5]:
+        queryset = queryset.filter(
+            Q(email__icontains=word) | Q(first_name__icontains=word) | Q(last_name__icontains=word)
+        )
+    return list(queryset.order_by("last_name", "first_name", "email")[:limit])
+
+
+def active_client(*, pk):
+    """The active client with this id, or None (a bad or stale id in a link)."""
+    try:
+        return _active_clients().filter(pk=pk).first()
+    except (ValueError, TypeError, ValidationError):
+        return None
