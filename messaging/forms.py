@@ -121,6 +121,8 @@ class ClientConversationForm(MessageForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, with_subject=True, **kwargs)
+        # New uploads only: re-attaching is for a participant's own recent files.
+        del self.fields["existing_files"]
 
     def clean(self):
         cleaned = super().clean()
