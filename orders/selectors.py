@@ -206,7 +206,7 @@ def order_next_step(*, order, user):
         return _("Votre correcteur est désigné ; il vous préviendra en commençant la correction.") if is_client \
             else _("Le correcteur va commencer la correction.")
     if order.status == S.EN_COURS:
-        return _("La correction est en cours ; les fichiers corrigés apparaîtront ici à la livraison.") if is_client \
+        return _("Votre correcteur travaille sur votre manuscrit ; vous serez prévenu à la livraison.") if is_client \
             else _("La correction est en cours.")
     if order.status == S.LIVREE:
         return _("La livraison attend la validation du client.")

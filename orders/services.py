@@ -619,9 +619,9 @@ def _attach_file(*, order, uploaded_file, by, role, check):
     return stored
 
 
-def _order_is_paid_for(order):
+def order_keeps_a_manuscript(order):
     """Paid (or free and in the queue), in the work or done: the correctors
-    need its manuscript."""
+    need its manuscript, so its last one is never deleted."""
     return order.paid_at is not None or order.status in (*Order.ACTIVE_STATUSES, S.TERMINE)
 
 
@@ -643,7 +643,7 @@ def order_delete_file(*, order, stored_file, by):
         manuscripts = locked.files.alive().filter(role=StoredFile.Role.MANUSCRIPT)
         if not locked.files.alive().filter(pk=stored_file.pk).exists():
             return stored_file  # already deleted (a second click): nothing more to record
-        if (stored_file.role == StoredFile.Role.MANUSCRIPT and _order_is_paid_for(locked)
+        if (stored_file.role == StoredFile.Role.MANUSCRIPT and order_keeps_a_manuscript(locked)
                 and not manuscripts.exclude(pk=stored_file.pk).exists()):
             raise OrderError(
                 _("C'est le seul manuscrit de cette commande payée : ajoutez d'abord le nouveau fichier, "

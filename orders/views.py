@@ -179,6 +179,9 @@ ACTION_BUTTONS = (
 def order_detail(request, pk):
     order = selectors.order_for_user(user=request.user, pk=pk)
     can = services.order_permissions(order=order, user=request.user)
+    files = selectors.order_files(order=order, user=request.user)
+    if len(files["manuscripts"]) <= 1 and services.order_keeps_a_manuscript(order):
+        can["delete_manuscript"] = False  # the service refuses it: no link to a refusal
     context = {
         "order": order,
         "can": can,
@@ -193,7 +196,7 @@ def order_detail(request, pk):
         "corrector_note_form": CorrectorNoteForm(initial={"corrector_note": order.corrector_note}),
         "assign_form": AssignForm(initial={"corrector": order.corrector_id}),
         "verify_form": VerifyPagesForm(initial={"verified_pages": order.declared_pages}),
-        **selectors.order_files(order=order, user=request.user),
+        **files,
     }
     return render(request, "orders/order_detail.html", context)
 

@@ -99,7 +99,9 @@ def test_a_paid_order_never_loses_its_last_manuscript(client, paid_order, client
         with pytest.raises(OrderError, match="seul manuscrit"):
             services.order_delete_file(order=paid_order, stored_file=only, by=who)
     client.force_login(client_user)
-    response = client.post(reverse("orders:file_delete", args=[paid_order.pk, only.pk]), follow=True)
+    delete_url = reverse("orders:file_delete", args=[paid_order.pk, only.pk])
+    assert delete_url not in client.get(reverse("orders:detail", args=[paid_order.pk])).content.decode()
+    response = client.post(delete_url, follow=True)
     assert "seul manuscrit" in page_text(response)
     only.refresh_from_db()
     assert only.deleted_at is None
@@ -144,7 +146,7 @@ def test_no_empty_actions_card_the_client_reads_what_happens_next(client, workin
     client.force_login(client_user)
     text = page_text(client.get(reverse("orders:detail", args=[working_order.pk])))
     assert "Actions" not in text
-    assert "Prochaine étape" in text and "La correction est en cours" in text
+    assert "Prochaine étape" in text and "Votre correcteur travaille sur votre manuscrit" in text
 
 
 def test_the_actions_card_shows_when_the_client_has_something_to_do(client, delivered_order, client_user):
