@@ -160,9 +160,10 @@ def order_timeline(*, order, user):
     events = OrderEvent.objects.filter(order=order).select_related("actor").order_by("created_at", "id")
     if not user.is_admin:
         events = events.exclude(kind=OrderEvent.Kind.EDIT)
-    if _sees_only_delivered(order=order, user=user) and order.status not in DELIVERED_STATUSES:
+    if (_sees_only_delivered(order=order, user=user) and order.status not in DELIVERED_STATUSES
+            and order.corrector_id is not None):
         # The corrector's uploads since the last delivery name files the client sees at the next one.
-        undelivered = Q(kind=OrderEvent.Kind.FILE) & ~Q(actor_id=order.client_id)
+        undelivered = Q(kind=OrderEvent.Kind.FILE, actor_id=order.corrector_id)
         last_delivery = (OrderEvent.objects.filter(order=order, kind=OrderEvent.Kind.STATUS, to_status=S.LIVREE)
                          .order_by("-created_at").values_list("created_at", flat=True).first())
         if last_delivery is not None:

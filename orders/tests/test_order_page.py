@@ -107,10 +107,12 @@ def test_a_paid_order_never_loses_its_last_manuscript(client, paid_order, client
     assert only.deleted_at is None
     assert not OrderEvent.objects.filter(order=paid_order, kind=OrderEvent.Kind.FILE, note__contains="supprimé").exists()
 
-    # With a replacement in place, the old one may go.
+    # With a replacement in place, the old one may go; the client reads it in the history, even when staff did it.
     services.order_add_manuscript(order=paid_order, uploaded_file=demo_pdf("v2.pdf"), by=client_user)
-    services.order_delete_file(order=paid_order, stored_file=only, by=client_user)
+    services.order_delete_file(order=paid_order, stored_file=only, by=staff)
     assert list(paid_order.files.alive().values_list("original_name", flat=True)) == ["v2.pdf"]
+    lines = [(event.label, event.note) for event in selectors.order_timeline(order=paid_order, user=client_user)]
+    assert ("Fichier", "« manuscrit.pdf » supprimé") in lines
 
 
 def test_an_unpaid_order_may_lose_its_only_manuscript(make_order, client_user):
