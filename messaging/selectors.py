@@ -194,3 +194,12 @@ def attachment_for_user(*, user, pk):
         raise Http404 from None
     conversation_for_user(user=user, pk=attachment.message.conversation_id)
     return attachment
+
+
+def attachments_readable_by(*, user):
+    """Attachments of sent messages in the conversations ``user`` takes part
+    in — what attachment_for_user lets them download (staff aside)."""
+    return MessageAttachment.objects.filter(
+        message__status__in=SENT,
+        message__conversation__in=Participant.objects.filter(user=user).values("conversation_id"),
+    )
