@@ -14,6 +14,7 @@ from django.db.models import (
     OuterRef,
     Q,
     Subquery,
+    UUIDField,
     Value,
     When,
 )
@@ -234,7 +235,7 @@ def client_files(*, user, search=""):
         .annotate(
             via_order=Case(When(of_order, then=Value(True)), default=Value(False), output_field=BooleanField()),
             attachment_id=Subquery(readable.values("pk")[:1]),
-            conversation_id=Subquery(readable.values("message__conversation_id")[:1]),
+            conversation_id=Subquery(readable.values("message__conversation_id")[:1], output_field=UUIDField()),
             conversation_subject=Subquery(readable.values("message__conversation__subject")[:1]),
         )
         .select_related("order")
