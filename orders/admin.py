@@ -126,11 +126,11 @@ class OrderRatingAdmin(admin.ModelAdmin):
     staff board's averages). Written by clients only (order_rate)."""
 
     list_display = ("order", "corrector", "score", "short_comment", "created_at")
+    # No date_hierarchy: MariaDB without time-zone tables cannot compute it (see core.admin).
     list_filter = ("score", ("corrector", admin.RelatedOnlyFieldListFilter), "created_at")
     search_fields = ("order__title", "corrector__last_name", "corrector__email", "comment")
     list_select_related = ("order", "corrector")
     readonly_fields = ("order", "corrector", "score", "comment", "created_at")
-    date_hierarchy = "created_at"
     show_full_result_count = False
 
     @admin.display(description=_("commentaire"))
