@@ -149,3 +149,17 @@ def _pdf():
     from orders.demo import demo_pdf
 
     return demo_pdf("corrige.pdf")
+
+
+# --- RGPD ----------------------------------------------------------------------------
+
+def test_the_rating_is_exported_and_its_comment_goes_on_anonymisation(finished_order, client_user, staff):
+    from accounts.services import user_anonymise
+    from orders.personal_data import export_orders
+
+    services.order_rate(order=finished_order, by=client_user, score=4, comment="Merci à Sylvie, de Lyon")
+    exported = export_orders(client_user)
+    assert exported[0]["rating"]["score"] == 4 and exported[0]["rating"]["comment"] == "Merci à Sylvie, de Lyon"
+    user_anonymise(user=client_user, by=staff)
+    rating = OrderRating.objects.get()
+    assert (rating.score, rating.comment) == (4, "")
