@@ -240,3 +240,12 @@ def active_client(*, pk):
         return _active_clients().filter(pk=pk).first()
     except (ValueError, TypeError, ValidationError):
         return None
+
+
+def attachments_readable_by(*, user):
+    """Attachments of sent messages in the conversations ``user`` takes part
+    in — what attachment_for_user lets them download (staff aside)."""
+    return MessageAttachment.objects.filter(
+        message__status__in=SENT,
+        message__conversation__in=Participant.objects.filter(user=user).values("conversation_id"),
+    )

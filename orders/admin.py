@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from . import services
-from .models import Order, OrderEvent, Service
+from .models import Order, OrderEvent, OrderRating, Service
 
 
 @admin.register(Service)
@@ -118,3 +118,27 @@ class OrderAdmin(admin.ModelAdmin):
     @admin.action(description=_("Reprendre"))
     def resume(self, request, queryset):
         self._apply(request, queryset, lambda o: services.order_resume(order=o, by=request.user), _("Reprises."))
+
+
+@admin.register(OrderRating)
+class OrderRatingAdmin(admin.ModelAdmin):
+    """The clients' ratings, read by the team per corrector (filter, or the
+    staff board's averages). Written by clients only (order_rate)."""
+
+    list_display = ("order", "corrector", "score", "short_comment", "created_at")
+    # No date_hierarchy: MariaDB without time-zone tables cannot compute it (see core.admin).
+    list_filter = ("score", ("corrector", admin.RelatedOnlyFieldListFilter), "created_at")
+    search_fields = ("order__title", "corrector__last_name", "corrector__email", "comment")
+    list_select_related = ("order", "corrector")
+    readonly_fields = ("order", "corrector", "score", "comment", "created_at")
+    show_full_result_count = False
+
+    @admin.display(description=_("commentaire"))
+    def short_comment(self, obj):
+        return obj.comment if len(obj.comment) <= 80 else f"{obj.comment[:79]}…"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

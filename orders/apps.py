@@ -14,14 +14,14 @@ class OrdersConfig(AppConfig):
         from . import account_deletion
         from .demo import seed_demo_orders
         from .models import Service
-        from .personal_data import export_orders
+        from .personal_data import anonymise_ratings, export_orders
         from .selectors import standard_prices_forget
 
         # The landing page's cached prices follow an admin price change.
         post_save.connect(standard_prices_forget, sender=Service, dispatch_uid="orders.standard_prices")
         post_delete.connect(standard_prices_forget, sender=Service, dispatch_uid="orders.standard_prices_delete")
 
-        register_personal_data("orders", export=export_orders)
+        register_personal_data("orders", export=export_orders, anonymise=anonymise_ratings)
         register_demo_seeder("orders", seed_demo_orders)
         # An account with work in progress is not deleted; its unpaid orders are cancelled (accounts asks).
         register_account_deletion(

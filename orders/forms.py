@@ -16,7 +16,7 @@ from core.templatetags.formatting import filesize, integer
 from files.validation import MANUSCRIPT_KINDS, check_quota, validate_upload
 
 from . import pricing
-from .models import Service
+from .models import OrderRating, Service
 from .pending_uploads import pending_upload_keep, pending_upload_open, pending_upload_read, pending_uploads_discard
 from .selectors import active_services
 
@@ -258,6 +258,26 @@ class VerifyPagesForm(forms.Form):
 
     def clean_verified_pages(self):
         return clean_page_count(self.cleaned_data["verified_pages"])
+
+
+class RatingForm(forms.Form):
+    """The client's rating of a finished order (orders.services.order_rate)."""
+
+    score = forms.TypedChoiceField(
+        label=_("Votre note"), coerce=int, widget=forms.RadioSelect,
+        choices=[(n, f"{n}/5") for n in OrderRating.SCORES],
+        error_messages={"required": _("Choisissez une note entre 1 et 5."),
+                        "invalid_choice": _("Choisissez une note entre 1 et 5.")},
+    )
+    comment = forms.CharField(
+        label=_("Votre commentaire (facultatif)"), required=False, max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"max_length": _("Votre commentaire dépasse %(limit_value)d caractères.")},
+    )
+
+
+class FileSearchForm(forms.Form):
+    q = forms.CharField(label=_("Rechercher un fichier"), required=False, max_length=100)
 
 
 class ClientOrderFilterForm(forms.Form):

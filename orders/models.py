@@ -223,3 +223,35 @@ class OrderEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} — {self.order_id}"
+
+
+class OrderRating(models.Model):
+    """The client's rating of a finished order (1–5 and a comment), given
+    once. The corrector who did the work is kept on the row, so staff read
+    each corrector's ratings even after a reassignment."""
+
+    SCORES = range(1, 6)
+
+    order = models.OneToOneField(Order, on_delete=models.CASCADE, related_name="rating", verbose_name=_("commande"))
+    corrector = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="ratings_received", verbose_name=_("correcteur"),
+    )
+    score = models.PositiveSmallIntegerField(_("note"), choices=[(n, f"{n}/5") for n in SCORES])
+    comment = models.TextField(_("commentaire"), blank=True, max_length=2000)
+    created_at = models.DateTimeField(_("notée le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("évaluation")
+        verbose_name_plural = _("évaluations des clients")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(score__gte=1, score__lte=5), name="order_ratings_score_1_to_5"),
+        ]
+        indexes = [
+            models.Index(fields=["corrector", "score"], name="order_ratings_corrector_idx"),
+            models.Index(fields=["created_at"], name="order_ratings_created_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.score}/5 — {self.order}"

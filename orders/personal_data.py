@@ -1,11 +1,13 @@
 """The orders part of the RGPD export. Orders are kept on anonymisation:
 they carry the invoices the law requires us to keep."""
 
-from .models import Order
+from .models import Order, OrderRating
 
 
 def export_orders(user):
-    orders = Order.objects.filter(client=user).select_related("service").prefetch_related("events", "files")
+    orders = (
+        Order.objects.filter(client=user).select_related("service", "rating").prefetch_related("events", "files")
+    )
     return [
         {
             "id": str(order.pk),
@@ -29,6 +31,21 @@ def export_orders(user):
                 {"name": f.original_name, "role": f.role, "size": f.size, "uploaded_at": f.created_at}
                 for f in order.files.all()
             ],
+            "rating": _rating(order),
         }
         for order in orders
     ]
+
+
+def _rating(order):
+    try:
+        rating = order.rating
+    except OrderRating.DoesNotExist:
+        return None
+    return {"score": rating.score, "comment": rating.comment, "at": rating.created_at}
+
+
+def anonymise_ratings(user):
+    """A rating's comment is the client's own words: it goes; the score stays
+    in the corrector's figures."""
+    OrderRating.objects.filter(order__client=user).exclude(comment="").update(comment="")

@@ -3,26 +3,32 @@
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import (
+    Avg,
     BooleanField,
     Case,
     Count,
     Exists,
     ExpressionWrapper,
+    FloatField,
     IntegerField,
     Min,
     OuterRef,
     Q,
+    Subquery,
+    UUIDField,
     Value,
     When,
 )
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from files.models import StoredFile
+from messaging.selectors import attachments_readable_by
 
-from .models import Order, OrderEvent, Service
+from .models import Order, OrderEvent, OrderRating, Service
 
 S = Order.Status
 
@@ -40,8 +46,8 @@ PRIORITY_RANK = Case(
 )
 IN_CORRECTOR_QUEUE = (S.PAYEE, S.EN_COURS, S.LIVREE, S.SUSPENDUE)
 NOT_DELIVERED_YET = (S.PAYEE, S.EN_COURS)
-
-
+# The client sees the corrected files once they are delivered, not while the
+# corrector is still working on them.
 def active_services():
     return Service.objects.filter(is_active=True).order_by("display_order", "name")
 
@@ -253,8 +259,14 @@ def orders_awaiting_verification():
     return Order.objects.filter(status=S.EN_ATTENTE_VERIFICATION).select_related("client", "service")
 
 
+def _ratings_of_corrector():
+    return OrderRating.objects.filter(corrector=OuterRef("pk")).order_by().values("corrector")
+
+
 def corrector_loads():
-    """Every active corrector with the number of orders in hand and the next due date."""
+    """Every active corrector with the number of orders in hand, the next due
+    date, and the clients' ratings (average and count, as subqueries so they
+    are not multiplied by the orders' join)."""
     in_hand = Q(assigned_orders__status__in=IN_CORRECTOR_QUEUE)
     return (
         User.objects.filter(role=User.Role.CORRECTOR, is_active=True)
@@ -265,6 +277,50 @@ def corrector_loads():
                 "assigned_orders",
                 filter=Q(assigned_orders__status__in=NOT_DELIVERED_YET, assigned_orders__due_date__lt=timezone.localdate()),
             ),
+            rating_average=Subquery(
+                _ratings_of_corrector().annotate(a=Avg("score")).values("a"), output_field=FloatField()
+            ),
+            rating_count=Coalesce(
+                Subquery(_ratings_of_corrector().annotate(n=Count("pk")).values("n"), output_field=IntegerField()),
+                Value(0),
+            ),
         )
         .order_by("load", "last_name")
     )
+
+
+def order_rating(*, order):
+    """The client's rating of `order`, or None."""
+    return OrderRating.objects.filter(order=order).first()
+
+
+def client_files(*, user, search=""):
+    """Every file of the client, across orders and conversations, newest
+    first: their manuscripts, the corrected files once delivered, and the
+    attachments of the messages they can read. Each row says how it is
+    reached: `via_order` (the order's download, with `order`) or
+    `attachment_id` (the message attachment's download, with
+    `conversation_id` and `conversation_subject`). One query per page, plus
+    the paginator's count."""
+    readable = attachments_readable_by(user=user).filter(stored_file=OuterRef("pk")).order_by("pk")
+    of_order = Q(order__client=user) & (
+        Q(role=StoredFile.Role.MANUSCRIPT)
+        | (Q(role=StoredFile.Role.DELIVERABLE) & delivered_to_client_q())
+    )
+    queryset = (
+        StoredFile.objects.alive()
+        .filter(of_order | Exists(readable))
+        .annotate(
+            via_order=Case(When(of_order, then=Value(True)), default=Value(False), output_field=BooleanField()),
+            attachment_id=Subquery(readable.values("pk")[:1]),
+            conversation_id=Subquery(readable.values("message__conversation_id")[:1], output_field=UUIDField()),
+            conversation_subject=Subquery(readable.values("message__conversation__subject")[:1]),
+        )
+        .select_related("order")
+        .only("id", "original_name", "size", "role", "created_at", "content_purged_at", "deleted_at",
+              "order__id", "order__title")
+    )
+    search = (search or "").strip()
+    if search:
+        queryset = queryset.filter(original_name__icontains=search)
+    return queryset.order_by("-created_at", "-pk")

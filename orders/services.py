@@ -26,7 +26,7 @@ from files.services import stored_file_create, stored_file_purge_content, stored
 from files.validation import MANUSCRIPT_KINDS
 
 from . import events, pricing, tasks
-from .models import Order, OrderEvent, Service
+from .models import Order, OrderEvent, OrderRating, Service
 from .pending_uploads import pending_upload_open, pending_upload_store, pending_uploads_discard
 
 logger = logging.getLogger(__name__)
@@ -94,6 +94,8 @@ ACTIONS = {
     "cancel_paid": _move(Order.ACTIVE_STATUSES, {STAFF, SYSTEM}, S.ANNULEE),
     "suspend": _move(SUSPENDABLE, {STAFF}, S.SUSPENDUE),
     "resume": _move({S.SUSPENDUE}, {STAFF}, _status_before_suspension),
+    # Once accepted (or auto-finished), the client rates the work, once.
+    "rate": _move({S.TERMINE}, {CLIENT}),
 }
 
 
@@ -654,6 +656,28 @@ def order_delete_file(*, order, stored_file, by):
         _record(order=locked, kind=OrderEvent.Kind.FILE, by=by,
                 note=_("« %(name)s » supprimé") % {"name": stored_file.original_name})
     return stored_file
+
+
+def order_rate(*, order, by, score, comment=""):
+    """The client rates a finished order: 1 to 5 and an optional comment,
+    once (a rating is final, so the figures staff read per corrector never
+    shift afterwards). The corrector is the one the order has now."""
+    if score not in OrderRating.SCORES:
+        raise OrderError(_("Choisissez une note entre 1 et 5."), code="score")
+    with transaction.atomic():
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        _check_action(locked=locked, action="rate", by=by)
+        if OrderRating.objects.filter(order=locked).exists():
+            raise OrderError(_("Vous avez déjà noté cette commande."), code="already_rated")
+        try:
+            with transaction.atomic():  # a savepoint: the row lock above is kept
+                rating = OrderRating.objects.create(
+                    order=locked, corrector_id=locked.corrector_id, score=score, comment=comment.strip()
+                )
+        except IntegrityError:  # a lock-free database (SQLite) let a twin through
+            raise OrderError(_("Vous avez déjà noté cette commande."), code="already_rated") from None
+    logger.info("order %s: rated %s/5 by %s", locked.pk, score, by.pk)
+    return rating
 
 
 def order_permissions(*, order, user):

@@ -7,6 +7,7 @@ urlpatterns = [
     path("pricing/", views.pricing_page, name="pricing"),
     path("pricing/quote/", views.quote_fragment, name="quote"),
     path("dashboard/", views.client_dashboard, name="client_dashboard"),
+    path("files/", views.client_files, name="client_files"),
     path("orders/new/", views.order_create, name="create"),
     path("orders/new/done/", views.visitor_order_done, name="visitor_done"),
     path("orders/<uuid:pk>/", views.order_detail, name="detail"),

@@ -25,16 +25,19 @@ from .forms import (
     AssignForm,
     ClientOrderFilterForm,
     CorrectorNoteForm,
+    FileSearchForm,
     FileUploadForm,
     NoteForm,
     OrderForm,
     QuoteForm,
+    RatingForm,
     RevisionForm,
     VerifyPagesForm,
     VisitorAccountForm,
 )
 
 ORDERS_PER_PAGE = 10
+FILES_PER_PAGE = 20
 
 
 # --- Public pricing ---------------------------------------------------------
@@ -182,6 +185,9 @@ def order_detail(request, pk):
     files = selectors.order_files(order=order, user=request.user)
     if len(files["manuscripts"]) <= 1 and services.order_keeps_a_manuscript(order):
         can["delete_manuscript"] = False  # the service refuses it: no link to a refusal
+    # The rating is the client's and the team's; the corrector reads theirs through staff.
+    rating = selectors.order_rating(order=order) if (can["rate"] or request.user.is_admin) else None
+    can["rate"] = can["rate"] and rating is None
     context = {
         "order": order,
         "can": can,
@@ -190,6 +196,8 @@ def order_detail(request, pk):
         # Billing answers through core.registry (orders does not import it); asked only when paying is offered.
         "has_saved_card": can["pay"] and user_has_saved_card(request.user),
         "show_progress": order.progress_percent > 0,
+        "rating": rating,
+        "rating_form": RatingForm(),
         "events": selectors.order_timeline(order=order, user=request.user),
         "upload_form": FileUploadForm(user=request.user),
         "revision_form": RevisionForm(),
@@ -335,6 +343,12 @@ def order_resume(request, order, data):
     return _("Commande reprise.")
 
 
+@order_action_view(form=RatingForm)
+def order_rate(request, order, data):
+    services.order_rate(order=order, by=request.user, score=data["score"], comment=data["comment"])
+    return _("Merci pour votre évaluation !")
+
+
 # The slug in /orders/<pk>/<slug>/ -> its view (the buttons post there).
 ACTION_VIEWS = {
     "cancel": order_cancel,
@@ -351,6 +365,7 @@ ACTION_VIEWS = {
     "send-quote": order_send_quote,
     "suspend": order_suspend,
     "resume": order_resume,
+    "rate": order_rate,
 }
 
 
@@ -384,6 +399,17 @@ def order_file_delete(request, pk, file_pk):
     else:
         messages.success(request, _("Fichier supprimé."))
     return redirect("orders:detail", pk=order.pk)
+
+
+@role_required(User.Role.USER)
+def client_files(request):
+    """"Mes fichiers": every file of the client across orders and
+    conversations, each downloaded through its own access-checked view."""
+    search_form = FileSearchForm(request.GET or None)
+    search = search_form.cleaned_data["q"].strip() if search_form.is_valid() else ""
+    files = selectors.client_files(user=request.user, search=search)
+    page = Paginator(files, FILES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "orders/client_files.html", {"page": page, "search_form": search_form, "search": search})
 
 
 # --- Correctors and staff -------------------------------------------------------

@@ -15,7 +15,7 @@ from core.testing import run_in_threads, server_database_only
 from files.models import StoredFile
 from orders import services
 from orders.demo import demo_pdf
-from orders.models import Order, OrderEvent
+from orders.models import Order, OrderEvent, OrderRating
 
 from .factories import ServiceFactory
 
@@ -137,3 +137,12 @@ def test_an_upload_submitted_20_times_is_attached_once(request, fixture, who, sl
     # The refused copies left no bytes behind.
     folder = stored.file.name.rsplit("/", 1)[0]
     assert len(storage.listdir(folder)[1]) == order.files.count()
+
+
+def test_rated_once(delivered_order, client_user, corrector):
+    """20 simultaneous "Envoyer mon évaluation" -> one rating."""
+    finished = services.order_accept_delivery(order=delivered_order, by=client_user)
+    submit_all(client_user, action_url(finished, "rate"), lambda: {"score": "4", "comment": "Très bien"})
+    rating = OrderRating.objects.get(order=finished)
+    assert (rating.score, rating.comment, rating.corrector_id) == (4, "Très bien", corrector.pk)
+    assert OrderRating.objects.count() == 1

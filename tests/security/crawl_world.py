@@ -38,7 +38,7 @@ CARD_LAST4 = "8131"
 # turn up by chance in a CSRF token).
 PRIVATE_WORDS = (
     OWNER_EMAIL, "Zqxnom", "Zqxadresse", "Zqxtitre", "zqxdesc", "zqxnote", "zqxfichier", "zqxcorrige", "zqxmsg",
-    "zqxdraft", "zqxpiece", "zqxsujet", "zqxdirect", "zqxnotif", "zqxavoir",
+    "zqxdraft", "zqxpiece", "zqxsujet", "zqxdirect", "zqxnotif", "zqxavoir", "zqxavis",
 )
 PDF = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
@@ -145,6 +145,12 @@ def build_world():
         orders.order_add_deliverable(order=done, uploaded_file=pdf("corrige-zqxcorrige-3.pdf"), by=corrector)
         done = orders.order_deliver(order=done, by=corrector)
         world.orders[S.TERMINE] = orders.order_accept_delivery(order=done, by=owner)
+        # A second finished order, rated (the TERMINE one stays to be rated by the crawl).
+        rated = orders.order_start(order=paid("TERMINE_NOTEE"), by=corrector)
+        del world.orders["TERMINE_NOTEE"]
+        orders.order_add_deliverable(order=rated, uploaded_file=pdf("corrige-zqxcorrige-4.pdf"), by=corrector)
+        rated = orders.order_accept_delivery(order=orders.order_deliver(order=rated, by=corrector), by=owner)
+        world.objects["rating"] = orders.order_rate(order=rated, by=owner, score=4, comment="Très soigné zqxavis")
         payment = Payment.objects.create(
             order=done, provider=Payment.Provider.SIMULATOR, checkout_session_id="cs_sim_zqx_paid",
             amount=done.price, amount_received=done.price, status=Payment.Status.SUCCEEDED,

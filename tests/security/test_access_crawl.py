@@ -222,6 +222,10 @@ RULES = {
         "EN_ATTENTE_VERIFICATION", {STAFF}, lambda w: {"verified_pages": 140}, actor=STAFF, allowed=CLIENT_SIDE),
     "orders:action[suspend]": order_action("EN_COURS", {STAFF}, NOTE, actor=STAFF),
     "orders:action[resume]": order_action("SUSPENDUE", {STAFF}, actor=STAFF),
+    # Only the client rates (not the team on their behalf): order_rate's own rule.
+    "orders:action[rate]": Rule(allowed=PARTIES, sees=PARTIES, acts={OWNER}, kwargs=order("TERMINE"), get_ok=None,
+                                post=lambda w: {"score": "5", "comment": "Parfait"}, post_ok="change"),
+    "orders:client_files": Rule(allowed=CLIENTS, sees={OWNER}, self_service=True),
     "orders:corrector_queue": Rule(allowed=CORRECTORS, sees={CORR}, acts=frozenset(), self_service=True),
     "orders:staff_board": Rule(allowed={STAFF}),
     # billing

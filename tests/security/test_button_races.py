@@ -72,7 +72,7 @@ RACES = {
     # orders
     "orders:pricing": READ_ONLY, "orders:quote": READ_ONLY, "orders:client_dashboard": READ_ONLY,
     "orders:visitor_done": READ_ONLY, "orders:detail": READ_ONLY, "orders:file_download": READ_ONLY,
-    "orders:corrector_queue": READ_ONLY, "orders:staff_board": READ_ONLY,
+    "orders:corrector_queue": READ_ONLY, "orders:staff_board": READ_ONLY, "orders:client_files": READ_ONLY,
     "orders:create": "le formulaire de commande : orders/tests (assistant « visitor »)",
     "orders:file_delete": f"{HERE}::test_removing_a_manuscript_20_times_removes_it_once",
     "orders:action[accept-delivery]": f"{ORDERS}::test_one_status_change_per_button",
@@ -83,6 +83,7 @@ RACES = {
     "orders:action[decline-quote]": f"{ORDERS}::test_quote_declined_once",
     "orders:action[deliver]": f"{ORDERS}::test_deliver_once",
     "orders:action[resume]": f"{ORDERS}::test_resume_once",
+    "orders:action[rate]": f"{ORDERS}::test_rated_once",
     "orders:action[revision]": f"{ORDERS}::test_revision_counted_once",
     "orders:action[send-quote]": f"{ORDERS}::test_quote_sent_once_then_accepted_once",
     "orders:action[start]": f"{ORDERS}::test_one_status_change_per_button",
