@@ -128,6 +128,6 @@ def billing_home(request):
     cards = saved_cards(user=user) if user.is_client else []
     return render(request, "billing/home.html", {
         "invoices": invoices, "credit_notes": credit_notes, "unpaid": unpaid,
-        "cards": cards, "default_card": next((card for card in cards if card.is_default), None),
+        "cards": cards,
         "yearly": [{"year": row["year"], "total": row["total"] - refunded.get(row["year"], 0)} for row in yearly],
     })
