@@ -58,7 +58,8 @@ class UserAdmin(DjangoUserAdmin):
     # The password hash is never shown; "changer le mot de passe" is a link.
     fieldsets = (
         (None, {"fields": ("email", "role", "is_active", "is_staff", "is_superuser")}),
-        (_("Identité"), {"fields": ("first_name", "last_name", "phone", "address", "bio", "avatar")}),
+        (_("Identité"), {"fields": ("first_name", "last_name", "phone", "bio", "avatar")}),
+        (_("Adresse de facturation"), {"fields": ("company", "address", "postcode", "city", "country", "vat_number")}),
         (_("Préférences"), {"fields": ("preferences",)}),
         (_("Dates"), {"fields": ("email_verified_at", "consent_at", "deactivated_at", "anonymised_at", "last_login", "created_at", "updated_at")}),
     )

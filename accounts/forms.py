@@ -46,6 +46,74 @@ phone_validator = RegexValidator(
 )
 
 
+# Intra-community VAT number: two letters, then 2 to 13 digits or letters;
+# a French one is FR + 2-character key + the 9-digit SIREN.
+VAT_NUMBER_RE = re.compile(r"^[A-Z]{2}[0-9A-Z]{2,13}$")
+FRENCH_VAT_NUMBER_RE = re.compile(r"^FR[0-9A-Z]{2}[0-9]{9}$")
+FRENCH_POSTCODE_RE = re.compile(r"^[0-9]{5}$")
+POSTCODE_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z \-]{1,9}$")
+DEFAULT_COUNTRY = "France"
+BILLING_FORM_FIELDS = ["first_name", "last_name", "company", "address", "postcode", "city", "country", "vat_number"]
+
+
+def is_france(country):
+    return (country or "").strip().casefold() == DEFAULT_COUNTRY.casefold()
+
+
+class BillingAddressMixin:
+    """Checks the billing-address fields a ModelForm on User carries."""
+
+    def _setup_billing_fields(self, *, required):
+        for name in ("address", "postcode", "city", "country"):
+            self.fields[name].required = required
+        self.fields["address"].widget = forms.Textarea(attrs={"rows": 2, "autocomplete": "street-address"})
+        self.fields["address"].help_text = _("Numéro, voie, complément (bâtiment, boîte postale…).")
+        self.fields["postcode"].widget.attrs["autocomplete"] = "postal-code"
+        self.fields["city"].widget.attrs["autocomplete"] = "address-level2"
+        self.fields["country"].widget.attrs["autocomplete"] = "country-name"
+        self.fields["company"].label = _("Société (facultatif)")
+        self.fields["company"].widget.attrs["autocomplete"] = "organization"
+        self.fields["vat_number"].label = _("N° de TVA intracommunautaire (facultatif)")
+        self.fields["vat_number"].help_text = _("Pour une facture au nom d'une entreprise, par exemple FR12345678901.")
+        if not self.initial.get("country"):
+            self.initial["country"] = DEFAULT_COUNTRY
+
+    def clean_postcode(self):
+        postcode = self.cleaned_data["postcode"].strip().upper()
+        if not postcode:
+            return postcode
+        country = self.data.get(self.add_prefix("country"), "")
+        if is_france(country) and not FRENCH_POSTCODE_RE.match(postcode):
+            raise forms.ValidationError(_("Un code postal français compte 5 chiffres."), code="postcode")
+        if not POSTCODE_RE.match(postcode):
+            raise forms.ValidationError(_("Saisissez un code postal valide."), code="postcode")
+        return postcode
+
+    def clean_vat_number(self):
+        number = re.sub(r"[\s.\-]", "", self.cleaned_data["vat_number"]).upper()
+        if not number:
+            return number
+        if not VAT_NUMBER_RE.match(number) or (number.startswith("FR") and not FRENCH_VAT_NUMBER_RE.match(number)):
+            raise forms.ValidationError(
+                _("Ce numéro de TVA n'est pas valide : deux lettres de pays puis des chiffres, par exemple FR12345678901."),
+                code="vat_number",
+            )
+        return number
+
+
+class BillingAddressForm(BillingAddressMixin, ReservedNameMixin, forms.ModelForm):
+    """The billing address, asked for on the payment step when it is missing."""
+
+    class Meta:
+        model = User
+        fields = BILLING_FORM_FIELDS
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._setup_billing_fields(required=True)
+        self.fields["first_name"].widget.attrs["autocomplete"] = "given-name"
+        self.fields["last_name"].widget.attrs["autocomplete"] = "family-name"
+
 
 class RegistrationForm(ReservedNameMixin, forms.Form):
     first_name = forms.CharField(label=_("Prénom"), max_length=100)
@@ -145,12 +213,11 @@ class QueuedPasswordResetForm(PasswordResetForm):
         user_request_password_reset(email=self.cleaned_data["email"])
 
 
-class ProfileForm(ReservedNameMixin, forms.ModelForm):
+class ProfileForm(BillingAddressMixin, ReservedNameMixin, forms.ModelForm):
     class Meta:
         model = User
-        fields = ["first_name", "last_name", "phone", "address", "bio", "avatar"]
+        fields = [*BILLING_FORM_FIELDS, "phone", "bio", "avatar"]
         widgets = {
-            "address": forms.Textarea(attrs={"rows": 3}),
             "bio": forms.Textarea(attrs={"rows": 4}),
             "avatar": forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
         }
@@ -159,6 +226,8 @@ class ProfileForm(ReservedNameMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Optional here; the payment step asks for what an invoice needs.
+        self._setup_billing_fields(required=False)
         self.fields["phone"].validators.append(phone_validator)
         # The limits stated are the ones enforced (the model's, the setting's).
         self.fields["bio"].help_text = _(

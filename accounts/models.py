@@ -75,7 +75,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(_("accès à l'administration"), default=False, editable=False)
     avatar = models.ImageField(_("photo"), upload_to=avatar_upload_to, blank=True)
     phone = models.CharField(_("téléphone"), max_length=20, blank=True)
-    address = models.TextField(_("adresse postale"), blank=True)
+    # The billing address (printed on invoices, asked for before the first
+    # payment): `address` holds the street lines, the rest its parts.
+    address = models.TextField(_("adresse (numéro et voie)"), blank=True)
+    postcode = models.CharField(_("code postal"), max_length=10, blank=True)
+    city = models.CharField(_("ville"), max_length=100, blank=True)
+    country = models.CharField(_("pays"), max_length=100, blank=True)
+    company = models.CharField(_("société"), max_length=200, blank=True)
+    vat_number = models.CharField(_("n° de TVA intracommunautaire"), max_length=20, blank=True)
     bio = models.TextField(_("présentation"), max_length=1000, blank=True)
     preferences = models.JSONField(_("préférences"), default=dict, blank=True)
     email_verified_at = models.DateTimeField(_("e-mail vérifié le"), null=True, blank=True)
@@ -120,6 +127,14 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self):
         return self.first_name
+
+    # What an invoice needs to name its buyer (company and VAT number are optional).
+    BILLING_REQUIRED_FIELDS = ("first_name", "last_name", "address", "postcode", "city", "country")
+    BILLING_FIELDS = (*BILLING_REQUIRED_FIELDS, "company", "vat_number")
+
+    @property
+    def has_billing_address(self):
+        return all(str(getattr(self, name)).strip() for name in self.BILLING_REQUIRED_FIELDS)
 
     @property
     def is_client(self):

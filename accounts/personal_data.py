@@ -3,7 +3,8 @@
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 
 PROFILE_FIELDS = [
-    "email", "first_name", "last_name", "role", "phone", "address", "bio", "preferences",
+    "email", "first_name", "last_name", "role", "phone", "address", "postcode", "city", "country", "company",
+    "vat_number", "bio", "preferences",
     "is_active", "email_verified_at", "consent_at", "deactivated_at", "created_at", "updated_at",
 ]
 

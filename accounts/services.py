@@ -152,7 +152,7 @@ def user_activate(*, token):
 
 def user_update_profile(*, user, **fields):
     """Save the editable profile fields; an old avatar file is removed once replaced."""
-    editable = {"first_name", "last_name", "phone", "address", "bio", "avatar"}
+    editable = {"first_name", "last_name", "phone", "bio", "avatar", *User.BILLING_FIELDS}
     unknown = set(fields) - editable
     if unknown:
         raise ValueError(f"champs non modifiables : {sorted(unknown)}")
@@ -280,7 +280,8 @@ def user_anonymise(*, user, by):
         user.first_name = "Utilisateur"
         user.last_name = "supprimé"
         user.phone = ""
-        user.address = ""
+        for name in ("address", "postcode", "city", "country", "company", "vat_number"):
+            setattr(user, name, "")
         user.bio = ""
         user.avatar = ""
         user.preferences = {}

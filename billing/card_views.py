@@ -14,7 +14,6 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import role_required
 from accounts.models import User
-from orders.models import Order
 
 from . import simulator
 from .cards import (
@@ -28,7 +27,7 @@ from .forms import SimulatorCardForm
 from .gateways import TEST_CARDS, GatewayError, GatewayNotConfigured, simulator_enabled
 from .models import PaymentMethod
 from .payments import PaymentError
-from .view_helpers import card_for_user, checkout_redirect, order_page, payable_order
+from .view_helpers import billing_address_missing, card_for_user, checkout_redirect, payable_order
 
 # Stripe.js must be loaded from js.stripe.com (PCI DSS): the card page is the
 # one page that relaxes the CSP, for Stripe's script, its frames and its API.
@@ -132,10 +131,13 @@ def card_delete(request, pk):
 
 @login_required
 def pay_with_card(request, pk):
-    """Choose a saved card for an unpaid order (GET), pay with it (POST)."""
+    """Pay an unpaid order with a saved card (POST); the cards are chosen on the payment step (GET)."""
     order = payable_order(request, pk)
     if request.method == "POST":
         card = card_for_user(request, request.POST.get("payment_method"))
+        address_missing = billing_address_missing(request, order)
+        if address_missing:
+            return address_missing
         try:
             payment_pay_with_saved_card(order=order, payment_method=card, by=request.user)
         except AuthenticationRequired as error:
@@ -143,9 +145,7 @@ def pay_with_card(request, pk):
             return checkout_redirect(request, order)
         except PaymentError as error:
             messages.error(request, error.messages[0])
-            return redirect("billing:pay_with_card", pk=order.pk)
+            return redirect("billing:payment", pk=order.pk)
         return redirect(f"{reverse('billing:checkout_return', args=[order.pk])}?paid=1")
-    if order.status != Order.Status.EN_ATTENTE:
-        return redirect(order_page(request, order))
-    cards = PaymentMethod.objects.filter(user=request.user, is_active=True).order_by("-is_default", "-created_at")
-    return render(request, "billing/cards_pay.html", {"order": order, "cards": cards})
+    # The saved cards are offered on the payment step, after the recap.
+    return redirect("billing:payment", pk=order.pk)

@@ -15,6 +15,7 @@ Prices are TTC (what the client pays); HT and VAT are derived from it.
 """
 
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
@@ -128,6 +129,25 @@ def current_vat():
     return Decimal(settings.VAT_RATE), False
 
 
+@dataclass(frozen=True)
+class VatBreakdown:
+    """A TTC price split as an invoice issued today would split it (cents)."""
+
+    ht: int
+    vat: int
+    ttc: int
+    rate: Decimal
+    exempt: bool
+
+
+def vat_breakdown(*, ttc):
+    """HT/TVA/TTC of ``ttc`` with today's rate: the payment step's recap and
+    the invoice both come from here."""
+    rate, exempt = current_vat()
+    ht, vat = vat_split(ttc=ttc, rate=rate, exempt=exempt)
+    return VatBreakdown(ht=ht, vat=vat, ttc=ttc, rate=rate, exempt=exempt)
+
+
 def seller_snapshot(*, vat_exempt):
     seller = {key: str(value) for key, value in settings.SELLER.items()}
     seller["vat_exempt"] = bool(vat_exempt)
@@ -136,10 +156,18 @@ def seller_snapshot(*, vat_exempt):
 
 
 def buyer_snapshot(*, user):
+    """The buyer as the invoice names them (French invoices carry the
+    buyer's name and address; company and VAT number when given). Stored
+    on the invoice: a later change of the profile never alters it."""
     return {
         "name": user.get_full_name() or user.email,
-        "email": user.email,
+        "company": user.company,
         "address": user.address,
+        "postcode": user.postcode,
+        "city": user.city,
+        "country": user.country,
+        "vat_number": user.vat_number,
+        "email": user.email,
         "phone": user.phone,
     }
 
@@ -287,20 +315,19 @@ def invoice_issue_for_order(*, order, payment=None):
             if ttc is None:
                 raise ValidationError(_("Cette commande n'a pas encore de prix : elle ne peut pas être facturée."),
                                       code="no_price")
-            rate, exempt = current_vat()
-            ht, vat = vat_split(ttc=ttc, rate=rate, exempt=exempt)
+            split = vat_breakdown(ttc=ttc)
             number, issued_at = _allocate_number(prefix=INVOICE_PREFIX)
             invoice = Invoice.objects.create(
                 order=locked,
                 payment=payment,
                 number=number,
                 status=S.GENERATED,
-                amount_ht=ht,
-                vat_amount=vat,
+                amount_ht=split.ht,
+                vat_amount=split.vat,
                 amount_ttc=ttc,
-                vat_rate=rate,
-                vat_exempt=exempt,
-                seller=seller_snapshot(vat_exempt=exempt),
+                vat_rate=split.rate,
+                vat_exempt=split.exempt,
+                seller=seller_snapshot(vat_exempt=split.exempt),
                 buyer=buyer_snapshot(user=locked.client),
                 lines=invoice_lines_for_order(order=locked, total=ttc),
                 payment_method=payment.method_label if payment is not None else "",

@@ -124,8 +124,17 @@ def _seller_block(seller):
     return [_p(_text(_("Émetteur")), "small"), _p("<br/>".join(p for p in parts if p), "party")]
 
 
+def buyer_address_lines(buyer):
+    """The buyer's postal lines, from a snapshot of any age: older ones hold
+    the whole address in ``address``, newer ones its parts too."""
+    town = " ".join(part for part in (buyer.get("postcode"), buyer.get("city")) if part)
+    return [line for line in (buyer.get("company"), buyer.get("address"), town, buyer.get("country")) if line]
+
+
 def _buyer_block(buyer, heading):
-    parts = [f"<b>{_text(buyer.get('name'))}</b>", _text(buyer.get("address"))]
+    parts = [f"<b>{_text(buyer.get('name'))}</b>", *(_text(line) for line in buyer_address_lines(buyer))]
+    if buyer.get("vat_number"):
+        parts.append(_text(_("N° de TVA du client : %(number)s") % {"number": buyer["vat_number"]}))
     for key in ("email", "phone"):
         if buyer.get(key):
             parts.append(_text(buyer[key]))

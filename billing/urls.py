@@ -6,6 +6,7 @@ from .gateways import simulator_enabled
 app_name = "billing"
 urlpatterns = [
     path("", views.billing_home, name="home"),
+    path("orders/<uuid:pk>/payment/", views.payment_step, name="payment"),
     path("orders/<uuid:pk>/pay/", views.checkout, name="checkout"),
     path("orders/<uuid:pk>/return/", views.checkout_return, name="checkout_return"),
     path("stripe/webhook/", views.webhook, name="webhook"),

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from orders.models import Order
 
@@ -34,6 +35,15 @@ def card_for_user(request, pk):
 
 def order_page(request, order):
     return order.get_absolute_url()
+
+
+def billing_address_missing(request, order):
+    """A redirect to the payment step while the client's billing address is
+    incomplete (an invoice names its buyer with an address), else None."""
+    if request.user.has_billing_address:
+        return None
+    messages.error(request, _("Indiquez d'abord votre adresse de facturation : elle figure sur votre facture."))
+    return redirect("billing:payment", pk=order.pk)
 
 
 def checkout_redirect(request, order):

@@ -12,20 +12,47 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from accounts.forms import BillingAddressForm
+from accounts.services import user_update_profile
 from orders.models import Order
 
 from . import simulator
 from .gateways import simulator_enabled
-from .models import CreditNote, Invoice, Payment, PaymentMethod
+from .models import CreditNote, Invoice, Payment
 from .payments import MalformedEvent, WebhookNotConfigured, webhook_receive
-from .view_helpers import checkout_redirect, order_page, payable_order
+from .selectors import payment_recap, saved_cards
+from .view_helpers import billing_address_missing, checkout_redirect, order_page, payable_order
 
 logger = logging.getLogger(__name__)
 
 
+@login_required
+def payment_step(request, pk):
+    """The payment step: the recap (lines, HT/TVA/TTC, delivery estimate),
+    the billing address — asked for here while it is incomplete — then
+    "Payer" and, if the client has any, their saved cards."""
+    order = payable_order(request, pk)
+    if order.status != Order.Status.EN_ATTENTE or not order.price:
+        return redirect(order_page(request, order))
+    user = request.user
+    editing = request.method == "POST" or not user.has_billing_address or request.GET.get("adresse") == "modifier"
+    form = BillingAddressForm(request.POST or None, instance=user) if editing else None
+    if request.method == "POST":
+        if form.is_valid():
+            user_update_profile(user=user, **form.cleaned_data)
+            messages.success(request, _("Votre adresse de facturation est enregistrée."))
+            return redirect("billing:payment", pk=order.pk)
+        user.refresh_from_db()  # the rejected values stay in the form, not on the page's header
+    return render(request, "billing/payment.html", {
+        "order": order, "recap": payment_recap(order=order), "address_form": form,
+        "cards": saved_cards(user=user) if user.is_client and not editing else [],
+    })
+
+
 @require_POST
 def checkout(request, pk):
-    return checkout_redirect(request, payable_order(request, pk))
+    order = payable_order(request, pk)
+    return billing_address_missing(request, order) or checkout_redirect(request, order)
 
 
 def checkout_return(request, pk):
@@ -98,12 +125,9 @@ def billing_home(request):
         .annotate(year=ExtractYear("issued_at")).values_list("year").annotate(total=Sum("amount_ttc"))
     )
     unpaid = Order.objects.filter(client=user, status=Order.Status.EN_ATTENTE).select_related("service")
-    cards = (
-        list(PaymentMethod.objects.filter(user=user, is_active=True).order_by("-is_default", "-created_at"))
-        if user.is_client else []
-    )
+    cards = saved_cards(user=user) if user.is_client else []
     return render(request, "billing/home.html", {
         "invoices": invoices, "credit_notes": credit_notes, "unpaid": unpaid,
-        "cards": cards, "default_card": next((card for card in cards if card.is_default), None),
+        "cards": cards,
         "yearly": [{"year": row["year"], "total": row["total"] - refunded.get(row["year"], 0)} for row in yearly],
     })

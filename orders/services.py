@@ -703,6 +703,18 @@ def order_quote_is_free(*, service, pages, urgent):
     return not service.needs_page_verification and order_quote(service=service, pages=pages, urgent=urgent).total == 0
 
 
+def order_form_recap(*, service, title, pages, urgent):
+    """What an order form asked for, priced by the server, as plain data (it
+    goes into the session and the outbox): the visitor's confirmation page
+    and activation e-mail recap it. From the inputs only, never from an order."""
+    quote = order_quote(service=service, pages=pages, urgent=urgent)
+    return {
+        "title": title.strip(), "service": service.name, "pages": pages, "urgent": bool(urgent),
+        "price": quote.total, "free": order_quote_is_free(service=service, pages=pages, urgent=urgent),
+        "to_verify": service.needs_page_verification, "days_min": quote.days_min, "days_max": quote.days_max,
+    }
+
+
 def order_request_for_visitor(*, submission, account, manuscripts=(), kept=(), **order_fields):
     """A visitor's order form, sent (the legacy funnel: an order and an
     inactive account in one step).
@@ -762,11 +774,12 @@ def order_complete_for_visitor(*, submission, account, order, pending):
               "wished_deadline": date.fromisoformat(order["wished_deadline"]) if order["wished_deadline"] else None}
     order_id = order_id_for_submission(submission)
     with transaction.atomic():
-        free = order_quote_is_free(service=fields["service"], pages=fields["declared_pages"], urgent=fields["urgent"])
+        recap = order_form_recap(service=fields["service"], title=fields["title"], pages=fields["declared_pages"],
+                                 urgent=fields["urgent"])
         client = user_register(
             **account, attempt="order",
             activation_context={"order_path": Order(pk=order_id).get_absolute_url(),
-                                "order_title": fields["title"].strip(), "order_free": free},
+                                "order_title": recap["title"], "order_free": recap["free"], "order_recap": recap},
         )
         outcome = "account_exists"
         if client is not None:

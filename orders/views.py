@@ -150,21 +150,24 @@ def _visitor_order_request(request, form, account, order_fields):
     )
     if not kept:
         form.discard_kept()  # replaced by new files
+    # What the visitor typed, priced: the same whether an order gets created or not.
     request.session["visitor_order"] = {
         "email": account["email"],
-        "free": services.order_quote_is_free(service=order_fields["service"], pages=order_fields["declared_pages"],
-                                             urgent=order_fields["urgent"]),
+        **services.order_form_recap(service=order_fields["service"], title=order_fields["title"],
+                                    pages=order_fields["declared_pages"], urgent=order_fields["urgent"]),
     }
     return reverse("orders:visitor_done")
 
 
 def visitor_order_done(request):
-    """The same page for every address: what the visitor typed, and whether
-    the price they chose is 0 € (from their inputs, not from an order)."""
+    """The same page for every address: what the visitor typed — the order
+    they asked for, priced from their inputs, not from an order — and
+    whether that price is 0 €."""
     typed = request.session.get("visitor_order") or {}
     email = typed.get("email")
     return render(request, "orders/visitor_done.html", {
-        "email": email, "free": bool(typed.get("free")), "resend_form": EmailForm(initial={"email": email}),
+        "email": email, "free": bool(typed.get("free")), "recap": typed if "service" in typed else None,
+        "resend_form": EmailForm(initial={"email": email}),
     })
 
 

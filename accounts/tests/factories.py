@@ -15,6 +15,11 @@ class UserFactory(factory.django.DjangoModelFactory):
     first_name = factory.Faker("first_name", locale="fr_FR")
     last_name = factory.Faker("last_name", locale="fr_FR")
     role = User.Role.USER
+    # A complete billing address, as after the first payment step.
+    address = factory.Faker("street_address", locale="fr_FR")
+    postcode = factory.Faker("numerify", text="#####")
+    city = factory.Faker("city", locale="fr_FR")
+    country = "France"
     is_active = True
     email_verified_at = factory.LazyFunction(timezone.now)
     password = factory.PostGenerationMethodCall("set_password", DEFAULT_PASSWORD)

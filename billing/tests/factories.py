@@ -17,7 +17,12 @@ class BuyerFactory(UserFactory):
 
     first_name = "Hélène Bérénice"
     last_name = "Çà"
-    address = "3 rue des Lilas\n69001 Lyon"
+    company = "Éditions du Lilas"
+    address = "3 rue des Lilas"
+    postcode = "69001"
+    city = "Lyon"
+    country = "France"
+    vat_number = "FR12345678901"
     phone = "06 12 34 56 78"
 
 

@@ -136,8 +136,10 @@ def test_paying_with_the_saved_card_marks_the_order_paid_and_issues_the_invoice(
     card = PaymentMethod.objects.get()
     order = make_order()
     assert reverse("billing:pay_with_card", args=[order.pk]) in page_text(client.get(order.get_absolute_url()))
-    assert "Payer avec Visa •••• 4242" in page_text(client.get(reverse("billing:home")))
-    choice = client.get(reverse("billing:pay_with_card", args=[order.pk]))
+    assert reverse("billing:payment", args=[order.pk]) in page_text(client.get(reverse("billing:home")))
+    # The cards are offered on the payment step, after the recap.
+    choice = client.get(reverse("billing:pay_with_card", args=[order.pk]), follow=True)
+    assert choice.redirect_chain == [(reverse("billing:payment", args=[order.pk]), 302)]
     assert "Payer avec Visa •••• 4242" in page_text(choice)
 
     response = pay(client, order, card)
@@ -160,7 +162,7 @@ def test_a_card_refused_at_payment_leaves_the_order_payable(client, author, make
     card = PaymentMethod.objects.get()
     order = make_order()
     response = pay(client, order, card)
-    assert response.url == reverse("billing:pay_with_card", args=[order.pk])
+    assert response.url == reverse("billing:payment", args=[order.pk])
     assert "Votre carte Visa •••• 0341 a été refusée" in page_text(client.get(response.url))
     order.refresh_from_db()
     payment = order.payments.get()
@@ -327,7 +329,7 @@ def test_a_card_stripe_declines_leaves_the_order_payable(client, author, stripe_
     order = make_order()
     stripe_mode.decline_cards = True
     response = pay(client, order, card)
-    assert response.url == reverse("billing:pay_with_card", args=[order.pk])
+    assert response.url == reverse("billing:payment", args=[order.pk])
     assert "a été refusée" in page_text(client.get(response.url))
     order.refresh_from_db()
     payment = order.payments.get()

@@ -71,8 +71,9 @@ def test_an_invoice_snapshots_amounts_seller_buyer_and_lines(invoice, billed_ord
     assert invoice.due_at - invoice.issued_at == timedelta(days=settings.INVOICE_DUE_DAYS)
     assert invoice.seller == {**settings.SELLER, "vat_exempt": False, "vat_exempt_mention": ""}
     assert invoice.buyer == {
-        "name": "Hélène Bérénice Çà", "email": billed_order.client.email,
-        "address": "3 rue des Lilas\n69001 Lyon", "phone": "06 12 34 56 78",
+        "name": "Hélène Bérénice Çà", "company": "Éditions du Lilas", "email": billed_order.client.email,
+        "address": "3 rue des Lilas", "postcode": "69001", "city": "Lyon", "country": "France",
+        "vat_number": "FR12345678901", "phone": "06 12 34 56 78",
     }
     assert invoice.lines == [{
         "label": billed_order.service.name,
@@ -82,11 +83,12 @@ def test_an_invoice_snapshots_amounts_seller_buyer_and_lines(invoice, billed_ord
 
 
 def test_the_snapshot_survives_changes_to_the_account_and_settings(invoice, buyer, settings):
-    buyer.first_name, buyer.address = "Anonyme", ""
+    buyer.first_name, buyer.address, buyer.postcode, buyer.city = "Anonyme", "1 autre rue", "75001", "Paris"
     buyer.save()
     settings.SELLER = {**settings.SELLER, "name": "Autre SAS"}
     invoice.refresh_from_db()
     assert invoice.buyer["name"] == "Hélène Bérénice Çà"
+    assert (invoice.buyer["address"], invoice.buyer["postcode"], invoice.buyer["city"]) == ("3 rue des Lilas", "69001", "Lyon")
     assert invoice.seller["name"] == "Staka Éditions SAS"
 
 

@@ -141,3 +141,22 @@ def test_a_buyer_whose_name_is_made_of_markup_cannot_break_the_pdf(pdf_text):
     buyer = BuyerFactory(first_name="<para>", last_name="</font>&amp;")
     invoice = invoice_render_pdf(invoice=invoice_issue_for_order(order=PaidOrderFactory(client=buyer)))
     assert "<para> </font>&amp;" in pdf_text(stored_pdf(invoice))
+
+
+def test_an_invoice_issued_before_the_address_parts_keeps_its_snapshot(pdf_text):
+    """Invoices issued before issue 9 hold the whole address in one field:
+    they render as they always did, nothing added."""
+    old_buyer = {"name": "Jules Verne", "email": "jules@example.org", "address": "2 rue Cadet\n80000 Amiens",
+                 "phone": ""}
+    text = pdf_text(pdf.render_invoice(unsaved_invoice(buyer=old_buyer)))
+    assert "Jules Verne" in text and "2 rue Cadet" in text and "80000 Amiens" in text
+    assert "TVA du client" not in text and "France" not in text
+
+
+def test_the_buyer_block_prints_every_part_of_the_address(pdf_text):
+    buyer = {"name": "Jules Verne", "company": "Hetzel & Cie", "address": "18 rue Jacob", "postcode": "75006",
+             "city": "Paris", "country": "France", "vat_number": "FR12345678901", "email": "jules@example.org",
+             "phone": ""}
+    text = pdf_text(pdf.render_invoice(unsaved_invoice(buyer=buyer)))
+    for expected in ("Hetzel & Cie", "18 rue Jacob", "75006 Paris", "France", "N° de TVA du client : FR12345678901"):
+        assert expected in text, expected

@@ -230,6 +230,9 @@ RULES = {
     "orders:staff_board": Rule(allowed={STAFF}),
     # billing
     "billing:home": self_page(),
+    "billing:payment": Rule(allowed={OWNER}, kwargs=order("EN_ATTENTE"), post=lambda w: {
+        "first_name": "Ophélie", "last_name": "Zqxnom", "address": "7 allée Zqxadresse", "postcode": "69001",
+        "city": "Lyon", "country": "France"}, post_ok="change"),
     "billing:checkout": Rule(allowed={OWNER}, kwargs=order("EN_ATTENTE"), get_ok=None, post_ok="change"),
     "billing:checkout_return": Rule(allowed={OWNER}, kwargs=order("EN_ATTENTE"), get_ok={302}),
     "billing:webhook": public_page(
@@ -245,7 +248,7 @@ RULES = {
                                      get_ok=None, post_ok="change"),
     "billing:card_remove": Rule(allowed={OWNER}, kwargs=lambda w: {"pk": w.objects["card"].pk},
                                 get_ok=None, post_ok="change"),
-    "billing:pay_with_card": Rule(allowed={OWNER}, kwargs=order("EN_ATTENTE"),
+    "billing:pay_with_card": Rule(allowed={OWNER}, kwargs=order("EN_ATTENTE"), get_ok={302},
                                   post=lambda w: {"payment_method": w.objects["card_default"].pk}, post_ok="change"),
     # The payer (or the team) answers the test checkout: anyone else could
     # accept or decline someone else's payment.

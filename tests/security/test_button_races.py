@@ -94,6 +94,7 @@ RACES = {
     "billing:home": READ_ONLY, "billing:invoice_pdf": READ_ONLY, "billing:credit_note_pdf": READ_ONLY,
     "billing:card_add_done": "retour de Stripe.js : un message, la carte est enregistrée par le webhook",
     "billing:checkout_return": "retour du paiement : n'écrit rien (seul le webhook marque payé)",
+    "billing:payment": "l'étape de paiement enregistre l'adresse de facturation : deux envois écrivent les mêmes valeurs",
     "billing:checkout": "billing/tests/test_checkout_sessions.py::test_20_concurrent_payer_clicks_leave_exactly_one_open_checkout",
     "billing:webhook": "un événement Stripe est traité une fois (StripeEvent.event_id unique) : billing/tests",
     "billing:card_add": f"{BILLING}::test_the_same_card_added_20_times_is_saved_once",
