@@ -2,12 +2,15 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from core.admin_money import EuroAdminMixin
+
 from . import services
 from .models import Order, OrderEvent, Service
 
 
 @admin.register(Service)
-class ServiceAdmin(admin.ModelAdmin):
+class ServiceAdmin(EuroAdminMixin, admin.ModelAdmin):
+    euro_fields = ("price", "reduced_unit_price")
     list_display = ("name", "kind", "pricing", "price", "needs_page_verification", "is_active", "display_order")
     list_editable = ("is_active", "display_order")
     list_filter = ("pricing", "is_active", "kind")
@@ -26,7 +29,8 @@ class OrderEventInline(admin.TabularInline):
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(EuroAdminMixin, admin.ModelAdmin):
+    euro_fields = ("estimated_price", "final_price", "amount")
     list_display = ("title", "client", "service", "status", "priority", "corrector", "due_date", "created_at")
     list_filter = ("status", "priority", "urgent", "service")
     search_fields = ("title", "client__email", "client__last_name")
