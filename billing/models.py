@@ -14,11 +14,29 @@ from django.utils.translation import gettext_lazy as _
 class StripeEvent(models.Model):
     """Each webhook event once: the unique id makes a redelivery a no-op."""
 
+    class Outcome(models.TextChoices):
+        """What the webhook did with the event (the values the handlers return)."""
+
+        PAID = "paid", _("Paiement enregistré")
+        FAILED = "failed", _("Échec de paiement enregistré")
+        REFUNDED = "refunded", _("Remboursement enregistré")
+        FLAGGED = "flagged", _("Paiement à vérifier")
+        CARD_SAVED = "card_saved", _("Carte enregistrée")
+        DUPLICATE_CARD = "duplicate_card", _("Carte déjà enregistrée")
+        DETACHED = "detached", _("Carte retirée")
+        ALREADY_RECORDED = "already_recorded", _("Déjà enregistré")
+        DUPLICATE = "duplicate", _("Événement déjà reçu")
+        IGNORED = "ignored", _("Ignoré")
+        FOREIGN = "foreign", _("Hors de ce site (compte Stripe partagé)")
+        UNKNOWN_PAYMENT = "unknown_payment", _("Paiement inconnu")
+        UNKNOWN_PAYMENT_METHOD = "unknown_payment_method", _("Carte inconnue")
+        UNKNOWN_USER = "unknown_user", _("Client inconnu")
+
     event_id = models.CharField(_("identifiant de l'événement"), max_length=255, unique=True)
     type = models.CharField(_("type"), max_length=100)
     livemode = models.BooleanField(_("mode réel"), default=False)
     payload = models.JSONField(_("contenu"))
-    outcome = models.CharField(_("résultat"), max_length=50, blank=True)  # processed / ignored / flagged
+    outcome = models.CharField(_("résultat"), max_length=50, choices=Outcome.choices, blank=True)  # processed / ignored / flagged
     received_at = models.DateTimeField(_("reçu le"), auto_now_add=True)
 
     class Meta:

@@ -26,6 +26,7 @@ FORBIDDEN = [
     r"\bevent id\b", r"\blivemode\b", r"\bpayload\b", r"\boutcome\b", r"\bcurrency\b", r"\brefund ids?\b",
     r"\bfingerprint\b", r"\breceived at\b", r"\bpaid at\b", r"\bpayment intent\b", r"\bcheckout session\b",
     r"\bcentimes\b", r"\bsocle\b", r"\bepingl", r"\bsucceeded\b", r"\bpending\b", r"\bsimulator\b",
+    r"\balready_recorded\b", r"\bignored\b", r"\bunknown_\w+",
 ]
 FORBIDDEN_RE = re.compile("|".join(FORBIDDEN), re.IGNORECASE)
 
@@ -78,10 +79,26 @@ def test_the_core_app_is_named_for_what_the_admin_shows():
     assert str(apps.get_app_config("core").verbose_name) == "Boîte d'envoi"
 
 
+def test_every_webhook_outcome_has_a_french_label():
+    """The outcomes the webhook handlers return are the stored values the admin shows in words."""
+    from pathlib import Path
+
+    from billing.models import StripeEvent
+
+    root = Path(__file__).resolve().parents[2]
+    source = "".join((root / "billing" / name).read_text() for name in ("payments.py", "cards.py"))
+    returned = set(re.findall(r'(?:return|outcome =) "([a-z_]+)"', source))
+    assert returned and returned <= set(StripeEvent.Outcome.values), returned - set(StripeEvent.Outcome.values)
+
+
 @pytest.fixture
 def world(db, settings, tmp_path):
     settings.ORDERS_AUTO_ASSIGN = False
-    return build_world()
+    built = build_world()
+    event = built.objects["stripe_event"]
+    event.outcome = "already_recorded"  # a raw value the webhook writes
+    event.save(update_fields=["outcome"])
+    return built
 
 
 def test_every_admin_page_reads_in_french(world, client):
