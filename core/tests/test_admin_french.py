@@ -7,13 +7,13 @@ its visible text searched for what the issue found.
 """
 
 import re
-from html.parser import HTMLParser
 
 import pytest
 from django.apps import apps
 from django.contrib import admin
 from django.urls import reverse
 
+from core.testing import visible_text
 from tests.security.crawl_world import STAFF, build_world
 
 OUR_APPS = {"accounts", "billing", "cms", "core", "files", "messaging", "notifications", "orders", "support"}
@@ -29,32 +29,6 @@ FORBIDDEN = [
     r"\balready_recorded\b", r"\bignored\b", r"\bunknown_\w+",
 ]
 FORBIDDEN_RE = re.compile("|".join(FORBIDDEN), re.IGNORECASE)
-
-
-class _Text(HTMLParser):
-    """The text a person reads: no markup, scripts or styles."""
-
-    def __init__(self):
-        super().__init__()
-        self.parts, self._skip = [], 0
-
-    def handle_starttag(self, tag, attrs):
-        if tag in ("script", "style"):
-            self._skip += 1
-
-    def handle_endtag(self, tag):
-        if tag in ("script", "style"):
-            self._skip -= 1
-
-    def handle_data(self, data):
-        if not self._skip:
-            self.parts.append(data)
-
-
-def visible_text(html):
-    parser = _Text()
-    parser.feed(html)
-    return " ".join(" ".join(parser.parts).split())
 
 
 def flat(text):
