@@ -35,7 +35,10 @@ class OrderAdmin(EuroAdminMixin, admin.ModelAdmin):
     list_filter = ("status", "priority", "urgent", "service")
     search_fields = ("title", "client__email", "client__last_name")
     list_select_related = ("client", "service", "corrector")
-    autocomplete_fields = ("client", "corrector")
+    # The correctors are few: a plain <select>, labelled, instead of an autocomplete
+    # (whose combobox has no accessible name while empty). Inactive ones stay listed
+    # so a past assignment still shows; clean() refuses to assign them.
+    autocomplete_fields = ("client",)
     show_full_result_count = False
     inlines = [OrderEventInline]
     # Status, prices and payment move only through the workflow's services.
@@ -45,6 +48,13 @@ class OrderAdmin(EuroAdminMixin, admin.ModelAdmin):
         "created_at", "updated_at",
     )
     actions = ["auto_assign", "suspend", "resume"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "corrector":
+            kwargs["queryset"] = db_field.related_model.objects.filter(
+                role=db_field.related_model.Role.CORRECTOR
+            ).order_by("-is_active", "last_name", "first_name")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_readonly_fields(self, request, obj=None):
         """The client never changes once the order exists (the invoice and the
