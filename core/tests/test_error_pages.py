@@ -53,7 +53,10 @@ def test_an_unknown_address_shows_our_404(client):
 
 
 @pytest.mark.django_db
-def test_another_clients_order_shows_our_404(client, make_order):
+@pytest.mark.parametrize("debug", [False, True], ids=["production", "make-run-debug"])
+def test_another_clients_order_shows_our_404(client, make_order, settings, debug):
+    """With DEBUG on too (`make run`): the user flows look as in production."""
+    settings.DEBUG = debug
     order = make_order()
     client.force_login(UserFactory())
     response = client.get(reverse("orders:detail", args=[order.pk]))
@@ -83,16 +86,6 @@ def test_a_crash_shows_our_500_without_details(caplog):
     assert_our_page(response, 500, "Erreur du serveur")
     assert "Une erreur est survenue de notre côté" in text_of(response)
     assert "boom" not in text_of(response) and "RuntimeError" not in text_of(response)
-
-
-@pytest.mark.django_db
-@override_settings(DEBUG=True)
-def test_in_debug_a_refused_object_still_shows_our_404(client, make_order):
-    """`make run`: the user flows look as in production."""
-    order = make_order()
-    client.force_login(UserFactory())
-    response = client.get(reverse("orders:detail", args=[order.pk]))
-    assert_our_page(response, 404, "Page introuvable")
 
 
 @pytest.mark.django_db
