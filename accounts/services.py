@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.emails import queue_templated_email
 from core.outbox import outbox_task_queue
-from core.registry import personal_data_parts
+from core.registry import account_deletion_parts, personal_data_parts
 
 from .models import User, normalize_email
 from .tokens import ActivationTokenError, ExpiredActivationToken, read_activation_token
@@ -224,18 +224,54 @@ def user_export_data(*, user):
     return data
 
 
+def user_deletion_report(*, user):
+    """What the other apps say about deleting `user` now (core.registry):
+    ``blockers``, work in progress that keeps the account, and ``closes``,
+    what the deletion will close on its way (unpaid orders it cancels)."""
+    report = {"blockers": [], "closes": []}
+    for part in account_deletion_parts.values():
+        report["blockers"].extend(part.blockers(user))
+        if part.closes:
+            report["closes"].extend(part.closes(user))
+    return report
+
+
+def _refuse_deletion_in_progress(*, user, by, blockers, tell_team):
+    if tell_team:
+        for part in account_deletion_parts.values():
+            if part.refused:
+                part.refused(user, blockers)
+    raise ValidationError(
+        _("Ce compte ne peut pas être supprimé tant que des commandes sont en cours : %(orders)s. "
+          "L'équipe en est prévenue et reviendra vers vous.") % {"orders": " ; ".join(str(b) for b in blockers)},
+        code="work_in_progress",
+    )
+
+
 def user_anonymise(*, user, by):
     """Erase the user's personal data (RGPD art. 17) and lock the account.
 
     The row stays so that records the law keeps (invoices, for 10 years) still
     point at it; they carry their own snapshot of the buyer's details.
+    Refused while work is in progress on the user's orders (the other apps
+    say which, through core.registry; the team is told when the user asked);
+    unpaid orders are cancelled on the way.
     """
     old_avatar = user.avatar.name if user.avatar else ""
+    blockers = user_deletion_report(user=user)["blockers"] if user.anonymised_at is None else []
+    if blockers:  # told outside the refused transaction, so the team's notice stays
+        _refuse_deletion_in_progress(user=user, by=by, blockers=blockers, tell_team=by is not None and by.pk == user.pk)
     with transaction.atomic():
         user_check_admin_change(user=user, by=by, action="delete")
         user = User.objects.select_for_update().get(pk=user.pk)
         if user.anonymised_at is not None:
             return user  # a second submit (double click, two tabs): erased once, nothing more to do
+        blockers = user_deletion_report(user=user)["blockers"]  # again, under the account's lock
+        if blockers:
+            _refuse_deletion_in_progress(user=user, by=by, blockers=blockers, tell_team=False)
+        for part in account_deletion_parts.values():
+            if part.close:
+                part.close(user, by)
         # Higher layers first: they may still need the user's data to find theirs.
         for part in reversed(list(personal_data_parts.values())):
             if part.anonymise:

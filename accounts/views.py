@@ -211,17 +211,20 @@ def deactivate(request):
 
 @login_required
 def delete_account(request):
+    """The page lists what keeps the account (work in progress, from the other
+    apps through the registry) and what the deletion cancels; the service
+    refuses while work is in progress and tells the team."""
     form = DeleteAccountForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             services.user_anonymise(user=request.user, by=request.user)
         except ValidationError as error:
             form.add_error(None, error)
-            return render(request, "accounts/delete.html", {"form": form})
-        logout(request)
-        messages.success(request, _("Votre compte a été supprimé et vos données personnelles effacées."))
-        return redirect("core:landing")
-    return render(request, "accounts/delete.html", {"form": form})
+        else:
+            logout(request)
+            messages.success(request, _("Votre compte a été supprimé et vos données personnelles effacées."))
+            return redirect("core:landing")
+    return render(request, "accounts/delete.html", {"form": form, **services.user_deletion_report(user=request.user)})
 
 
 @login_required

@@ -199,11 +199,16 @@ class ReviewFilter(admin.SimpleListFilter):
 @admin.register(Payment)
 class PaymentAdmin(ReadOnlyAdmin):
     euro_fields = ("amount", "amount_received", "amount_refunded")
-    list_display = ("order", "provider", "amount_display", "refunded_display", "status", "review_display",
+    # Fits a 1366 px screen beside the admin's menu: the provider is a filter (and on
+    # the payment's page), and long cells wrap (admin_tables.css).
+    list_display = ("order", "amount_display", "refunded_display", "status", "review_display",
                     "refund_link", "created_at")
     list_filter = (ReviewFilter, "status", "provider")
     list_select_related = ("order",)
     search_fields = ("=checkout_session_id", "=payment_intent_id", "order__title")
+
+    class Media:
+        css = {"all": ("css/admin_tables.css",)}
 
     @admin.display(description=_("à vérifier"), ordering="needs_review")
     def review_display(self, obj):

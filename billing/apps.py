@@ -7,9 +7,15 @@ class BillingConfig(AppConfig):
     verbose_name = _("Facturation")
 
     def ready(self):
-        from core.registry import register_demo_seeder, register_order_purge_hook, register_personal_data
+        from core.registry import (
+            register_demo_seeder,
+            register_order_purge_hook,
+            register_personal_data,
+            register_saved_card_check,
+        )
 
         from . import checks  # noqa: F401 — registers the system checks
+        from .cards import user_has_saved_card
         from .demo import seed_demo_billing
         from .housekeeping import payments_delete_for_abandoned_order
         from .personal_data import anonymise_billing, export_billing
@@ -17,3 +23,5 @@ class BillingConfig(AppConfig):
         register_personal_data("billing", export=export_billing, anonymise=anonymise_billing)
         register_demo_seeder("billing", seed_demo_billing)
         register_order_purge_hook("billing", payments_delete_for_abandoned_order)
+        # The order page offers to pay with a saved card only when there is one.
+        register_saved_card_check("billing", user_has_saved_card)

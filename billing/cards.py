@@ -37,6 +37,11 @@ class AuthenticationRequired(PaymentError):
     """The bank wants the payer present (3-D Secure): pay through Checkout."""
 
 
+def user_has_saved_card(user):
+    """Whether `user` can pay with a saved card (core.registry asks it for the order page)."""
+    return PaymentMethod.objects.filter(user=user, is_active=True).exists()
+
+
 # --- Customer and card setup -------------------------------------------------------
 
 def customer_ensure(*, user):

@@ -44,3 +44,38 @@ order_purge_hooks: dict[str, Callable] = {}
 
 def register_order_purge_hook(name, hook):
     order_purge_hooks[name] = hook
+
+
+# Whether a user has a card saved for payments (billing registers the
+# answer): the order page offers "Payer avec une carte enregistrée" only then,
+# without orders importing billing.
+saved_card_checks: dict[str, Callable] = {}
+
+
+def register_saved_card_check(name, check):
+    saved_card_checks[name] = check
+
+
+def user_has_saved_card(user):
+    return any(check(user) for check in saved_card_checks.values())
+
+
+@dataclass(frozen=True)
+class AccountDeletionPart:
+    # user -> list of strings a person reads: what stops the account's
+    # deletion now (work in progress). Empty: nothing.
+    blockers: Callable
+    # user -> list of strings: what the deletion will close on its way
+    # (shown as a warning before the user confirms).
+    closes: Callable | None = None
+    # (user, by) inside the deletion's transaction: close those things.
+    close: Callable | None = None
+    # (user, blockers) after a refused deletion: tell the team.
+    refused: Callable | None = None
+
+
+account_deletion_parts: dict[str, AccountDeletionPart] = {}
+
+
+def register_account_deletion(name, *, blockers, closes=None, close=None, refused=None):
+    account_deletion_parts[name] = AccountDeletionPart(blockers=blockers, closes=closes, close=close, refused=refused)

@@ -11,6 +11,7 @@ from files.models import StoredFile
 from files.validation import ATTACHMENT_KINDS, accept_attribute, accepted_types_label, validate_upload
 
 from .models import MAX_ATTACHMENTS, MAX_CONTENT_LENGTH, Message
+from .selectors import active_client
 
 # Files of a direct conversation's author offered for re-attaching: recent ones.
 EXISTING_FILES_DAYS = 180
@@ -105,6 +106,35 @@ class MessageForm(forms.Form):
 
     def all_attachments(self):
         return [*self.cleaned_data.get("existing_files", []), *self.cleaned_data.get("attachments", [])]
+
+
+class ClientConversationForm(MessageForm):
+    """Staff write first to a client (issue 9): a subject, a message, and the
+    client, chosen by the search or by the link on their admin page and
+    carried as a hidden id (no <select> of every user)."""
+
+    # A hidden id, checked in clean() so that a missing or stale client is a
+    # plain message at the top of the form (not a hidden field's error).
+    client = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    field_order = ["client", "subject", "content"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, with_subject=True, **kwargs)
+        # New uploads only: re-attaching is for a participant's own recent files.
+        del self.fields["existing_files"]
+
+    def clean(self):
+        cleaned = super().clean()
+        pk = cleaned.get("client")
+        cleaned["client"] = active_client(pk=pk) if pk else None
+        if cleaned["client"] is None:
+            self.add_error(None, ValidationError(_("Choisissez le client à qui écrire (un compte client actif).")))
+        return cleaned
+
+
+class ClientSearchForm(forms.Form):
+    q = forms.CharField(label=_("Rechercher un client (nom ou e-mail)"), required=False, max_length=100)
 
 
 class InboxFilterForm(forms.Form):

@@ -166,7 +166,10 @@ class Message(models.Model):
         ]
         indexes = [
             models.Index(fields=["conversation", "created_at"], name="messages_conv_created_idx"),
-            models.Index(fields=["conversation", "id"], name="messages_conv_id_idx"),
+            # The thread and the poll read (conversation, id); the unread counts
+            # (badge, inbox) also need sender and status, so this index alone
+            # answers them, without a row lookup per unread message.
+            models.Index(fields=["conversation", "id", "sender", "status"], name="messages_unread_idx"),
         ]
 
     def __str__(self):

@@ -1,9 +1,12 @@
 """Reads shared by the messaging views; each costs a fixed number of queries
 whatever the number of conversations or messages."""
 
+from django.core.exceptions import ValidationError
 from django.db.models import BooleanField, Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
+
+from accounts.models import User
 
 from .models import Conversation, Message, MessageAttachment, Participant
 
@@ -24,12 +27,22 @@ def _my_participation(user):
     return Participant.objects.filter(conversation=OuterRef("pk"), user=user)
 
 
+def written_to(queryset, user):
+    """The messages of ``queryset`` that people wrote to ``user``: what counts
+    as unread (badge, inbox, e-mail summary). The platform's notices ("Paiement
+    reçu", "Correcteur désigné"...) have no sender: they show in the thread
+    but never count, and neither do the user's own messages."""
+    return queryset.filter(sender__isnull=False).exclude(sender=user)
+
+
 def _unread_count(user):
-    """Messages of others newer than the user's read mark (NULL mark, i.e. not
-    a participant: nothing counts as unread)."""
+    """Messages people wrote to the user newer than the user's read mark
+    (NULL mark, i.e. not a participant: nothing counts as unread)."""
     unread = (
-        Message.objects.filter(conversation=OuterRef("pk"), id__gt=OuterRef("my_last_read"), status__in=SENT)
-        .exclude(sender=user)
+        written_to(
+            Message.objects.filter(conversation=OuterRef("pk"), id__gt=OuterRef("my_last_read"), status__in=SENT),
+            user,
+        )
         .order_by()
         .values("conversation")
         .annotate(n=Count("pk"))
@@ -98,18 +111,18 @@ def inbox_for(*, user, search="", archived=False):
 
 
 def unread_total(*, user):
-    """The nav badge: unread messages over the user's conversations. One
-    query: the user's participations (participants_inbox_idx), then each
-    conversation's messages past the read mark (messages_conv_id_idx)."""
-    return (
+    """The nav badge: unread messages people wrote to the user, over the
+    user's conversations. One query: the user's participations
+    (participants_inbox_idx), then each conversation's messages past the read
+    mark, read from messages_unread_idx alone (conversation, id, sender, status)."""
+    return written_to(
         Message.objects.filter(
             conversation__participants__user=user,
             id__gt=F("conversation__participants__last_read_message_id"),
             status__in=SENT,
-        )
-        .exclude(sender=user)
-        .count()
-    )
+        ),
+        user,
+    ).count()
 
 
 def _messages_base(conversation):
@@ -194,3 +207,36 @@ def attachment_for_user(*, user, pk):
         raise Http404 from None
     conversation_for_user(user=user, pk=attachment.message.conversation_id)
     return attachment
+
+
+# --- Staff write first to a client (issue 9) ---------------------------------------
+
+CLIENT_SEARCH_MIN_LENGTH = 2
+CLIENT_SEARCH_LIMIT = 10
+
+
+def _active_clients():
+    return User.objects.filter(role=User.Role.USER, is_active=True).only(*USER_DISPLAY_FIELDS, "email")
+
+
+def clients_matching(*, search, limit=CLIENT_SEARCH_LIMIT):
+    """Active clients whose name or e-mail contains every word of ``search``
+    ("marie dup" finds Marie Dupont): at most ``limit``, one query; nothing
+    for a search shorter than CLIENT_SEARCH_MIN_LENGTH."""
+    words = (search or "").split()
+    if len(" ".join(words)) < CLIENT_SEARCH_MIN_LENGTH:
+        return []
+    queryset = _active_clients()
+    for word in words[:5]:
+        queryset = queryset.filter(
+            Q(email__icontains=word) | Q(first_name__icontains=word) | Q(last_name__icontains=word)
+        )
+    return list(queryset.order_by("last_name", "first_name", "email")[:limit])
+
+
+def active_client(*, pk):
+    """The active client with this id, or None (a bad or stale id in a link)."""
+    try:
+        return _active_clients().filter(pk=pk).first()
+    except (ValueError, TypeError, ValidationError):
+        return None

@@ -31,6 +31,7 @@ from notifications.services import notify
 from . import tasks
 from .display import sender_display_name
 from .models import MAX_ATTACHMENTS, MAX_CONTENT_LENGTH, Conversation, Message, MessageAttachment, Participant
+from .selectors import written_to
 
 logger = logging.getLogger(__name__)
 
@@ -109,12 +110,20 @@ def conversation_sync_order_participants(*, order):
     return conversation
 
 
-def conversation_start_direct(*, client, subject, client_token=None):
-    """A conversation between a client and the team (no staff member yet:
-    the first message alerts all of them). The same form submitted again
-    (``client_token``: a double click, two tabs) returns the same conversation."""
+def conversation_start_direct(*, client, subject, client_token=None, by=None):
+    """A conversation between a client and the team. ``by`` is who opens it:
+    the client (the default; no staff member yet, the first message alerts
+    all of them) or a staff member writing first to that client (issue 9;
+    they join when they post). Each call opens a new conversation with its
+    own subject; the same form submitted again (``client_token``: a double
+    click, two tabs) returns the same conversation."""
+    by = by or client
     subject = (subject or "").strip()
+    if by.pk != client.pk and not (by.is_admin and by.is_active):
+        raise MessagingError(_("Seule l'équipe peut ouvrir une conversation avec un client."), code="forbidden")
     if not client.is_client or not client.is_active:
+        if by.pk != client.pk:
+            raise MessagingError(_("Choisissez un client dont le compte est actif."), code="not_client")
         raise MessagingError(_("Seul un client peut ouvrir une conversation avec l'équipe."), code="not_client")
     if not subject:
         raise MessagingError(_("Indiquez un sujet."), code="subject_required")
@@ -122,12 +131,12 @@ def conversation_start_direct(*, client, subject, client_token=None):
         raise MessagingError(_("Le sujet ne peut pas dépasser 255 caractères."), code="subject_too_long")
     with transaction.atomic():
         if client_token is None:
-            conversation = Conversation.objects.create(kind=Conversation.Kind.DIRECT, subject=subject, created_by=client)
+            conversation = Conversation.objects.create(kind=Conversation.Kind.DIRECT, subject=subject, created_by=by)
         else:
             # The unique (created_by, client_token) decides between concurrent
             # submits; get_or_create reads the winner's row back.
             conversation, _created = Conversation.objects.get_or_create(
-                created_by=client, client_token=client_token,
+                created_by=by, client_token=client_token,
                 defaults={"kind": Conversation.Kind.DIRECT, "subject": subject},
             )
         _add_participant(conversation, client)
@@ -391,13 +400,14 @@ def _unread_summary(*, conversation, user):
         Participant.objects.filter(conversation=conversation, user=user).values_list("last_read_message_id", flat=True)
         .first() or 0
     )
-    unread = list(
-        Message.objects.filter(conversation=conversation, pk__gt=last_read, status__in=Message.SENT_STATUSES)
-        .exclude(sender=user).select_related("sender").order_by("-pk")[:SUMMARY_SIZE]
+    unread = written_to(
+        Message.objects.filter(conversation=conversation, pk__gt=last_read, status__in=Message.SENT_STATUSES), user,
     )
+    count = unread.count()
+    unread = list(unread.select_related("sender").order_by("-pk")[:SUMMARY_SIZE])
     lines = [
         ngettext("%(count)s message non lu dans « %(subject)s » :", "%(count)s messages non lus dans « %(subject)s » :",
-                 len(unread)) % {"count": len(unread), "subject": conversation.subject}
+                 count) % {"count": count, "subject": conversation.subject}
     ]
     for message in reversed(unread):
         excerpt = " ".join(message.content.split())

@@ -6,6 +6,7 @@ app_name = "messaging"
 urlpatterns = [
     path("", views.inbox, name="inbox"),
     path("new/", views.conversation_start, name="start"),
+    path("new/client/", views.conversation_start_with_client, name="start_with_client"),
     path("unread/", views.unread_badge, name="unread_badge"),
     path("orders/<uuid:order_id>/", views.order_conversation, name="order"),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment"),

@@ -21,7 +21,7 @@ from django_ratelimit.exceptions import Ratelimited
 from files.services import file_response
 
 from . import selectors, services
-from .forms import DraftForm, InboxFilterForm, MessageForm
+from .forms import ClientConversationForm, ClientSearchForm, DraftForm, InboxFilterForm, MessageForm
 from .models import Message
 
 CONVERSATIONS_PER_PAGE = 20
@@ -90,6 +90,47 @@ def conversation_start(request):
             url = reverse("messaging:conversation", args=[conversation.pk])
             return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     return render(request, "messaging/conversation_start.html", {"form": form})
+
+
+@login_required
+def conversation_start_with_client(request):
+    """Staff write first to a client (issue 9), chosen by a search (GET ``q``)
+    or by the link on the client's admin page (GET ``client``). Each send
+    opens a new conversation with its own subject, as the client's own
+    "Écrire à l'équipe" does. The team only: 403 for anyone else."""
+    if not request.user.is_admin:
+        raise PermissionDenied
+    search = ClientSearchForm(request.GET or None)
+    query = search.cleaned_data["q"].strip() if search.is_valid() else ""
+    form = ClientConversationForm(
+        request.POST or None, request.FILES or None, user=request.user,
+        initial={"client": request.GET.get("client")},
+    )
+    if request.method == "POST" and form.is_valid():
+        _check_send_rate(request)
+        data = form.cleaned_data
+        try:
+            conversation = services.conversation_start_direct(
+                client=data["client"], subject=data["subject"], client_token=data["client_token"], by=request.user,
+            )
+            services.message_send(
+                conversation=conversation, sender=request.user, content=data["content"],
+                attachments=form.all_attachments(), signed_as_team=data.get("signed_as_team", False),
+                client_token=data["client_token"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Votre message est envoyé au client."))
+            url = reverse("messaging:conversation", args=[conversation.pk])
+            return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    chosen = form.data.get("client") if form.is_bound else request.GET.get("client")
+    return render(request, "messaging/conversation_start_with_client.html", {
+        "form": form, "search": search, "query": query,
+        "client": selectors.active_client(pk=chosen) if chosen else None,
+        "results": selectors.clients_matching(search=query) if query else [],
+        "min_length": selectors.CLIENT_SEARCH_MIN_LENGTH,
+    })
 
 
 @login_required

@@ -9,8 +9,9 @@ class OrdersConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_delete, post_save
 
-        from core.registry import register_demo_seeder, register_personal_data
+        from core.registry import register_account_deletion, register_demo_seeder, register_personal_data
 
+        from . import account_deletion
         from .demo import seed_demo_orders
         from .models import Service
         from .personal_data import export_orders
@@ -22,3 +23,8 @@ class OrdersConfig(AppConfig):
 
         register_personal_data("orders", export=export_orders)
         register_demo_seeder("orders", seed_demo_orders)
+        # An account with work in progress is not deleted; its unpaid orders are cancelled (accounts asks).
+        register_account_deletion(
+            "orders", blockers=account_deletion.deletion_blockers, closes=account_deletion.deletion_closes,
+            close=account_deletion.deletion_close, refused=account_deletion.deletion_refused,
+        )

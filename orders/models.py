@@ -165,14 +165,20 @@ class Order(models.Model):
 
     @property
     def status_label(self):
-        """The status as people read it: a 0 € order in the queue was never "payée"."""
-        if self.status == self.Status.PAYEE and self.payment_status == self.PAYMENT_STATUS_FREE:
-            return _("Offerte, en attente d'un correcteur")
+        """The status as people read it (the stored value stays the legacy
+        one): a 0 € order in the queue was never "payée", and an order given
+        to a corrector no longer waits for one."""
+        if self.status == self.Status.PAYEE:
+            if self.corrector_id is not None:
+                return _("Correcteur désigné")
+            if self.payment_status == self.PAYMENT_STATUS_FREE:
+                return _("Offerte, en attente d'un correcteur")
         return self.get_status_display()
 
     @property
     def progress_percent(self):
-        """The legacy progress bar: awaiting 0–25 %, paid 30, in progress 50, delivered 90, done 100."""
+        """The progress bar: nothing before payment (or for a cancelled
+        order), then paid 30, in progress 50, delivered 90, done 100."""
         return PROGRESS_PERCENT.get(self.status, 0)
 
     @property
@@ -190,7 +196,8 @@ class Order(models.Model):
 
 
 PROGRESS_PERCENT = {
-    Order.Status.EN_ATTENTE_VERIFICATION: 5, Order.Status.ESTIMATION_ENVOYEE: 15, Order.Status.EN_ATTENTE: 25,
+    # Before payment the work has not begun: no bar (the legacy system showed 5–25 %).
+    Order.Status.EN_ATTENTE_VERIFICATION: 0, Order.Status.ESTIMATION_ENVOYEE: 0, Order.Status.EN_ATTENTE: 0,
     Order.Status.PAYEE: 30, Order.Status.EN_COURS: 50, Order.Status.SUSPENDUE: 50, Order.Status.LIVREE: 90,
     Order.Status.TERMINE: 100, Order.Status.ANNULEE: 0,
 }

@@ -2,7 +2,19 @@
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Case, Count, IntegerField, Min, Q, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    IntegerField,
+    Min,
+    OuterRef,
+    Q,
+    Value,
+    When,
+)
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -73,11 +85,47 @@ def order_for_user(*, user, pk):
 
 
 def order_file_for_user(*, user, order_pk, file_pk):
+    """The order and one of its files, if `user` may see both, else 404 (a
+    corrected file not delivered yet is not the client's to see)."""
     order = order_for_user(user=user, pk=order_pk)
     try:
-        return order, order.files.alive().get(pk=file_pk)
+        return order, order_files_visible_to(order=order, user=user).get(pk=file_pk)
     except (StoredFile.DoesNotExist, ValueError):
         raise Http404 from None
+
+
+# What a client reads or downloads of their order's files: corrected files
+# appear at delivery. A file uploaded during the work (or after a revision
+# request) stays with the corrector and staff until "Livrer au client"; one
+# that went out with an earlier delivery stays visible. Usable on any
+# StoredFile queryset (one subquery, no extra query per file).
+DELIVERED_STATUSES = (S.LIVREE, S.TERMINE)
+
+
+def delivered_to_client_q():
+    delivered_after_upload = OrderEvent.objects.filter(
+        order=OuterRef("order"), kind=OrderEvent.Kind.STATUS, to_status=S.LIVREE,
+        created_at__gte=OuterRef("created_at"),
+    )
+    return (
+        ~Q(role=StoredFile.Role.DELIVERABLE)
+        | Q(order__status__in=DELIVERED_STATUSES)
+        | Q(Exists(delivered_after_upload))
+    )
+
+
+def order_files_visible_to(*, order, user):
+    """The order's alive files `user` may see: all of them for its corrector
+    and staff, the delivered ones (and the manuscripts) for its client."""
+    files = order.files.alive()
+    if _sees_only_delivered(order=order, user=user):
+        return files.filter(delivered_to_client_q())
+    return files
+
+
+def _sees_only_delivered(*, order, user):
+    """The client (anyone but staff and the order's corrector) sees corrected files once delivered."""
+    return not (user.is_admin or (order.corrector_id is not None and order.corrector_id == user.pk))
 
 
 def orders_for_client(*, user, status_filter="all", search=""):
@@ -112,6 +160,15 @@ def order_timeline(*, order, user):
     events = OrderEvent.objects.filter(order=order).select_related("actor").order_by("created_at", "id")
     if not user.is_admin:
         events = events.exclude(kind=OrderEvent.Kind.EDIT)
+    if (_sees_only_delivered(order=order, user=user) and order.status not in DELIVERED_STATUSES
+            and order.corrector_id is not None):
+        # The corrector's uploads since the last delivery name files the client sees at the next one.
+        undelivered = Q(kind=OrderEvent.Kind.FILE, actor_id=order.corrector_id)
+        last_delivery = (OrderEvent.objects.filter(order=order, kind=OrderEvent.Kind.STATUS, to_status=S.LIVREE)
+                         .order_by("-created_at").values_list("created_at", flat=True).first())
+        if last_delivery is not None:
+            undelivered &= Q(created_at__gt=last_delivery)
+        events = events.exclude(undelivered)
     free = order.payment_status == Order.PAYMENT_STATUS_FREE
     events = list(events)
     for event in events:
@@ -131,9 +188,44 @@ def _event_label(event, *, free):
     return event.get_to_status_display()
 
 
-def order_files(*, order):
-    """Alive files of the order, split by role."""
-    files = list(order.files.alive().select_related("uploaded_by").order_by("created_at"))
+def order_next_step(*, order, user):
+    """What happens next, in one sentence for `user` ("" when nothing is
+    pending): shown where the order page has no button for them."""
+    is_client = order.client_id == user.pk
+    if order.status == S.EN_ATTENTE_VERIFICATION:
+        return _("Notre équipe vérifie le nombre de pages du manuscrit ; le devis définitif suivra.") if is_client \
+            else _("Le nombre de pages est à vérifier avant l'envoi du devis.")
+    # The client's quote and payment blocks say it themselves.
+    if order.status == S.ESTIMATION_ENVOYEE:
+        return "" if is_client else _("Le devis attend la réponse du client.")
+    if order.status == S.EN_ATTENTE:
+        return "" if is_client else _("La commande attend le paiement du client.")
+    if order.status == S.PAYEE and order.corrector_id is None:
+        return _("Nous désignons un correcteur ; vous serez prévenu dès qu'il commence.") if is_client \
+            else _("La commande attend un correcteur.")
+    if order.status == S.PAYEE:
+        return _("Votre correcteur est désigné ; il vous préviendra en commençant la correction.") if is_client \
+            else _("Le correcteur va commencer la correction.")
+    if order.status == S.EN_COURS:
+        return _("Votre correcteur travaille sur votre manuscrit ; vous serez prévenu à la livraison.") if is_client \
+            else _("La correction est en cours.")
+    if order.status == S.LIVREE:
+        return _("La livraison attend la validation du client.")
+    if order.status == S.SUSPENDUE:
+        return _("La commande est suspendue ; l'équipe vous écrira pour la suite.")
+    if order.status == S.TERMINE:
+        return _("Commande terminée : vos fichiers corrigés restent téléchargeables ici.") if is_client \
+            else _("Commande terminée.")
+    return _("Commande annulée.")
+
+
+def order_files(*, order, user):
+    """The order's files `user` may see, split by role."""
+    files = list(
+        order_files_visible_to(order=order, user=user)
+        .annotate(client_sees=ExpressionWrapper(delivered_to_client_q(), output_field=BooleanField()))
+        .select_related("uploaded_by").order_by("created_at")
+    )
     return {
         "manuscripts": [f for f in files if f.role == StoredFile.Role.MANUSCRIPT],
         "deliverables": [f for f in files if f.role == StoredFile.Role.DELIVERABLE],

@@ -133,7 +133,7 @@ def _check_action(*, locked, action, by):
         raise OrderError(_("Vous ne pouvez pas effectuer cette action sur cette commande."), code="forbidden")
     if locked.status not in move.from_:
         raise OrderError(
-            _("Action impossible : la commande est « %(current)s ».") % {"current": locked.get_status_display()},
+            _("Action impossible : la commande est « %(current)s ».") % {"current": locked.status_label},
             code="invalid_transition",
         )
     return move
@@ -373,7 +373,7 @@ def order_update_details(*, order, by, **changes):
         if reprice and order_price_inputs_locked(locked):
             raise OrderError(
                 _("La commande est « %(current)s » : le service, les pages et l'urgence ne se modifient plus.")
-                % {"current": locked.get_status_display()},
+                % {"current": locked.status_label},
                 code="price_locked",
             )
         lines = []
@@ -454,7 +454,7 @@ def order_assign_corrector(*, order, corrector, by):
         if locked.status not in ACTIONS["assign"].from_:
             raise OrderError(
                 _("On ne peut affecter un correcteur qu'à une commande payée (statut actuel : « %(current)s »).")
-                % {"current": locked.get_status_display()},
+                % {"current": locked.status_label},
                 code="not_assignable",
             )
         if locked.corrector_id == corrector.pk:
@@ -619,17 +619,41 @@ def _attach_file(*, order, uploaded_file, by, role, check):
     return stored
 
 
+def order_keeps_a_manuscript(order):
+    """Paid (or free and in the queue), in the work or done: the correctors
+    need its manuscript, so its last one is never deleted."""
+    return order.paid_at is not None or order.status in (*Order.ACTIVE_STATUSES, S.TERMINE)
+
+
 def order_delete_file(*, order, stored_file, by):
-    """Clients remove their own manuscripts before work starts; deliverables stay."""
+    """Clients remove their own manuscripts before work starts; deliverables
+    stay; a paid order keeps at least one manuscript, whoever asks. Recorded
+    in the order's history. Deleting a file already gone does nothing."""
     if stored_file.order_id != order.pk:
         raise OrderError(_("Ce fichier n'appartient pas à cette commande."), code="wrong_order")
-    if order_may(order=order, user=by, action="delete_file"):
-        pass  # staff
-    elif stored_file.role == StoredFile.Role.DELIVERABLE:
-        raise OrderError(_("Un fichier corrigé ne peut pas être supprimé."), code="deliverable")
-    elif not order_may(order=order, user=by, action="delete_manuscript"):
-        raise OrderError(_("Ce fichier ne peut plus être supprimé : le travail a commencé."), code="started")
-    stored_file_soft_delete(stored_file=stored_file, by=by)
+    with transaction.atomic():
+        # The order's lock: two deletions at once cannot both see "another manuscript remains".
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        if order_may(order=locked, user=by, action="delete_file"):
+            pass  # staff
+        elif stored_file.role == StoredFile.Role.DELIVERABLE:
+            raise OrderError(_("Un fichier corrigé ne peut pas être supprimé."), code="deliverable")
+        elif not order_may(order=locked, user=by, action="delete_manuscript"):
+            raise OrderError(_("Ce fichier ne peut plus être supprimé : le travail a commencé."), code="started")
+        manuscripts = locked.files.alive().filter(role=StoredFile.Role.MANUSCRIPT)
+        if not locked.files.alive().filter(pk=stored_file.pk).exists():
+            return stored_file  # already deleted (a second click): nothing more to record
+        if (stored_file.role == StoredFile.Role.MANUSCRIPT and order_keeps_a_manuscript(locked)
+                and not manuscripts.exclude(pk=stored_file.pk).exists()):
+            raise OrderError(
+                _("C'est le seul manuscrit de cette commande payée : ajoutez d'abord le nouveau fichier, "
+                  "puis supprimez celui-ci."),
+                code="last_manuscript",
+            )
+        stored_file_soft_delete(stored_file=stored_file, by=by)
+        _record(order=locked, kind=OrderEvent.Kind.FILE, by=by,
+                note=_("« %(name)s » supprimé") % {"name": stored_file.original_name})
+    return stored_file
 
 
 def order_permissions(*, order, user):

@@ -9,7 +9,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 from django_ratelimit.core import is_ratelimited
 from django_ratelimit.exceptions import Ratelimited
@@ -17,6 +17,7 @@ from django_ratelimit.exceptions import Ratelimited
 from accounts.decorators import role_required
 from accounts.forms import EmailForm
 from accounts.models import User
+from core.registry import user_has_saved_card
 from files.services import file_response
 
 from . import pricing, selectors, services
@@ -166,19 +167,36 @@ def visitor_order_done(request):
 
 # --- One order, for everyone who may see it -----------------------------------
 
+# The order page's buttons: the "Actions" card shows when one of them is
+# allowed, else a sentence saying what happens next (selectors.order_next_step).
+ACTION_BUTTONS = (
+    "pay", "accept_quote", "start", "deliver", "accept_delivery", "request_revision", "send_quote", "assign",
+    "suspend", "resume", "cancel",
+)
+
+
 @login_required
 def order_detail(request, pk):
     order = selectors.order_for_user(user=request.user, pk=pk)
+    can = services.order_permissions(order=order, user=request.user)
+    files = selectors.order_files(order=order, user=request.user)
+    if len(files["manuscripts"]) <= 1 and services.order_keeps_a_manuscript(order):
+        can["delete_manuscript"] = False  # the service refuses it: no link to a refusal
     context = {
         "order": order,
-        "can": services.order_permissions(order=order, user=request.user),
+        "can": can,
+        "has_actions": any(can[action] for action in ACTION_BUTTONS),
+        "next_step": selectors.order_next_step(order=order, user=request.user),
+        # Billing answers through core.registry (orders does not import it); asked only when paying is offered.
+        "has_saved_card": can["pay"] and user_has_saved_card(request.user),
+        "show_progress": order.progress_percent > 0,
         "events": selectors.order_timeline(order=order, user=request.user),
         "upload_form": FileUploadForm(user=request.user),
         "revision_form": RevisionForm(),
         "corrector_note_form": CorrectorNoteForm(initial={"corrector_note": order.corrector_note}),
         "assign_form": AssignForm(initial={"corrector": order.corrector_id}),
         "verify_form": VerifyPagesForm(initial={"verified_pages": order.declared_pages}),
-        **selectors.order_files(order=order),
+        **files,
     }
     return render(request, "orders/order_detail.html", context)
 
@@ -345,8 +363,9 @@ def order_action(request, pk, action):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def order_file_delete(request, pk, file_pk):
+    """GET asks to confirm (the page names the file); POST deletes it."""
     try:
         order, stored_file = selectors.order_file_for_user(user=request.user, order_pk=pk, file_pk=file_pk)
     except Http404:
@@ -356,6 +375,8 @@ def order_file_delete(request, pk, file_pk):
         # A second click (or tab) after the removal: same result, no error page.
         messages.info(request, _("Ce fichier est déjà supprimé."))
         return redirect("orders:detail", pk=order.pk)
+    if request.method == "GET":
+        return render(request, "orders/file_delete_confirm.html", {"order": order, "file": stored_file})
     try:
         services.order_delete_file(order=order, stored_file=stored_file, by=request.user)
     except ValidationError as error:

@@ -391,6 +391,9 @@ ABANDONED_VISITOR_ORDER_DAYS = 7
 # The legacy terms promise to delete manuscripts after delivery.
 ORDER_FILE_RETENTION_DAYS = env.int("ORDER_FILE_RETENTION_DAYS", default=90)
 SUPPORT_EMAIL = env("SUPPORT_EMAIL", default="contact@staka-editions.com")
+# How often the header refreshes the bell and the Messages badge (issue 9: a
+# setting, so the browser tests can shorten it).
+NAV_POLL_SECONDS = 30
 
 # --- Payments and invoices ------------------------------------------------
 

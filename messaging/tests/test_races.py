@@ -68,6 +68,20 @@ def test_writing_to_the_team_20_times_opens_one_conversation(client_user):
     assert {r["Location"] for r in responses} == {reverse("messaging:conversation", args=[conversation.pk])}
 
 
+def test_writing_to_a_client_20_times_opens_one_conversation(client_user, staff):
+    token = str(uuid.uuid4())
+    responses = submit_all(staff, reverse("messaging:start_with_client"), lambda: {
+        "client": str(client_user.pk), "subject": "Votre manuscrit", "content": "Bonjour, une question.",
+        "client_token": token,
+    })
+
+    conversation = Conversation.objects.get(created_by=staff)
+    assert Message.objects.filter(conversation=conversation).count() == 1
+    assert {r["Location"] for r in responses} == {reverse("messaging:conversation", args=[conversation.pk])}
+    # The client hears about it once.
+    assert Notification.objects.filter(user=client_user, data__conversation_id=str(conversation.pk)).count() == 1
+
+
 def test_draft_saved_20_times_is_one_draft(conversation, client_user):
     url = reverse("messaging:draft", args=[conversation.pk])
     responses = submit_all(client_user, url, lambda: {"content": "Je voulais vous dire"})

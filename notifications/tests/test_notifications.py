@@ -132,3 +132,19 @@ def test_one_click_unsubscribe_turns_off_that_kind_only(client, django_capture_o
     assert user.preferences["notifications"]["orders"] is False
     assert user.preferences["notifications"]["messages"] is True
     assert client.post(path.replace("/unsubscribe/", "/unsubscribe/x")).status_code == 400
+
+
+def test_header_polls_are_marked_and_paced_by_the_setting(client, settings):
+    """The bell and the Messages badge carry data-poll (app.js skips them in a
+    background tab) and poll at NAV_POLL_SECONDS, without an hx-trigger filter
+    (htmx evaluates those with eval, which the CSP forbids)."""
+    import re
+
+    settings.NAV_POLL_SECONDS = 7
+    client.force_login(UserFactory())
+    html = client.get(reverse("orders:client_dashboard")).content.decode()
+    polls = re.findall(r'<[^>]*\bdata-poll\b[^>]*>', html)
+    assert len(polls) == 2
+    assert all('hx-trigger="load, every 7s, messaging:read from:body, poll:now"' in tag for tag in polls)
+    assert any(reverse("notifications:bell") in tag for tag in polls)
+    assert any(reverse("messaging:unread_badge") in tag for tag in polls)

@@ -71,3 +71,57 @@
     });
   });
 })();
+
+// --- bell: header polls and the notification bell (issue 9) ---
+// The bell and the Messages badge ([data-poll]) refresh every few seconds:
+// - not from a background tab (skipped; the tab catches up when it comes back);
+// - a refresh never replaces the bell itself: its open state and the focus stay,
+//   the count and label update in place, the list only while it is closed;
+// - Escape or a click elsewhere closes the bell; Escape gives the focus back to it.
+(function () {
+  "use strict";
+  function hidden() { return document.visibilityState === "hidden"; }
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var elt = event.detail.elt;
+    if (!hidden() || !elt.hasAttribute("data-poll")) return;
+    event.preventDefault();
+    elt.dataset.pollMissed = "1";
+  });
+  document.addEventListener("visibilitychange", function () {
+    if (hidden() || !window.htmx) return;
+    document.querySelectorAll("[data-poll][data-poll-missed]").forEach(function (elt) {
+      delete elt.dataset.pollMissed;
+      window.htmx.trigger(elt, "poll:now");
+    });
+  });
+
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var slot = event.detail.target;
+    var bell = slot && slot.classList.contains("bell-slot") && slot.querySelector("details.bell");
+    if (!bell) return;  // the first load: an ordinary swap
+    event.detail.shouldSwap = false;
+    if (event.detail.isError) return;
+    var fresh = new DOMParser().parseFromString(event.detail.serverResponse, "text/html").querySelector("details.bell");
+    if (!fresh) return;  // not the bell (a login page after a logout elsewhere): keep ours
+    var summary = bell.querySelector("summary");
+    var freshSummary = fresh.querySelector("summary");
+    summary.setAttribute("aria-label", freshSummary.getAttribute("aria-label"));
+    summary.replaceChildren.apply(summary, Array.prototype.slice.call(freshSummary.childNodes));
+    if (!bell.open) bell.querySelector(".bell__panel").replaceWith(fresh.querySelector(".bell__panel"));
+  });
+
+  function openBells() { return document.querySelectorAll("details.bell[open]"); }
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    openBells().forEach(function (bell) {
+      bell.open = false;
+      bell.querySelector("summary").focus();
+    });
+  });
+  document.addEventListener("click", function (event) {
+    openBells().forEach(function (bell) {
+      if (!bell.contains(event.target)) bell.open = false;
+    });
+  });
+})();

@@ -128,7 +128,9 @@ def build_world():
             world.orders[status] = made
             return made
 
-        paid(S.PAYEE)
+        waiting = paid(S.PAYEE)
+        # A paid order keeps its last manuscript (issue 9): a replacement lets the first one be deleted.
+        orders.order_add_manuscript(order=waiting, uploaded_file=pdf("remplacement-zqxfichier.pdf"), by=owner)
         working = orders.order_start(order=paid(S.EN_COURS), by=corrector)
         orders.order_add_deliverable(order=working, uploaded_file=pdf("corrige-zqxcorrige-1.pdf"), by=corrector)
         world.orders[S.EN_COURS] = working
@@ -201,7 +203,7 @@ def build_world():
     )
     world.files["manuscript"] = working.files.filter(role="MANUSCRIPT").get()
     world.files["deliverable"] = working.files.filter(role="DELIVERABLE").get()
-    world.files["manuscript_paid"] = world.orders[S.PAYEE].files.get()
+    world.files["manuscript_paid"] = world.orders[S.PAYEE].files.exclude(original_name__startswith="remplacement").get()
     world.objects["draft"] = Message.objects.get(conversation=conversation, status=Message.Status.BROUILLON)
 
     world.markers = [

@@ -263,6 +263,11 @@ RULES = {
     "messaging:inbox": self_page(),
     "messaging:start": Rule(allowed=CLIENTS, sees={OWNER}, self_service=True,
                             post=lambda w: {"subject": "Une question", "content": "Bonjour l'équipe"}, post_ok="change"),
+    # The team writes first to a client (issue 9): searching "Oph" shows the owner's name and e-mail.
+    "messaging:start_with_client": Rule(
+        allowed={STAFF}, query="?q=Oph",
+        post=lambda w: {"client": w.owner.pk, "subject": "Votre manuscrit", "content": "Bonjour de l'équipe"},
+        post_ok="change"),
     "messaging:unread_badge": self_page(),
     "messaging:order": Rule(kwargs=lambda w: {"order_id": w.orders["EN_COURS"].pk}, get_ok={302}),
     "messaging:attachment": Rule(kwargs=lambda w: {"pk": w.objects["attachment"].pk}),

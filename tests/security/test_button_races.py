@@ -112,6 +112,7 @@ RACES = {
     "messaging:attachment": READ_ONLY, "messaging:since": "GET seulement (la lecture avance, jamais en arrière)",
     "messaging:conversation": "GET seulement (la lecture avance, jamais en arrière)",
     "messaging:start": f"{MESSAGING}::test_writing_to_the_team_20_times_opens_one_conversation",
+    "messaging:start_with_client": f"{MESSAGING}::test_writing_to_a_client_20_times_opens_one_conversation",
     "messaging:send": f"{MESSAGING}::test_one_compose_form_sent_20_times_posts_one_message",
     "messaging:draft": f"{MESSAGING}::test_draft_saved_20_times_is_one_draft",
     "messaging:archive": f"{MESSAGING}::test_archive_pressed_20_times_sets_one_state",

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('files', '0003_french_labels'),
-        ('messaging', '0002_message_and_conversation_client_token'),
+        ('messaging', '0003_unread_counts_covering_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
