@@ -6,6 +6,8 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
+# The address e-mail links point to: the server `make run` starts, unless SITE_URL is set.
+SITE_URL ?= http://$(HOST):$(PORT)
 
 .DEFAULT_GOAL := help
 .PHONY: help run test setup system-deps system-deps-test messages lint worker beat clean
@@ -13,11 +15,11 @@ PORT   ?= 8000
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
 
-run: system-deps setup  ## Set up and serve the app on http://127.0.0.1:8000 with demo data
+run: system-deps setup  ## Set up and serve the app on http://127.0.0.1:8000 with demo data (HOST=, PORT=)
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo
+	SITE_URL="$(SITE_URL)" $(PY) manage.py seed_demo
 	@echo "→ http://$(HOST):$(PORT)  (admin@staka-editions.com / admin123, user@example.com / user123, corrector@staka-editions.com / corrector123)"
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	SITE_URL="$(SITE_URL)" $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: system-deps-test setup  ## Set up and run the whole test suite (unit, integration, browser)
 	$(PY) -m pytest $(PYTEST_ARGS)

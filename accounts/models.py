@@ -62,7 +62,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         CORRECTOR = "CORRECTOR", _("Correcteur")
         ADMIN = "ADMIN", _("Administrateur")
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(_("identifiant"), primary_key=True, default=uuid.uuid4, editable=False)
     email = models.EmailField(_("adresse e-mail"), max_length=255, unique=True)
     first_name = models.CharField(_("prénom"), max_length=100)
     last_name = models.CharField(_("nom"), max_length=100)

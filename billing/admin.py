@@ -15,6 +15,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from core.admin_money import EuroAdminMixin
 from core.templatetags.formatting import euros
 from orders.admin import ServiceAdmin
 from orders.models import Service
@@ -25,7 +26,7 @@ from .payments import payment_refund, refund_credits_an_invoice
 from .stripe_sync import service_sync_to_stripe
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(EuroAdminMixin, admin.ModelAdmin):
     """View only: no add, no change, no delete (and so no "delete selected")."""
 
     show_full_result_count = False  # no COUNT(*) over a big table
@@ -100,8 +101,9 @@ class DocumentAdmin(ReadOnlyAdmin):
                           messages.SUCCESS)
 
 
-class CreditNoteInline(admin.TabularInline):
+class CreditNoteInline(EuroAdminMixin, admin.TabularInline):
     model = CreditNote
+    euro_fields = ("amount_ttc",)
     extra = 0
     can_delete = False
     fields = ("number", "amount_ttc", "reason", "refund_id", "issued_at")
@@ -196,6 +198,7 @@ class ReviewFilter(admin.SimpleListFilter):
 
 @admin.register(Payment)
 class PaymentAdmin(ReadOnlyAdmin):
+    euro_fields = ("amount", "amount_received", "amount_refunded")
     # Fits a 1366 px screen beside the admin's menu: the provider is a filter (and on
     # the payment's page), and long cells wrap (admin_tables.css).
     list_display = ("order", "amount_display", "refunded_display", "status", "review_display",

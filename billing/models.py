@@ -14,12 +14,30 @@ from django.utils.translation import gettext_lazy as _
 class StripeEvent(models.Model):
     """Each webhook event once: the unique id makes a redelivery a no-op."""
 
-    event_id = models.CharField(max_length=255, unique=True)
-    type = models.CharField(max_length=100)
-    livemode = models.BooleanField(default=False)
-    payload = models.JSONField()
-    outcome = models.CharField(max_length=50, blank=True)  # processed / ignored / flagged
-    received_at = models.DateTimeField(auto_now_add=True)
+    class Outcome(models.TextChoices):
+        """What the webhook did with the event (the values the handlers return)."""
+
+        PAID = "paid", _("Paiement enregistré")
+        FAILED = "failed", _("Échec de paiement enregistré")
+        REFUNDED = "refunded", _("Remboursement enregistré")
+        FLAGGED = "flagged", _("Paiement à vérifier")
+        CARD_SAVED = "card_saved", _("Carte enregistrée")
+        DUPLICATE_CARD = "duplicate_card", _("Carte déjà enregistrée")
+        DETACHED = "detached", _("Carte retirée")
+        ALREADY_RECORDED = "already_recorded", _("Déjà enregistré")
+        DUPLICATE = "duplicate", _("Événement déjà reçu")
+        IGNORED = "ignored", _("Ignoré")
+        FOREIGN = "foreign", _("Hors de ce site (compte Stripe partagé)")
+        UNKNOWN_PAYMENT = "unknown_payment", _("Paiement inconnu")
+        UNKNOWN_PAYMENT_METHOD = "unknown_payment_method", _("Carte inconnue")
+        UNKNOWN_USER = "unknown_user", _("Client inconnu")
+
+    event_id = models.CharField(_("identifiant de l'événement"), max_length=255, unique=True)
+    type = models.CharField(_("type"), max_length=100)
+    livemode = models.BooleanField(_("mode réel"), default=False)
+    payload = models.JSONField(_("contenu"))
+    outcome = models.CharField(_("résultat"), max_length=50, choices=Outcome.choices, blank=True)  # processed / ignored / flagged
+    received_at = models.DateTimeField(_("reçu le"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("événement Stripe")
@@ -33,9 +51,11 @@ class StripeEvent(models.Model):
 class Customer(models.Model):
     """The Stripe customer of a user (saved cards live there)."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="stripe_customer")
-    stripe_customer_id = models.CharField(max_length=255, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="stripe_customer", verbose_name=_("utilisateur")
+    )
+    stripe_customer_id = models.CharField(_("identifiant client Stripe"), max_length=255, unique=True)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("client Stripe")
@@ -69,33 +89,39 @@ class Payment(models.Model):
         AMOUNT_MISMATCH = "AMOUNT_MISMATCH", _("Montant différent du prix")
         NOT_PAYABLE = "NOT_PAYABLE", _("Commande non payable")
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="payments")
-    provider = models.CharField(max_length=20, choices=Provider.choices)
+    id = models.UUIDField(_("identifiant"), primary_key=True, default=uuid.uuid4, editable=False)
+    order = models.ForeignKey(
+        "orders.Order", on_delete=models.PROTECT, related_name="payments", verbose_name=_("commande")
+    )
+    provider = models.CharField(_("prestataire"), max_length=20, choices=Provider.choices)
     # An order has at most one PENDING checkout: opening one expires the others.
     flow = models.CharField(_("parcours"), max_length=20, choices=Flow.choices, default=Flow.CHECKOUT)
-    checkout_session_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
-    payment_intent_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
-    amount = models.PositiveIntegerField(_("montant (centimes)"))
-    amount_received = models.PositiveIntegerField(_("montant reçu (centimes)"), null=True, blank=True)
-    amount_refunded = models.PositiveIntegerField(_("montant remboursé (centimes)"), default=0)
+    checkout_session_id = models.CharField(
+        _("session de paiement"), max_length=255, unique=True, null=True, blank=True
+    )
+    payment_intent_id = models.CharField(
+        _("intention de paiement"), max_length=255, unique=True, null=True, blank=True
+    )
+    amount = models.PositiveIntegerField(_("montant"))
+    amount_received = models.PositiveIntegerField(_("montant reçu"), null=True, blank=True)
+    amount_refunded = models.PositiveIntegerField(_("montant remboursé"), default=0)
     # The provider's ids of the refunds already counted in amount_refunded:
     # a refund is recorded once, whoever reports it (our call, the webhook).
-    refund_ids = models.JSONField(default=list, blank=True)
+    refund_ids = models.JSONField(_("remboursements enregistrés"), default=list, blank=True)
     # Set while a staff refund is at the provider (payments.payment_refund):
     # a second submit (double click, two tabs) is refused instead of refunding twice.
-    refund_started_at = models.DateTimeField(null=True, blank=True, editable=False)
-    currency = models.CharField(max_length=3, default="eur")
+    refund_started_at = models.DateTimeField(_("remboursement lancé le"), null=True, blank=True, editable=False)
+    currency = models.CharField(_("devise"), max_length=3, default="eur")
     status = models.CharField(_("statut"), max_length=20, choices=Status.choices, default=Status.PENDING)
     method_label = models.CharField(_("moyen de paiement"), max_length=100, blank=True)  # "Visa •••• 4242"
-    failure_message = models.TextField(blank=True)
+    failure_message = models.TextField(_("motif de l'échec"), blank=True)
     # Set when the money does not match the order (or arrives twice): staff decide.
     needs_review = models.BooleanField(_("à vérifier"), default=False)
     review_kind = models.CharField(_("anomalie"), max_length=20, choices=ReviewKind.choices, blank=True)
-    review_reason = models.TextField(blank=True)
-    paid_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    review_reason = models.TextField(_("détail de l'anomalie"), blank=True)
+    paid_at = models.DateTimeField(_("payé le"), null=True, blank=True)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
 
     class Meta:
         verbose_name = _("paiement")
@@ -116,11 +142,13 @@ class DocumentCounter(models.Model):
     SELECT ... FOR UPDATE by the transaction that issues the document, so the
     series has no gap and no duplicate however many payments land at once."""
 
-    prefix = models.CharField(max_length=10)  # FACT, AVOIR
-    year = models.PositiveSmallIntegerField()
-    last_number = models.PositiveIntegerField(default=0)
+    prefix = models.CharField(_("préfixe"), max_length=10)  # FACT, AVOIR
+    year = models.PositiveSmallIntegerField(_("année"))
+    last_number = models.PositiveIntegerField(_("dernier numéro"), default=0)
 
     class Meta:
+        verbose_name = _("compteur de numérotation")
+        verbose_name_plural = _("compteurs de numérotation")
         constraints = [models.UniqueConstraint(fields=["prefix", "year"], name="document_counter_unique")]
 
     def __str__(self):
@@ -135,14 +163,18 @@ class Invoice(models.Model):
         OVERDUE = "OVERDUE", _("En retard")
         CANCELLED = "CANCELLED", _("Annulée")
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    order = models.OneToOneField("orders.Order", on_delete=models.PROTECT, related_name="invoice")
-    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="invoices")
+    id = models.UUIDField(_("identifiant"), primary_key=True, default=uuid.uuid4, editable=False)
+    order = models.OneToOneField(
+        "orders.Order", on_delete=models.PROTECT, related_name="invoice", verbose_name=_("commande")
+    )
+    payment = models.ForeignKey(
+        Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="invoices", verbose_name=_("paiement")
+    )
     number = models.CharField(_("numéro"), max_length=50, unique=True)
     status = models.CharField(_("statut"), max_length=20, choices=Status.choices, default=Status.GENERATED)
-    amount_ht = models.PositiveIntegerField(_("montant HT (centimes)"))
-    vat_amount = models.PositiveIntegerField(_("TVA (centimes)"))
-    amount_ttc = models.PositiveIntegerField(_("montant TTC (centimes)"))
+    amount_ht = models.PositiveIntegerField(_("montant HT"))
+    vat_amount = models.PositiveIntegerField(_("TVA"))
+    amount_ttc = models.PositiveIntegerField(_("montant TTC"))
     vat_rate = models.DecimalField(_("taux de TVA (%)"), max_digits=5, decimal_places=2)
     vat_exempt = models.BooleanField(_("franchise de TVA (art. 293 B du CGI)"), default=False)
     # Snapshots: the invoice says what was true when it was issued, whatever
@@ -156,8 +188,8 @@ class Invoice(models.Model):
     due_at = models.DateTimeField(_("échéance"))
     sent_at = models.DateTimeField(_("envoyée le"), null=True, blank=True)
     paid_at = models.DateTimeField(_("payée le"), null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
 
     class Meta:
         verbose_name = _("facture")
@@ -175,23 +207,23 @@ class Invoice(models.Model):
 class CreditNote(models.Model):
     """An avoir: cancels all or part of an invoice (refunds)."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="credit_notes")
+    id = models.UUIDField(_("identifiant"), primary_key=True, default=uuid.uuid4, editable=False)
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="credit_notes", verbose_name=_("facture"))
     number = models.CharField(_("numéro"), max_length=50, unique=True)
-    amount_ht = models.PositiveIntegerField(_("montant HT (centimes)"))
-    vat_amount = models.PositiveIntegerField(_("TVA (centimes)"))
-    amount_ttc = models.PositiveIntegerField(_("montant TTC (centimes)"))
+    amount_ht = models.PositiveIntegerField(_("montant HT"))
+    vat_amount = models.PositiveIntegerField(_("TVA"))
+    amount_ttc = models.PositiveIntegerField(_("montant TTC"))
     vat_rate = models.DecimalField(_("taux de TVA (%)"), max_digits=5, decimal_places=2)
-    vat_exempt = models.BooleanField(default=False)
+    vat_exempt = models.BooleanField(_("franchise de TVA (art. 293 B du CGI)"), default=False)
     seller = models.JSONField(_("vendeur"))
     buyer = models.JSONField(_("acheteur"))
     reason = models.TextField(_("motif"), blank=True)
     # The provider's refund id: a refund is recorded once, whoever reports it.
-    refund_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    refund_id = models.CharField(_("remboursement"), max_length=255, unique=True, null=True, blank=True)
     pdf = models.FileField(_("PDF"), max_length=500, blank=True)
     issued_at = models.DateTimeField(_("émis le"))
     sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("avoir")
@@ -206,18 +238,20 @@ class PaymentMethod(models.Model):
     """A saved card: Stripe ids and what a person needs to recognise it —
     never the card number."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payment_methods")
-    stripe_payment_method_id = models.CharField(max_length=255, unique=True)
+    id = models.UUIDField(_("identifiant"), primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payment_methods", verbose_name=_("utilisateur")
+    )
+    stripe_payment_method_id = models.CharField(_("identifiant de carte Stripe"), max_length=255, unique=True)
     brand = models.CharField(_("réseau"), max_length=50)
     last4 = models.CharField(_("4 derniers chiffres"), max_length=4)
     exp_month = models.PositiveSmallIntegerField(_("mois d'expiration"))
     exp_year = models.PositiveSmallIntegerField(_("année d'expiration"))
-    fingerprint = models.CharField(max_length=255, blank=True)
+    fingerprint = models.CharField(_("empreinte de la carte"), max_length=255, blank=True)
     is_default = models.BooleanField(_("par défaut"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
 
     class Meta:
         verbose_name = _("carte enregistrée")

@@ -4,7 +4,8 @@ from django.utils.translation import gettext_lazy as _
 
 class CoreConfig(AppConfig):
     name = "core"
-    verbose_name = _("Socle")
+    # In the admin, core shows its outbox: the e-mails and deferred tasks waiting to leave.
+    verbose_name = _("Boîte d'envoi")
 
     def ready(self):
         from .personal_data import erase_emails, export_emails

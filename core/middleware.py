@@ -1,6 +1,9 @@
+from django.conf import settings
 from django.contrib.messages import get_messages
+from django.http import Http404
 from django.template.loader import render_to_string
 from django.utils.cache import add_never_cache_headers
+from django.views.defaults import page_not_found
 
 
 class HtmxMessagesMiddleware:
@@ -66,3 +69,24 @@ class SecurityHeadersMiddleware:
         ):
             add_never_cache_headers(response)
         return response
+
+
+class OurNotFoundPageInDebugMiddleware:
+    """With DEBUG on (`make run`), an object a view refuses or cannot find
+    (``Http404`` raised by the view: another client's order, a deleted file)
+    shows our French 404 page, as in production, so the ordinary user flows
+    look the same in development. An address that matches no URL still gets
+    Django's technical 404 (the list of URL patterns, for developers), and
+    errors keep their traceback. With DEBUG off Django already renders ours:
+    this does nothing."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if settings.DEBUG and isinstance(exception, Http404):
+            return page_not_found(request, exception)
+        return None

@@ -31,7 +31,7 @@ class OutboxEmail(models.Model):
     # broker was unreachable, so the relay (core.outbox) knows what to hand over.
     dispatched_at = models.DateTimeField(_("confié au broker le"), null=True, blank=True)
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
 
     class Meta:
         verbose_name = _("e-mail envoyé")
@@ -57,7 +57,7 @@ class OutboxTask(models.Model):
         DONE = "DONE", _("Fait")
         FAILED = "FAILED", _("Abandonné")
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(_("identifiant"), primary_key=True, default=uuid.uuid4, editable=False)
     task = models.CharField(_("tâche"), max_length=200)
     kwargs = models.JSONField(_("arguments"), default=dict)
     status = models.CharField(_("statut"), max_length=10, choices=Status.choices, default=Status.PENDING)

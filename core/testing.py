@@ -3,6 +3,7 @@
 import html
 import queue
 import threading
+from html.parser import HTMLParser
 
 import pytest
 from django.db import connection
@@ -11,6 +12,33 @@ from django.db import connection
 def page_text(response):
     """The response body as a reader sees it (entities such as &#x27; decoded)."""
     return html.unescape(response.content.decode())
+
+
+class _Text(HTMLParser):
+    """The text a person reads: no markup, scripts or styles."""
+
+    def __init__(self):
+        super().__init__()
+        self.parts, self._skip = [], 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style"):
+            self._skip += 1
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style"):
+            self._skip -= 1
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.parts.append(data)
+
+
+def visible_text(markup):
+    """The words of a page a person reads, whitespace collapsed (no tags, scripts or styles)."""
+    parser = _Text()
+    parser.feed(markup)
+    return " ".join(" ".join(parser.parts).split())
 
 
 server_database_only = pytest.mark.skipif(

@@ -39,7 +39,7 @@ class StoredFile(models.Model):
         DELIVERABLE = "DELIVERABLE", _("Fichier corrigé")
         ATTACHMENT = "ATTACHMENT", _("Pièce jointe")
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(_("identifiant"), primary_key=True, default=uuid.uuid4, editable=False)
     original_name = models.CharField(_("nom du fichier"), max_length=255)
     file = models.FileField(_("clé de stockage"), max_length=500)
     mime_type = models.CharField(_("type MIME"), max_length=100)

@@ -23,7 +23,7 @@ class Conversation(models.Model):
         SUPPORT = "SUPPORT", _("Support")  # the support desk will attach its tickets here
         DIRECT = "DIRECT", _("Échange avec l'équipe")
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(_("identifiant"), primary_key=True, default=uuid.uuid4, editable=False)
     kind = models.CharField(_("type"), max_length=10, choices=Kind.choices)
     subject = models.CharField(_("sujet"), max_length=255)
     # A string reference: messaging does not import orders (see DESIGN.md).
@@ -47,10 +47,10 @@ class Conversation(models.Model):
     )
     # When the staff were last e-mailed about a conversation nobody of the
     # team has joined yet (throttled like the participants' e-mails).
-    team_alerted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    team_alerted_at = models.DateTimeField(_("équipe alertée le"), null=True, blank=True, editable=False)
     # The "write to the team" form's one-time token: the same form submitted
     # twice (a double click, two tabs) opens one conversation.
-    client_token = models.UUIDField(null=True, blank=True, editable=False)
+    client_token = models.UUIDField(_("jeton du formulaire"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("conversation")
@@ -75,9 +75,12 @@ class Conversation(models.Model):
 class Participant(models.Model):
     """A user in a conversation, with their own read state and archive flag."""
 
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="participants")
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="participants", verbose_name=_("conversation")
+    )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="conversation_participations"
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="conversation_participations",
+        verbose_name=_("utilisateur"),
     )
     # Messages with a greater id are unread (ids grow per conversation:
     # message_send locks the conversation row while it inserts).
@@ -115,8 +118,10 @@ class Message(models.Model):
 
     SENT_STATUSES = (Status.ENVOYE, Status.DELIVRE, Status.LU)
 
-    id = models.BigAutoField(primary_key=True)
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
+    id = models.BigAutoField(_("numéro"), primary_key=True)
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="messages", verbose_name=_("conversation")
+    )
     # PROTECT: an account is anonymised, never deleted, while its messages exist.
     # NULL for messages the platform writes itself.
     sender = models.ForeignKey(
@@ -141,10 +146,10 @@ class Message(models.Model):
     # True for a draft, NULL otherwise: with the unique constraint below it
     # allows one draft per (conversation, sender) on every backend (MariaDB
     # has no partial unique index).
-    draft_slot = models.BooleanField(null=True, blank=True, editable=False)
+    draft_slot = models.BooleanField(_("brouillon en cours"), null=True, blank=True, editable=False)
     # The compose form's one-time token (NULL for messages written without a
     # form): the same form submitted twice posts one message.
-    client_token = models.UUIDField(null=True, blank=True, editable=False)
+    client_token = models.UUIDField(_("jeton du formulaire"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("envoyé le"), default=timezone.now)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
 
@@ -180,11 +185,13 @@ class Message(models.Model):
 
 
 class MessageAttachment(models.Model):
-    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("message"))
     # Files are anonymised or purged, not deleted; when a file row does go
     # (an abandoned visitor account), its attachment goes with it.
-    stored_file = models.ForeignKey("files.StoredFile", on_delete=models.CASCADE, related_name="message_attachments")
-    created_at = models.DateTimeField(auto_now_add=True)
+    stored_file = models.ForeignKey(
+        "files.StoredFile", on_delete=models.CASCADE, related_name="message_attachments", verbose_name=_("fichier")
+    )
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("pièce jointe")

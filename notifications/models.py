@@ -35,7 +35,9 @@ class Notification(models.Model):
         HAUTE = "HAUTE", _("Haute")
         URGENTE = "URGENTE", _("Urgente")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("destinataire")
+    )
     title = models.CharField(_("titre"), max_length=255)
     message = models.TextField(_("message"))
     type = models.CharField(_("type"), max_length=20, choices=Type.choices, default=Type.INFO)

@@ -2,12 +2,15 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from core.admin_money import EuroAdminMixin
+
 from . import services
 from .models import Order, OrderEvent, OrderRating, Service
 
 
 @admin.register(Service)
-class ServiceAdmin(admin.ModelAdmin):
+class ServiceAdmin(EuroAdminMixin, admin.ModelAdmin):
+    euro_fields = ("price", "reduced_unit_price")
     list_display = ("name", "kind", "pricing", "price", "needs_page_verification", "is_active", "display_order")
     list_editable = ("is_active", "display_order")
     list_filter = ("pricing", "is_active", "kind")
@@ -26,12 +29,16 @@ class OrderEventInline(admin.TabularInline):
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(EuroAdminMixin, admin.ModelAdmin):
+    euro_fields = ("estimated_price", "final_price", "amount")
     list_display = ("title", "client", "service", "status", "priority", "corrector", "due_date", "created_at")
     list_filter = ("status", "priority", "urgent", "service")
     search_fields = ("title", "client__email", "client__last_name")
     list_select_related = ("client", "service", "corrector")
-    autocomplete_fields = ("client", "corrector")
+    # The correctors are few: a plain <select>, labelled, instead of an autocomplete
+    # (whose combobox has no accessible name while empty). Inactive ones stay listed
+    # so a past assignment still shows; clean() refuses to assign them.
+    autocomplete_fields = ("client",)
     show_full_result_count = False
     inlines = [OrderEventInline]
     # Status, prices and payment move only through the workflow's services.
@@ -41,6 +48,13 @@ class OrderAdmin(admin.ModelAdmin):
         "created_at", "updated_at",
     )
     actions = ["auto_assign", "suspend", "resume"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "corrector":
+            kwargs["queryset"] = db_field.related_model.objects.filter(
+                role=db_field.related_model.Role.CORRECTOR
+            ).order_by("-is_active", "last_name", "first_name")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_readonly_fields(self, request, obj=None):
         """The client never changes once the order exists (the invoice and the

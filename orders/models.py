@@ -14,15 +14,15 @@ class Service(models.Model):
         FIXED = "FIXED", _("Forfait")
         PER_PAGE = "PER_PAGE", _("À la page")
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(_("identifiant"), primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(_("nom"), max_length=255, unique=True)
     description = models.TextField(_("description"))
     kind = models.CharField(_("type de service"), max_length=100, help_text=_("Correction, Mise en forme, Rédaction…"))
     pricing = models.CharField(_("tarification"), max_length=10, choices=Pricing.choices, default=Pricing.PER_PAGE)
     # Cents. A fixed pack's price, or the per-page price of pages 11–300.
-    price = models.PositiveIntegerField(_("prix (centimes)"))
+    price = models.PositiveIntegerField(_("prix"))
     reduced_unit_price = models.PositiveIntegerField(
-        _("prix réduit par page au-delà de 300 (centimes)"), default=100
+        _("prix réduit par page au-delà de 300"), default=100
     )
     needs_page_verification = models.BooleanField(
         _("pages vérifiées avant devis"), default=False,
@@ -31,10 +31,10 @@ class Service(models.Model):
     estimated_duration = models.CharField(_("durée estimée"), max_length=100, blank=True)
     is_active = models.BooleanField(_("actif"), default=True)
     display_order = models.PositiveIntegerField(_("ordre d'affichage"), default=0)
-    stripe_product_id = models.CharField(max_length=255, blank=True)
-    stripe_price_id = models.CharField(max_length=255, blank=True)
+    stripe_product_id = models.CharField(_("produit Stripe"), max_length=255, blank=True)
+    stripe_price_id = models.CharField(_("prix Stripe"), max_length=255, blank=True)
     # The amount the Stripe price was created with: a change means a new price.
-    stripe_price_amount = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    stripe_price_amount = models.PositiveIntegerField(_("montant du prix Stripe"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
 
@@ -78,10 +78,15 @@ class Order(models.Model):
     FINAL_STATUSES = (Status.TERMINE, Status.ANNULEE)
     ACTIVE_STATUSES = (Status.PAYEE, Status.EN_COURS, Status.LIVREE, Status.SUSPENDUE)
     AWAITING_STATUSES = (Status.EN_ATTENTE, Status.EN_ATTENTE_VERIFICATION, Status.ESTIMATION_ENVOYEE)
-    # payment_status of a 0 € order: it never had a payment (nor an invoice).
-    PAYMENT_STATUS_FREE = "free"
+    class PaymentStatus(models.TextChoices):
+        PENDING = "pending", _("En attente du paiement")
+        SUCCEEDED = "succeeded", _("Payée")
+        FREE = "free", _("Offerte (0 €)")
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # payment_status of a 0 € order: it never had a payment (nor an invoice).
+    PAYMENT_STATUS_FREE = PaymentStatus.FREE
+
+    id = models.UUIDField(_("identifiant"), primary_key=True, default=uuid.uuid4, editable=False)
     client = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders", verbose_name=_("client")
     )
@@ -96,7 +101,9 @@ class Order(models.Model):
     description = models.TextField(_("description"), blank=True)
     status = models.CharField(_("statut"), max_length=30, choices=Status.choices, default=Status.EN_ATTENTE)
     # Where a suspended order goes back to.
-    status_before_suspension = models.CharField(max_length=30, choices=Status.choices, blank=True)
+    status_before_suspension = models.CharField(
+        _("statut avant la suspension"), max_length=30, choices=Status.choices, blank=True
+    )
     client_note = models.TextField(_("note du client"), blank=True)
     corrector_note = models.TextField(_("note du correcteur"), blank=True, help_text=_("Jamais montrée au client."))
     priority = models.CharField(_("priorité"), max_length=10, choices=Priority.choices, default=Priority.NORMALE)
@@ -106,17 +113,19 @@ class Order(models.Model):
     declared_pages = models.PositiveIntegerField(_("pages déclarées"), null=True, blank=True)
     verified_pages = models.PositiveIntegerField(_("pages vérifiées"), null=True, blank=True)
     # Cents; computed by the server only (orders.pricing).
-    estimated_price = models.PositiveIntegerField(_("prix estimé (centimes)"), null=True, blank=True)
-    final_price = models.PositiveIntegerField(_("prix définitif (centimes)"), null=True, blank=True)
-    amount = models.PositiveIntegerField(_("montant payé (centimes)"), null=True, blank=True)
-    payment_status = models.CharField(_("statut du paiement"), max_length=50, blank=True)
-    stripe_session_id = models.CharField(max_length=255, blank=True)
+    estimated_price = models.PositiveIntegerField(_("prix estimé"), null=True, blank=True)
+    final_price = models.PositiveIntegerField(_("prix définitif"), null=True, blank=True)
+    amount = models.PositiveIntegerField(_("montant payé"), null=True, blank=True)
+    payment_status = models.CharField(
+        _("statut du paiement"), max_length=50, choices=PaymentStatus.choices, blank=True
+    )
+    stripe_session_id = models.CharField(_("session de paiement Stripe"), max_length=255, blank=True)
     revision_count = models.PositiveSmallIntegerField(_("révisions demandées"), default=0)
     paid_at = models.DateTimeField(_("payée le"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("livrée le"), null=True, blank=True)
     accepted_at = models.DateTimeField(_("acceptée le"), null=True, blank=True)
     finished_at = models.DateTimeField(_("terminée le"), null=True, blank=True)
-    overdue_announced_at = models.DateTimeField(null=True, blank=True, editable=False)
+    overdue_announced_at = models.DateTimeField(_("retard signalé le"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
 
@@ -205,15 +214,16 @@ class OrderEvent(models.Model):
         FILE = "FILE", _("Fichier")
         EDIT = "EDIT", _("Modification par l'équipe")
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(max_length=20, choices=Kind.choices)
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events", verbose_name=_("commande"))
+    kind = models.CharField(_("type"), max_length=20, choices=Kind.choices)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("auteur"),
     )
-    from_status = models.CharField(max_length=30, choices=Order.Status.choices, blank=True)
-    to_status = models.CharField(max_length=30, choices=Order.Status.choices, blank=True)
-    note = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    from_status = models.CharField(_("statut de départ"), max_length=30, choices=Order.Status.choices, blank=True)
+    to_status = models.CharField(_("nouveau statut"), max_length=30, choices=Order.Status.choices, blank=True)
+    note = models.TextField(_("commentaire"), blank=True)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("événement")

@@ -77,6 +77,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "core.middleware.HtmxMessagesMiddleware",
+    # DEBUG only: a view's 404 shows our page, an unknown URL the technical one (issue 9).
+    "core.middleware.OurNotFoundPageInDebugMiddleware",
     # Turns django-ratelimit's refusal into our French 429 page.
     "django_ratelimit.middleware.RatelimitMiddleware",
     # Axes must come last: it turns a lockout raised during login into a page.

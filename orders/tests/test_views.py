@@ -245,9 +245,16 @@ def test_staff_assign_from_the_admin_through_the_service(client, staff, correcto
     assert paid_order.corrector == corrector
     assert paid_order.events.filter(kind="ASSIGNMENT", actor=staff).exists()
 
+    # The corrector field lists correctors only (a plain select): a client is not a choice,
+    # an inactive corrector is listed (past assignments show) but refused.
     data["corrector"] = UserFactory().pk
     refused = client.post(url, data)
+    assert "Sélectionnez un choix valide" in page_text(refused)
+    data["corrector"] = CorrectorFactory(is_active=False).pk
+    refused = client.post(url, data)
     assert "pas un correcteur actif" in page_text(refused)
+    paid_order.refresh_from_db()
+    assert paid_order.corrector == corrector
 
 
 def test_staff_board_costs_the_same_queries_for_1_and_20_orders(
