@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('billing', '0004_payment_refund_started_at'),
-        ('orders', '0005_french_labels'),
+        ('orders', '0006_french_labels'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

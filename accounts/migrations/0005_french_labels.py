@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0003_admins_are_superusers'),
+        ('accounts', '0004_billing_address'),
     ]
 
     operations = [

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0004_order_event_edit_kind'),
+        ('orders', '0005_order_rating'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
