@@ -43,7 +43,7 @@ def test_order_to_accepted_delivery(browser, live_server, new_page, log_in, scre
     staff_page = new_page()
     log_in(staff_page, staff.email)
     staff_page.goto(f"{live_server.url}/staff/orders/")
-    staff_page.get_by_label("Correcteur").select_option(label="Julien Moreau (0 en cours)")
+    staff_page.get_by_label("Correcteur", exact=True).select_option(label="Julien Moreau (0 en cours)")
     screenshot(staff_page, "orders-03-staff-board")
     staff_page.get_by_role("button", name="Affecter").click()
     staff_page.get_by_text("Correcteur affecté.").wait_for()
