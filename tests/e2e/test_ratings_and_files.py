@@ -29,6 +29,10 @@ def test_rate_then_find_and_download_every_file(
     viewport, new_page, live_server, log_in, screenshot, delivered_order, client_user, corrector, staff
 ):
     width = viewport["width"]
+    # A long first name: the one-line header must still fit (it overflowed by a
+    # few pixels with some factory names).
+    client_user.first_name = "Marie-Christine-Alexandrine"
+    client_user.save(update_fields=["first_name"])
     finished = services.order_accept_delivery(order=delivered_order, by=client_user)
     conversation = messaging.conversation_for_order(order=finished)
     messaging.message_send(conversation=conversation, sender=corrector, content="Le glossaire",
