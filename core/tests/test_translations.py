@@ -13,7 +13,7 @@ from django.conf import settings
 
 from core.management.commands.update_catalogue import catalogue_check
 
-pytestmark = pytest.mark.skipif(
+needs_gettext = pytest.mark.skipif(
     shutil.which("msgattrib") is None or shutil.which("xgettext") is None,
     reason="gettext absent (scripts/system-deps.sh l'installe ; la CI l'a toujours)",
 )
@@ -21,11 +21,13 @@ pytestmark = pytest.mark.skipif(
 BASE_DIR = Path(settings.BASE_DIR)
 
 
+@needs_gettext
 def test_catalogue_holds_every_string_translated():
     problems = catalogue_check(source_dir=BASE_DIR)
     assert problems == [], "Lancez `.venv/bin/python manage.py update_catalogue` :\n" + "\n".join(problems)
 
 
+@needs_gettext
 def test_check_reports_strings_missing_from_the_catalogue(tmp_path):
     # A copy of the project with one template string the catalogue does not have.
     src = tmp_path / "src"
@@ -42,6 +44,7 @@ def test_check_reports_strings_missing_from_the_catalogue(tmp_path):
     assert len(problems) == 2
 
 
+@needs_gettext
 def test_check_reports_a_fuzzy_entry(tmp_path):
     src = tmp_path / "src"
     shutil.copytree(BASE_DIR / "locale", src / "locale")
