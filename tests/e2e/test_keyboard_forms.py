@@ -4,6 +4,7 @@ summary's first link takes focus to its field; a refused login describes both
 inputs by its error."""
 
 import pytest
+from playwright.sync_api import expect
 
 from accounts.tests.factories import UserFactory
 from orders.tests.factories import ServiceFactory
@@ -41,7 +42,7 @@ def test_order_form_errors_take_focus_to_the_summary(page, live_server, log_in, 
 
     summary = page.locator("#order-form [data-error-summary]")
     summary.wait_for()
-    page.wait_for_function("document.activeElement && document.activeElement.matches('[data-error-summary]')")
+    expect(summary).to_be_focused()
     assert summary.get_attribute("role") == "alert"
     assert summary.evaluate(IN_VIEW), f"the error summary is not in view at {viewport['width']} px"
     screenshot(page, f"keyboard-order-errors-{viewport['width']}")
@@ -52,8 +53,8 @@ def test_order_form_errors_take_focus_to_the_summary(page, live_server, log_in, 
     assert first_link.evaluate("(link) => link === document.activeElement")
     assert first_link.get_attribute("href") == "#id_title"
     page.keyboard.press("Enter")
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'id_title'")
     title = page.locator("#id_title")
+    expect(title).to_be_focused()
     assert title.evaluate(IN_VIEW), f"the title field is not in view at {viewport['width']} px"
     assert title.get_attribute("aria-invalid") == "true"
     assert "Ce champ est obligatoire." in title.evaluate(DESCRIPTION)
