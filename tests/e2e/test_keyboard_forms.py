@@ -79,3 +79,18 @@ def test_refused_login_describes_both_inputs(page, live_server, screenshot, view
         assert "Adresse e-mail ou mot de passe incorrect." in field.evaluate(DESCRIPTION)
     assert page.locator("[data-error-summary]").evaluate(IN_VIEW)
     screenshot(page, f"keyboard-login-refused-{viewport['width']}")
+
+
+def test_preferences_form_swapped_by_htmx_gives_focus_back(page, live_server, log_in):
+    """The preferences form is replaced whole (outerHTML): its submit button
+    keeps its id, so htmx puts focus back on it instead of <body>."""
+    user = UserFactory()
+    page.set_viewport_size(PHONE)
+    log_in(page, user.email)
+    page.goto(f"{live_server.url}/accounts/profile/")
+    page.get_by_label("Actualités et offres de Staka Livres").check()
+    button = page.get_by_role("button", name="Enregistrer mes préférences")
+    button.focus()
+    page.keyboard.press("Enter")
+    page.get_by_text("Vos préférences de notification ont été enregistrées.").wait_for()
+    expect(page.get_by_role("button", name="Enregistrer mes préférences")).to_be_focused()
