@@ -175,6 +175,8 @@ class LoginForm(AuthenticationForm):
         ),
         "deactivated": _("Ce compte est désactivé. Écrivez-nous pour le réactiver."),
     }
+    # The refusal is about both fields: screen readers read it on each (core.forms).
+    fields_described_by_form_errors = ("username", "password")
 
     def clean(self):
         try:

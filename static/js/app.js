@@ -125,3 +125,34 @@
     });
   });
 })();
+
+// --- keyboard: error summaries ---
+// A form that htmx swaps back with errors would leave focus on <body> and the
+// first error off-screen: move focus to its summary (role="alert"). The
+// summary's links move focus to their field (radio groups: the first choice).
+(function () {
+  "use strict";
+  var SUMMARY = "[data-error-summary]";
+
+  function show(element) {
+    element.focus({ preventScroll: true });
+    element.scrollIntoView({ block: "center" });
+  }
+
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var swapped = event.target;
+    if (!swapped || !swapped.querySelector) return;
+    var summary = swapped.matches(SUMMARY) ? swapped : swapped.querySelector(SUMMARY);
+    if (summary && summary.isConnected) show(summary);
+  });
+
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest(SUMMARY + " a[href^='#']");
+    if (!link) return;
+    var id = decodeURIComponent(link.getAttribute("href").slice(1));
+    var field = document.getElementById(id) || document.getElementById(id + "_0");
+    if (!field) return;
+    event.preventDefault();
+    show(field);
+  });
+})();

@@ -53,7 +53,7 @@ def test_invalid_registration_shows_french_errors(page, live_server, screenshot)
     page.get_by_label(re.compile(r"^Mot de passe")).fill("123")
     page.get_by_label("Confirmation du mot de passe").fill("123")
     page.get_by_role("button", name="Créer mon compte").click()
-    page.get_by_text("Votre consentement est nécessaire").wait_for()
+    page.get_by_text("Votre consentement est nécessaire").first.wait_for()
     page.get_by_text("trop court").first.wait_for()
     # Whether the address has an account is never said (its owner is e-mailed instead).
     assert page.get_by_text("existe déjà").count() == 0

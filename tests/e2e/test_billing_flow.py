@@ -77,7 +77,7 @@ def test_visitor_confirms_the_address_then_pays_and_downloads_the_invoice(
     page.get_by_label("Code postal").fill("7600")
     page.get_by_label("Ville").fill("Rouen")
     page.get_by_role("button", name="Enregistrer l'adresse").click()
-    page.get_by_text("Un code postal français compte 5 chiffres.").wait_for()
+    page.get_by_text("Un code postal français compte 5 chiffres.").first.wait_for()
     page.get_by_label("Code postal").fill("76000")
     page.get_by_label(re.compile("Société")).fill("Éditions Havard")
     page.get_by_role("button", name="Enregistrer l'adresse").click()
