@@ -33,13 +33,37 @@
         ids.push(rendered.id);
       }
       combobox.setAttribute("aria-labelledby", ids.join(" "));
+      // select2 gives the value inside it role=textbox: it is named by the label too.
+      if (rendered) {
+        rendered.setAttribute("aria-labelledby", label.id);
+      }
     });
   }
 
   // Django starts select2 once the page is ready, and again for each inline row
   // added: name the comboboxes whenever some appear.
+  // A box that scrolls sideways on a phone (a tabular inline) but holds nothing
+  // focusable cannot be scrolled with the keyboard: it becomes a named stop.
+  function focusableScrollBoxes() {
+    document.querySelectorAll(".inline-group, .results").forEach(function (box) {
+      var focusable = Array.prototype.some.call(
+        box.querySelectorAll("a[href], button, input, select, textarea, [tabindex]"),
+        function (node) { return node.getClientRects().length > 0; });
+      if (box.scrollWidth > box.clientWidth && !focusable && !box.hasAttribute("tabindex")) {
+        var heading = box.querySelector("h2");
+        box.setAttribute("tabindex", "0");
+        box.setAttribute("role", "region");
+        if (heading) {
+          heading.id = heading.id || box.id + "-heading";
+          box.setAttribute("aria-labelledby", heading.id);
+        }
+      }
+    });
+  }
+
   function start() {
     nameComboboxes(document);
+    focusableScrollBoxes();
     new MutationObserver(function (changes) {
       var added = changes.some(function (change) {
         return Array.prototype.some.call(change.addedNodes, function (node) {
