@@ -175,3 +175,5 @@ def test_no_progress_bar_before_payment(client, make_order, client_user, paid_or
     client.force_login(client_user)
     assert 'role="progressbar"' not in client.get(reverse("orders:detail", args=[unpaid.pk])).content.decode()
     assert 'role="progressbar"' in client.get(reverse("orders:detail", args=[paid_order.pk])).content.decode()
+    # The dashboard too: one bar, the paid order's.
+    assert client.get(reverse("orders:client_dashboard")).content.decode().count('role="progressbar"') == 1
