@@ -468,3 +468,23 @@ if AWS_STORAGE_BUCKET_NAME:
         _s3_options["endpoint_url"]
         or f"https://{AWS_STORAGE_BUCKET_NAME}.s3.{_s3_options['region_name']}.amazonaws.com"
     )
+
+# --- Support desk ---------------------------------------------------------
+# Minutes allowed per ticket priority (the seed's SLA): first staff answer,
+# then resolution. The clock stops while the team waits for the client.
+SUPPORT_SLA_FIRST_RESPONSE_MINUTES = {
+    "FAIBLE": 48 * 60,
+    "NORMALE": 24 * 60,
+    "HAUTE": 4 * 60,
+    "URGENTE": 60,
+    "CRITIQUE": 15,
+}
+SUPPORT_SLA_RESOLUTION_MINUTES = {
+    "FAIBLE": 10 * 24 * 60,
+    "NORMALE": 5 * 24 * 60,
+    "HAUTE": 2 * 24 * 60,
+    "URGENTE": 24 * 60,
+    "CRITIQUE": 8 * 60,
+}
+# A resolved ticket the client neither confirms nor reopens closes itself.
+SUPPORT_AUTO_CLOSE_DAYS = env.int("SUPPORT_AUTO_CLOSE_DAYS", default=7)

@@ -1,0 +1,198 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Ticket(models.Model):
+    """A request from a person to the team (the legacy `support_requests`),
+    with its SLA deadlines. Rows are written by support.services only.
+
+    A ticket comes from a client (``requester``) or from a visitor without an
+    account (``visitor_*``, then ``requester`` is NULL). Its conversation is a
+    messaging conversation of kind SUPPORT.
+    """
+
+    class Category(models.TextChoices):
+        GENERAL = "GENERAL", _("Question générale")
+        TECHNIQUE = "TECHNIQUE", _("Problème technique")
+        FACTURATION = "FACTURATION", _("Facturation et paiement")
+        COMMANDE = "COMMANDE", _("Commande")
+        COMPTE = "COMPTE", _("Compte")
+        AUTRE = "AUTRE", _("Autre")
+
+    class Priority(models.TextChoices):
+        FAIBLE = "FAIBLE", _("Faible")
+        NORMALE = "NORMALE", _("Normale")
+        HAUTE = "HAUTE", _("Haute")
+        URGENTE = "URGENTE", _("Urgente")
+        CRITIQUE = "CRITIQUE", _("Critique")
+
+    class Status(models.TextChoices):
+        OUVERT = "OUVERT", _("Ouvert")
+        EN_COURS = "EN_COURS", _("En cours")
+        EN_ATTENTE = "EN_ATTENTE", _("En attente de votre réponse")
+        RESOLU = "RESOLU", _("Résolu")
+        FERME = "FERME", _("Fermé")
+        ANNULE = "ANNULE", _("Annulé")
+
+    class Source(models.TextChoices):
+        WEB = "web", _("Espace client")
+        EMAIL = "email", _("E-mail")
+        PHONE = "phone", _("Téléphone")
+        CONTACT = "contact", _("Formulaire de contact")
+        FREE_SAMPLE = "free_sample", _("Échantillon gratuit")
+        CONSULTATION = "consultation", _("Consultation")
+
+    # The team is working on it: the SLA clock runs.
+    OPEN_STATUSES = (Status.OUVERT, Status.EN_COURS)
+    # Nothing more will happen unless someone reopens it.
+    FINAL_STATUSES = (Status.FERME, Status.ANNULE)
+    UNRESOLVED_STATUSES = (Status.OUVERT, Status.EN_COURS, Status.EN_ATTENTE)
+
+    id = models.UUIDField(_("identifiant"), primary_key=True, default=uuid.uuid4, editable=False)
+    # A short number people can quote on the phone ("ticket n° 1042").
+    number = models.PositiveIntegerField(_("numéro"), unique=True, editable=False)
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("demandeur"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="support_tickets",
+    )
+    visitor_name = models.CharField(_("nom du visiteur"), max_length=150, blank=True)
+    visitor_email = models.EmailField(_("e-mail du visiteur"), blank=True)
+    visitor_phone = models.CharField(_("téléphone du visiteur"), max_length=30, blank=True)
+    title = models.CharField(_("titre"), max_length=255)
+    description = models.TextField(_("description"))
+    category = models.CharField(_("catégorie"), max_length=20, choices=Category.choices, default=Category.GENERAL)
+    priority = models.CharField(_("priorité"), max_length=10, choices=Priority.choices, default=Priority.NORMALE)
+    status = models.CharField(_("statut"), max_length=12, choices=Status.choices, default=Status.OUVERT)
+    source = models.CharField(_("origine"), max_length=20, choices=Source.choices, default=Source.WEB)
+    tags = models.CharField(_("étiquettes"), max_length=500, blank=True, help_text=_("Séparées par des virgules."))
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("assigné à"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="assigned_tickets", limit_choices_to={"role": "ADMIN"},
+    )
+    order = models.ForeignKey(
+        "orders.Order", verbose_name=_("commande"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="support_tickets",
+    )
+    conversation = models.OneToOneField(
+        "messaging.Conversation", verbose_name=_("conversation"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="ticket", editable=False,
+    )
+
+    # SLA. The due times are computed at creation and on a priority change,
+    # and pushed back by the time spent waiting for the client (EN_ATTENTE):
+    # `paused_at` is when the current wait began.
+    first_response_due_at = models.DateTimeField(_("première réponse attendue avant"), null=True, blank=True)
+    resolution_due_at = models.DateTimeField(_("résolution attendue avant"), null=True, blank=True)
+    paused_at = models.DateTimeField(_("en pause depuis"), null=True, blank=True, editable=False)
+    # The next deadline the team faces (first response, then resolution) and
+    # the moment 75 % of its time is used; NULL while paused or once resolved.
+    # Kept by the services so the queue sorts and the sweeper finds breaches
+    # with one indexed query.
+    sla_due_at = models.DateTimeField(_("échéance"), null=True, blank=True, editable=False)
+    sla_warn_at = models.DateTimeField(_("alerte d'échéance"), null=True, blank=True, editable=False)
+    # Announcements are made once per deadline.
+    warning_announced_for = models.DateTimeField(null=True, blank=True, editable=False)
+    breach_announced_for = models.DateTimeField(null=True, blank=True, editable=False)
+
+    first_response_at = models.DateTimeField(_("première réponse le"), null=True, blank=True, editable=False)
+    resolved_at = models.DateTimeField(_("résolu le"), null=True, blank=True, editable=False)
+    closed_at = models.DateTimeField(_("fermé le"), null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
+
+    # Satisfaction, given once by the requester after closing.
+    satisfaction_score = models.PositiveSmallIntegerField(_("satisfaction (1–5)"), null=True, blank=True)
+    satisfaction_comment = models.TextField(_("commentaire de satisfaction"), blank=True)
+    satisfaction_at = models.DateTimeField(_("avis donné le"), null=True, blank=True, editable=False)
+
+    # A public form submitted twice (double click, two tabs) opens one ticket.
+    submission_key = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
+
+    class Meta:
+        verbose_name = _("ticket de support")
+        verbose_name_plural = _("tickets de support")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["status", "sla_due_at"], name="tickets_queue_idx"),
+            models.Index(fields=["assigned_to", "status", "sla_due_at"], name="tickets_assignee_idx"),
+            models.Index(fields=["sla_due_at"], name="tickets_sla_due_idx"),
+            models.Index(fields=["sla_warn_at"], name="tickets_sla_warn_idx"),
+            models.Index(fields=["requester", "-created_at"], name="tickets_requester_idx"),
+            models.Index(fields=["status", "resolved_at"], name="tickets_resolved_idx"),
+            models.Index(fields=["-created_at"], name="tickets_created_idx"),
+            models.Index(fields=["visitor_email"], name="tickets_visitor_email_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(satisfaction_score__isnull=True)
+                | models.Q(satisfaction_score__gte=1, satisfaction_score__lte=5),
+                name="tickets_satisfaction_1_to_5",
+            ),
+        ]
+
+    def __str__(self):
+        return f"#{self.number} {self.title}"
+
+    @property
+    def is_from_visitor(self):
+        return self.requester_id is None
+
+    @property
+    def contact_email(self):
+        return self.requester.email if self.requester_id else self.visitor_email
+
+    @property
+    def contact_name(self):
+        return self.requester.get_full_name() if self.requester_id else self.visitor_name
+
+
+class TicketEvent(models.Model):
+    """One line of a ticket's history: who changed what, when."""
+
+    class Kind(models.TextChoices):
+        CREATED = "CREATED", _("Création")
+        STATUS = "STATUS", _("Changement de statut")
+        ASSIGNMENT = "ASSIGNMENT", _("Affectation")
+        PRIORITY = "PRIORITY", _("Changement de priorité")
+        CATEGORY = "CATEGORY", _("Changement de catégorie")
+        REPLY = "REPLY", _("Réponse")
+        SLA = "SLA", _("Échéance")
+        RATING = "RATING", _("Avis")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events", verbose_name=_("ticket"))
+    kind = models.CharField(_("type"), max_length=20, choices=Kind.choices)
+    # NULL: the platform itself (auto-close, SLA sweeper) or a visitor.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("auteur"),
+    )
+    from_value = models.CharField(_("avant"), max_length=100, blank=True)
+    to_value = models.CharField(_("après"), max_length=100, blank=True)
+    note = models.TextField(_("commentaire"), blank=True)
+    created_at = models.DateTimeField(_("le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("événement de ticket")
+        verbose_name_plural = _("historique des tickets")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="ticket_events_ticket_idx")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} — {self.ticket_id}"
+
+
+class TicketNumber(models.Model):
+    """The counter behind Ticket.number, one row locked per allocation
+    (MAX()+1 would hand the same number to two concurrent requests)."""
+
+    last = models.PositiveIntegerField(default=1000)
+
+    class Meta:
+        verbose_name = _("compteur de tickets")
+        verbose_name_plural = _("compteur de tickets")
+
+    def __str__(self):
+        return str(self.last)
