@@ -79,3 +79,20 @@ account_deletion_parts: dict[str, AccountDeletionPart] = {}
 
 def register_account_deletion(name, *, blockers, closes=None, close=None, refused=None):
     account_deletion_parts[name] = AccountDeletionPart(blockers=blockers, closes=closes, close=close, refused=refused)
+
+
+# The terms of sale (CGV) a client accepts when ordering: cms registers a
+# function returning the current published revision (a cms.PageRevision, or
+# None when none is published), so orders records it without importing cms.
+terms_providers: dict[str, Callable] = {}
+
+
+def register_terms_provider(name, provider):
+    terms_providers[name] = provider
+
+
+def current_terms():
+    for provider in terms_providers.values():
+        if (revision := provider()) is not None:
+            return revision
+    return None
