@@ -1,9 +1,9 @@
 import pytest
 from django.test import Client
 
+from cms import models as cms_models  # a bare "Testimonial" name would be collected by pytest
 from cms.defaults import load_default_content
 from cms.models import FAQ, Page, PageRevision
-from cms.models import Testimonial as TestimonialRow  # "Test…" would be collected by pytest
 from cms.selectors import current_terms_revision
 from core.registry import demo_seeders
 
@@ -23,7 +23,7 @@ def test_default_content_is_published_with_a_first_version():
     assert current_terms_revision().number == 1
     assert FAQ.objects.filter(visible=True).count() >= 11
     assert set(FAQ.objects.values_list("category", flat=True)) == {"Commande", "Paiement", "Correction", "Compte"}
-    assert TestimonialRow.objects.count() == 4
+    assert cms_models.Testimonial.objects.count() == 4
 
 
 def test_loading_again_creates_nothing_and_keeps_staff_edits():
@@ -32,10 +32,10 @@ def test_loading_again_creates_nothing_and_keeps_staff_edits():
     cgv.content = "Texte revu par l'équipe"
     cgv.save()
     FAQ.objects.filter(category="Compte").first().delete()
-    counts = (Page.objects.count(), PageRevision.objects.count(), FAQ.objects.count(), TestimonialRow.objects.count())
+    counts = (Page.objects.count(), PageRevision.objects.count(), FAQ.objects.count(), cms_models.Testimonial.objects.count())
     assert load_default_content() == 1  # only the deleted question comes back
     assert (Page.objects.count(), PageRevision.objects.count(), FAQ.objects.count() - 1,
-            TestimonialRow.objects.count()) == counts
+            cms_models.Testimonial.objects.count()) == counts
     assert Page.objects.get(slug="cgv").content == "Texte revu par l'équipe"
     assert load_default_content() == 0
 
