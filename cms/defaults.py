@@ -265,8 +265,8 @@ comme terminée.
 """,
     },
     {
-        "slug": "correction-ou-relecture",
-        "title": "Correction, relecture, mise en page : que choisir ?",
+        "slug": "choisir-son-service",
+        "title": "Correction, mise en forme, rédaction : que choisir ?",
         "category": "Nos services",
         "days_ago": 7,
         "excerpt": "Ce que fait chaque service, et comment choisir celui dont votre manuscrit a besoin.",
@@ -274,9 +274,9 @@ comme terminée.
 
 | Service | Ce que nous faisons | Pour qui |
 |---|---|---|
-| Correction | orthographe, grammaire, ponctuation, typographie | tout manuscrit avant publication |
-| Relecture approfondie | la correction, plus le style : répétitions, lourdeurs, cohérence | un texte qui doit être irréprochable |
-| Mise en page | un fichier prêt à imprimer ou à publier en numérique | l'autoédition |
+| Correction | orthographe, grammaire, ponctuation, typographie ; le style selon la formule | tout manuscrit avant publication |
+| Mise en forme | un fichier prêt à imprimer ou à publier en numérique | l'autoédition |
+| Rédaction | un accompagnement de l'écriture, du plan au texte final | un projet à écrire à deux |
 
 Le prix dépend du service et du nombre de pages : la page [Tarifs]({pricing}) le calcule pour votre
 manuscrit, avant toute commande.

@@ -60,7 +60,7 @@ def test_the_legal_texts_take_the_seller_and_delays_from_the_settings(settings):
 def test_the_default_pages_render_for_a_visitor():
     load_default_content()
     visitor = Client()
-    for url in (*LEGAL.values(), "/faq/", "/blog/", "/blog/correction-ou-relecture/"):
+    for url in (*LEGAL.values(), "/faq/", "/blog/", "/blog/choisir-son-service/"):
         response = visitor.get(url)
         assert response.status_code == 200, url
     cookies = visitor.get("/cookies/").content.decode()
