@@ -22,18 +22,24 @@ class PageAdminForm(forms.ModelForm):
         return cleaned
 
 
-class PageRevisionInline(admin.TabularInline):
-    model = PageRevision
-    extra = 0
-    can_delete = False
-    fields = readonly_fields = ("number", "title", "published_at", "published_by")
-    ordering = ("-number",)
+class VersionsAreReadOnly:
+    """Versions are written by publishing, never by hand (an order points at the CGV it accepted)."""
 
     def has_add_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class PageRevisionInline(VersionsAreReadOnly, admin.TabularInline):
+    model = PageRevision
+    extra = 0
+    fields = readonly_fields = ("number", "title", "published_at", "published_by")
+    ordering = ("-number",)
 
 
 @admin.register(Page)
@@ -110,8 +116,7 @@ class PageAdmin(admin.ModelAdmin):
 
 
 @admin.register(PageRevision)
-class PageRevisionAdmin(admin.ModelAdmin):
-    """Published versions: written by publishing, never edited."""
+class PageRevisionAdmin(VersionsAreReadOnly, admin.ModelAdmin):
 
     list_display = ("page", "number", "title", "published_at", "published_by")
     list_filter = ("page__type",)
@@ -119,15 +124,6 @@ class PageRevisionAdmin(admin.ModelAdmin):
     list_select_related = ("page", "published_by")
     show_full_result_count = False
     fields = readonly_fields = ("page", "number", "title", "content", "published_at", "published_by")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(FAQ)
