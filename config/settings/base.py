@@ -40,6 +40,7 @@ DJANGO_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",
     "django.forms",
 ]
 THIRD_PARTY_APPS = [
@@ -208,6 +209,7 @@ CELERY_BEAT_SCHEDULE = {
     "purge-sent-emails": {"task": "core.tasks.purge_sent_emails", "schedule": 24 * 60 * 60},
     "purge-pending-uploads": {"task": "orders.tasks.purge_pending_uploads", "schedule": 24 * 60 * 60},
     "purge-upload-temp-files": {"task": "core.tasks.purge_upload_temp_files", "schedule": 60 * 60},
+    "publish-scheduled-pages": {"task": "cms.tasks.publish_scheduled_pages", "schedule": 5 * 60},
 }
 
 # --- Authentication ------------------------------------------------------
@@ -424,6 +426,21 @@ SELLER = {
     "siret": env("SELLER_SIRET", default="123 456 789 00012"),
     "vat_number": env("SELLER_VAT_NUMBER", default="FR12 123456789"),
     "email": env("SELLER_EMAIL", default="facturation@staka-editions.com"),
+}
+# What the mentions légales and the CGV name besides the seller (LCEN art. 6;
+# Code de la consommation art. L612-1). The defaults say plainly what is
+# missing: set them before opening the site (cms/defaults.py writes them into
+# the first version of the legal pages; staff edit the pages after that).
+LEGAL = {
+    "publication_director": env("LEGAL_PUBLICATION_DIRECTOR", default="le représentant légal de la société"),
+    "hosting_provider": env(
+        "LEGAL_HOSTING_PROVIDER",
+        default="[à compléter : nom, adresse et téléphone de l'hébergeur — réglage LEGAL_HOSTING_PROVIDER]",
+    ),
+    "mediator": env(
+        "LEGAL_CONSUMER_MEDIATOR",
+        default="[à compléter : nom, adresse et site du médiateur de la consommation — réglage LEGAL_CONSUMER_MEDIATOR]",
+    ),
 }
 
 # --- Files and storage ---------------------------------------------------
