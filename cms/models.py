@@ -2,7 +2,18 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+# The legal pages live at stable URLs (footer, e-mails, the CGV an order
+# accepted): slug -> URL name.
+LEGAL_PAGE_URLS = {
+    "cgv": "cms:terms",
+    "mentions-legales": "cms:legal_notice",
+    "confidentialite": "cms:privacy",
+    "cookies": "cms:cookies",
+}
 
 
 class Page(models.Model):
@@ -56,6 +67,22 @@ class Page(models.Model):
 
     def __str__(self):
         return self.title
+
+    def get_absolute_url(self):
+        if self.slug in LEGAL_PAGE_URLS:
+            return reverse(LEGAL_PAGE_URLS[self.slug])
+        if self.type == self.Type.BLOG:
+            return reverse("cms:blog_post", args=[self.slug])
+        return reverse("cms:page", args=[self.slug])
+
+    @property
+    def is_live(self):
+        """Published, or scheduled and its moment has come (visible at once,
+        without waiting for the beat task that flips its status)."""
+        if self.status == self.Status.PUBLISHED:
+            return True
+        return self.status == self.Status.SCHEDULED and self.published_at is not None \
+            and self.published_at <= timezone.now()
 
 
 class PageRevision(models.Model):

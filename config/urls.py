@@ -11,6 +11,7 @@ urlpatterns = [
     path("billing/", include("billing.urls")),
     path("notifications/", include("notifications.urls")),
     path("messages/", include("messaging.urls")),
+    path("", include("cms.urls")),
     path("", include("support.urls")),
     path("", include("support.public_urls")),
     path("admin/", admin.site.urls),

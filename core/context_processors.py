@@ -17,6 +17,7 @@ def site_terms():
 def site(request):
     return {
         "SITE_NAME": settings.SITE_NAME,
+        "SITE_URL": settings.SITE_URL,  # canonical and Open Graph URLs
         "SUPPORT_EMAIL": settings.SUPPORT_EMAIL,
         "TERMS": site_terms(),
     }

@@ -40,6 +40,7 @@ DJANGO_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",
     "django.forms",
 ]
 THIRD_PARTY_APPS = [
@@ -208,6 +209,7 @@ CELERY_BEAT_SCHEDULE = {
     "purge-sent-emails": {"task": "core.tasks.purge_sent_emails", "schedule": 24 * 60 * 60},
     "purge-pending-uploads": {"task": "orders.tasks.purge_pending_uploads", "schedule": 24 * 60 * 60},
     "purge-upload-temp-files": {"task": "core.tasks.purge_upload_temp_files", "schedule": 60 * 60},
+    "publish-scheduled-pages": {"task": "cms.tasks.publish_scheduled_pages", "schedule": 5 * 60},
 }
 
 # --- Authentication ------------------------------------------------------

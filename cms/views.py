@@ -1,0 +1,120 @@
+"""Public pages of the cms app: CMS pages, legal pages, blog, FAQ, sitemap, robots.txt.
+
+Anything not online (draft, archived, scheduled for later) and any page not
+public answers 404, except to staff, who read it with a preview banner.
+A page that needs a login sends a logged-out visitor to it first.
+"""
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_GET
+
+from . import selectors
+from .models import LEGAL_PAGE_URLS, Page, PageRevision
+
+BLOG_PER_PAGE = 10
+FAQ_QUERY_MAX_LENGTH = 100
+
+
+def _page_or_404(request, slug, **filters):
+    try:
+        return selectors.page_for_reader(slug=slug, user=request.user, **filters)
+    except Page.DoesNotExist:
+        raise Http404 from None
+
+
+def _render_page(request, page, template, context=None):
+    if page.require_auth and not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    return render(request, template, {
+        "page": page,
+        # Only staff get here with a page that is offline or private.
+        "preview": not (page.is_live and page.is_public),
+        **(context or {}),
+    })
+
+
+@require_GET
+def page_detail(request, slug):
+    if slug in LEGAL_PAGE_URLS:  # one address per legal page
+        return redirect(LEGAL_PAGE_URLS[slug], permanent=True)
+    page = _page_or_404(request, slug, exclude_types=[Page.Type.BLOG])
+    return _render_page(request, page, "cms/page.html")
+
+
+def _legal_page(request, slug):
+    page = _page_or_404(request, slug)
+    return _render_page(request, page, "cms/page.html")
+
+
+@require_GET
+def terms(request):
+    page = _page_or_404(request, selectors.TERMS_SLUG)
+    current = selectors.current_terms_revision()
+    return _render_page(request, page, "cms/terms.html", {
+        "current": current,
+        "earlier": selectors.earlier_revisions(page, exclude_number=current.number if current else None),
+    })
+
+
+@require_GET
+def terms_version(request, number):
+    """An earlier CGV version: the text a client accepted stays readable
+    (every version that went live; staff also see the planned one)."""
+    revisions = PageRevision.objects.filter(page__slug=selectors.TERMS_SLUG).select_related("page")
+    if not (request.user.is_authenticated and request.user.is_admin):
+        revisions = revisions.filter(published_at__lte=timezone.now())
+    revision = get_object_or_404(revisions, number=number)
+    current = selectors.current_terms_revision()
+    return render(request, "cms/terms_version.html", {
+        "revision": revision, "is_current": current is not None and current.pk == revision.pk,
+    })
+
+
+@require_GET
+def legal_notice(request):
+    return _legal_page(request, "mentions-legales")
+
+
+@require_GET
+def privacy(request):
+    return _legal_page(request, "confidentialite")
+
+
+@require_GET
+def cookies(request):
+    return _legal_page(request, "cookies")
+
+
+@require_GET
+def blog(request):
+    page = Paginator(selectors.blog_posts(user=request.user), BLOG_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "cms/blog.html", {"posts": page})
+
+
+@require_GET
+def blog_post(request, slug):
+    page = _page_or_404(request, slug, types=[Page.Type.BLOG])
+    return _render_page(request, page, "cms/blog_post.html")
+
+
+@require_GET
+def faq(request):
+    """The FAQ, grouped by category; ?q= searches it. An htmx request (this
+    page's search box, or another page embedding it with hx-get) gets the
+    results only."""
+    query = request.GET.get("q", "").strip()[:FAQ_QUERY_MAX_LENGTH]
+    context = {"groups": selectors.faq_groups(query=query), "query": query}
+    template = "cms/_faq_results.html" if request.htmx else "cms/faq.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@require_GET
+def robots_txt(request):
+    return render(request, "cms/robots.txt", content_type="text/plain; charset=utf-8")
