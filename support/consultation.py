@@ -179,7 +179,7 @@ def consultation_cancel_token(booking):
     """The credential of the cancel link: the booking's id, signed. Nothing
     secret is stored (the e-mail outbox keeps only the booking id; the link
     is made when the e-mail is sent)."""
-    return signing.dumps(str(booking.pk), salt=CANCEL_SALT)
+    return signing.Signer(salt=CANCEL_SALT).sign(str(booking.pk))
 
 
 def consultation_cancel_url(booking):
@@ -190,7 +190,7 @@ def consultation_booking_for_token(token):
     """The booking a cancel link names; ConsultationBooking.DoesNotExist for a
     forged or unknown one."""
     try:
-        booking_id = uuid.UUID(signing.loads(token, salt=CANCEL_SALT))
+        booking_id = uuid.UUID(signing.Signer(salt=CANCEL_SALT).unsign(token))
     except (signing.BadSignature, ValueError):
         raise ConsultationBooking.DoesNotExist from None
     return ConsultationBooking.objects.select_related("ticket").get(pk=booking_id)

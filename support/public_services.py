@@ -8,7 +8,6 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.emails import queue_templated_email
-from core.models import OutboxEmail
 
 from .models import Ticket
 from .services import ticket_open
@@ -37,11 +36,10 @@ def requester_fields(*, user, name, email, phone):
 
 
 def _confirm_once(*, template, ticket, to, context):
-    """One confirmation per ticket: a second submit of the same form gets the
-    first ticket back from ticket_open and must not e-mail again. A locking
-    read, so it sees a concurrent submit that committed meanwhile."""
-    context = {**context, "ticket_id": str(ticket.pk)}
-    if not OutboxEmail.objects.select_for_update().filter(template=template, context__ticket_id=str(ticket.pk)).exists():
+    """One confirmation per ticket: the same form sent again (even at the same
+    moment) gets the first ticket back from ticket_open, marked
+    ``already_opened``, and must not e-mail again."""
+    if not getattr(ticket, "already_opened", True):
         queue_templated_email(template=template, to=to, context=context)
 
 
@@ -54,7 +52,7 @@ def contact_request_submit(*, name, email, phone="", subject, message, user=None
             **requester_fields(user=user, name=name, email=email, phone=phone),
         )
         _confirm_once(template="contact_received", ticket=ticket, to=email, context={
-            "name": name, "subject": subject, "number": ticket.number, "delay": response_delay(CONTACT_PRIORITY),
+            "name": name, "subject": subject, "number": str(ticket.number), "delay": response_delay(CONTACT_PRIORITY),
         })
     logger.info("contact request: ticket #%s", ticket.number)
     return ticket
@@ -76,7 +74,7 @@ def free_sample_request_submit(*, name, email, phone="", service, message="", sa
             **requester_fields(user=user, name=name, email=email, phone=phone),
         )
         _confirm_once(template="free_sample_received", ticket=ticket, to=email, context={
-            "name": name, "service": service.name, "file_name": sample.name, "number": ticket.number,
+            "name": name, "service": service.name, "file_name": sample.name, "number": str(ticket.number),
             "delay": response_delay(FREE_SAMPLE_PRIORITY),
         })
     logger.info("free sample request: ticket #%s", ticket.number)

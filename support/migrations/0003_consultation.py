@@ -26,7 +26,7 @@ def add_default_availability(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('support', '0001_initial'),
+        ('support', '0002_ticket_counter_row'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
