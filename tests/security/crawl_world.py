@@ -9,6 +9,7 @@ them to someone else is caught by a substring search.
 
 import io
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.apps import apps
 from django.conf import settings
@@ -211,6 +212,17 @@ def build_world():
     world.files["deliverable"] = working.files.filter(role="DELIVERABLE").get()
     world.files["manuscript_paid"] = world.orders[S.PAYEE].files.exclude(original_name__startswith="remplacement").get()
     world.objects["draft"] = Message.objects.get(conversation=conversation, status=Message.Status.BROUILLON)
+
+    # A visitor's consultation booking (its cancel link) and a calendar exception (its admin page).
+    from support.consultation import consultation_book, consultation_calendar, consultation_cancel_token
+    from support.models import ConsultationException
+
+    slot = next(slots[0] for _day, slots in consultation_calendar() if slots)
+    booking = consultation_book(slot_start=slot, name="Visiteur Crawl", email="visiteur.crawl@example.org",
+                                topic="Un projet de roman")
+    world.objects["booking"] = booking
+    world.tokens["consultation_cancel"] = consultation_cancel_token(booking)
+    ConsultationException.objects.create(date=slot.date() + timedelta(days=60), kind=ConsultationException.Kind.CLOSED)
 
     world.markers = [
         *PRIVATE_WORDS, world.objects["invoice"].number, world.objects["credit_note"].number, f"•••• {CARD_LAST4}",

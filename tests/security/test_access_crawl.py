@@ -37,6 +37,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from orders.forms import order_form_submission_key
+from support.consultation import consultation_calendar
+from support.public_forms import submission_key_new
 
 from .crawl_world import (
     ANON,
@@ -140,6 +142,16 @@ def order_action(status, acts, post=None, **kwargs):
     # The team may act on any order (on the client's behalf too).
     return Rule(allowed=allowed, sees=allowed, acts=frozenset(acts) | {STAFF}, kwargs=order(status),
                 get_ok=None, post=post or (lambda w: {}), post_ok="change", **kwargs)
+
+
+def public_request(**fields):
+    """A public form's POST (contact, free sample, consultation), with its one-time key."""
+    return {"name": "Visiteur Crawl", "email": "visiteur.crawl@example.org", "phone": "", "consent": "on",
+            "website": "", "submission": submission_key_new(), **fields}
+
+
+def first_free_slot():
+    return next(slots[0] for _day, slots in consultation_calendar() if slots)
 
 
 NOTE = lambda w: {"note": "Note du crawl"}  # noqa: E731
@@ -289,6 +301,20 @@ RULES = {
     "messaging:pin": Rule(kwargs=lambda w: {"pk": w.objects["conversation"].pk,
                                             "message_id": w.objects["message"].pk},
                           post=lambda w: {"pinned": "1"}, get_ok=None, post_ok="change"),
+    # support: public requests (contact, free sample, consultation). Anyone may
+    # send one: each opens a ticket (and moves the shared ticket counter).
+    "public:contact": public_page("le formulaire de contact", acts=EVERYONE, post=lambda w: public_request(
+        subject="Une question", message="Bonjour"), post_ok="change"),
+    "public:free_sample": public_page("la demande d'échantillon gratuit", acts=EVERYONE, post=lambda w: public_request(
+        service=w.orders["EN_ATTENTE"].service_id, sample=pdf("extrait.pdf")), post_ok="change"),
+    "public:consultation": public_page("la réservation d'une consultation", acts=EVERYONE, post=lambda w: public_request(
+        slot=first_free_slot().isoformat(), topic="Mon roman"), post_ok="change"),
+    "public:consultation_cancel": public_page(
+        "le lien d'annulation d'une consultation (le jeton signé est la preuve)",
+        kwargs=lambda w: {"token": w.tokens["consultation_cancel"]},
+        attack_kwargs=lambda w: {"token": "jeton-falsifie"}, post_ok="change"),
+    "public:done": public_page("la page de remerciement", kwargs=lambda w: {"kind": "contact"}),
+    "public:consultation_bookings": Rule(allowed={STAFF}),
     # admin: every ModelAdmin URL gets ADMIN_RULE; these differ.
     # One login page for everybody: the admin's sends the team there too.
     "admin:login": Rule(allowed={STAFF}, get_ok={302}, post_ok={302}),

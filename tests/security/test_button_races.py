@@ -44,6 +44,7 @@ MESSAGING = "messaging/tests/test_races.py"
 BILLING = "billing/tests/test_races.py"
 ACCOUNTS = "accounts/tests/test_races.py"
 NOTIFICATIONS = "notifications/tests/test_races.py"
+PUBLIC = "support/tests/test_consultation_races.py"
 HERE = "tests/security/test_button_races.py"
 
 # URL (crawl key) or admin action ("admin-action:<app>.<model>:<action>") ->
@@ -119,6 +120,12 @@ RACES = {
     "messaging:draft": f"{MESSAGING}::test_draft_saved_20_times_is_one_draft",
     "messaging:archive": f"{MESSAGING}::test_archive_pressed_20_times_sets_one_state",
     "messaging:pin": f"{MESSAGING}::test_pin_pressed_20_times_sets_one_state",
+    # support: public requests
+    "public:done": READ_ONLY, "public:consultation_bookings": READ_ONLY,
+    "public:contact": f"{PUBLIC}::test_contact_form_sent_20_times_opens_one_ticket",
+    "public:free_sample": f"{PUBLIC}::test_free_sample_sent_20_times_opens_one_ticket_and_keeps_the_file_once",
+    "public:consultation": f"{PUBLIC}::test_twenty_people_booking_one_slot_through_the_page_make_one_booking",
+    "public:consultation_cancel": f"{PUBLIC}::test_cancel_pressed_20_times_cancels_once",
     # admin bulk actions
     "admin-action:orders.order:auto_assign": f"{HERE}::test_auto_assign_20_times_assigns_once",
     "admin-action:orders.order:suspend": f"{HERE}::test_suspend_and_resume_actions_20_times_move_once",
