@@ -2,12 +2,10 @@
 effect. Real POSTs through the views, each from its own browser and database
 connection. Needs row locks: MariaDB in CI (skipped on SQLite)."""
 
-import importlib
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.apps import apps
 from django.urls import reverse
 from django.utils import timezone
 
@@ -16,9 +14,10 @@ from core.testing import run_in_threads, server_database_only, submit_all
 from files.models import StoredFile
 from orders.tests.factories import ServiceFactory
 from support.consultation import consultation_book, consultation_cancel_token
-from support.models import ConsultationBooking, Ticket, TicketNumber
+from support.models import ConsultationBooking, Ticket
 from support.public_forms import submission_key_new
 
+from .consultation_fixtures import migrated_rows
 from .test_public_forms import pdf
 
 pytestmark = [pytest.mark.django_db(transaction=True), server_database_only]
@@ -32,9 +31,7 @@ def _no_rate_limit(settings):
 
 @pytest.fixture(autouse=True)
 def _migrated_rows():
-    """What the migrations write (a transactional test before this one emptied the tables)."""
-    importlib.import_module("support.migrations.0003_consultation").add_default_availability(apps, None)
-    TicketNumber.objects.get_or_create(pk=1)
+    migrated_rows()
 
 
 def a_slot():
