@@ -8,12 +8,14 @@ class SupportConfig(AppConfig):
 
     def ready(self):
         from core.emails import register_email_attachments, register_email_context
-        from core.registry import register_message_posted_hook
+        from core.registry import register_message_posted_hook, register_personal_data
 
         from . import consultation
         from .services import ticket_on_message
 
         register_message_posted_hook("support", ticket_on_message)
+        register_personal_data("consultations", export=consultation.export_bookings,
+                               anonymise=consultation.anonymise_bookings)
         # The consultation e-mail's cancel link and .ics are made at send time.
         for template, builder in consultation.EMAIL_CONTEXTS.items():
             register_email_context(template, builder)

@@ -294,5 +294,22 @@ def consultation_ics(booking):
     return "\r\n".join(_ics_fold(line) for line in lines) + "\r\n"
 
 
+# --- RGPD ------------------------------------------------------------------------
+
+
+def export_bookings(user):
+    return [
+        {"slot_start": b.slot_start.isoformat(), "name": b.name, "email": b.email, "phone": b.phone,
+         "topic": b.topic, "cancelled_at": b.cancelled_at.isoformat() if b.cancelled_at else None,
+         "created_at": b.created_at.isoformat()}
+        for b in ConsultationBooking.objects.filter(user=user).order_by("slot_start")
+    ]
+
+
+def anonymise_bookings(user):
+    """The slots stay taken (staff planned them); who booked them goes."""
+    ConsultationBooking.objects.filter(user=user).update(name="", email="", phone="", topic="", user=None)
+
+
 EMAIL_CONTEXTS = {"consultation_booked": booked_email_context}
 EMAIL_ATTACHMENTS = {"consultation_booked": booked_email_attachments}

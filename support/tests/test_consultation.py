@@ -318,3 +318,16 @@ def test_the_admin_lists_bookings(client):
     assert client.get(reverse("admin:support_consultationavailability_changelist")).status_code == 200
     assert client.get(reverse("admin:support_consultationexception_add")).status_code == 200
 
+
+
+def test_a_clients_bookings_are_in_their_export_and_go_with_their_account():
+    from core.registry import personal_data_parts
+
+    user = UserFactory()
+    booking = book(user=user, email=user.email, topic="Mon roman zqx")
+    part = personal_data_parts["consultations"]
+    assert part.export(user)[0]["topic"] == "Mon roman zqx"
+    part.anonymise(user)
+    booking.refresh_from_db()
+    assert (booking.name, booking.email, booking.phone, booking.topic, booking.user) == ("", "", "", "", None)
+    assert booking.active is True  # the slot stays taken
