@@ -18,7 +18,6 @@ class ConsultationAvailabilityAdmin(admin.ModelAdmin):
 class ConsultationExceptionAdmin(admin.ModelAdmin):
     list_display = ("date", "kind", "start_time", "end_time", "note")
     list_filter = ("kind", ("date", admin.DateFieldListFilter))
-    date_hierarchy = "date"
 
 
 class BookingStateFilter(admin.SimpleListFilter):
@@ -40,7 +39,6 @@ class BookingStateFilter(admin.SimpleListFilter):
 class ConsultationBookingAdmin(admin.ModelAdmin):
     list_display = ("slot_start", "name", "email", "phone", "ticket", "cancelled_at", "created_at")
     list_filter = (BookingStateFilter, ("slot_start", admin.DateFieldListFilter))
-    date_hierarchy = "slot_start"
     ordering = ("slot_start",)
     search_fields = ("name", "email", "phone")
     show_full_result_count = False

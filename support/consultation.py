@@ -138,11 +138,12 @@ def consultation_book(*, slot_start, name, email, phone="", topic, user=None, su
     confirmation e-mail (with its .ics) in one transaction. Raises SlotTaken
     when the slot is not free (any more), ConsultationError otherwise. The same
     ``submission_key`` twice returns the first booking."""
-    if submission_key:
-        existing = ConsultationBooking.objects.filter(submission_key=submission_key).first()
-        if existing is not None:
-            return existing
+    if existing := _booking_for_key(submission_key):
+        return existing
     if not consultation_slot_is_free(slot_start=slot_start, now=now):
+        # Taken by this very form, sent again while the first one was booking?
+        if existing := _booking_for_key(submission_key):
+            return existing
         raise SlotTaken(_("Ce créneau n'est plus disponible, choisissez-en un autre."))
     client = requester_fields(user=user, name=name, email=email, phone=phone).get("requester")
     try:
@@ -162,14 +163,18 @@ def consultation_book(*, slot_start, name, email, phone="", topic, user=None, su
             queue_templated_email(template="consultation_booked", to=email, context={"booking_id": str(booking.pk)})
     except IntegrityError:
         # Outside the failed transaction, a fresh read sees the winner.
-        if submission_key:
-            existing = ConsultationBooking.objects.filter(submission_key=submission_key).first()
-            if existing is not None:
-                return existing
+        if existing := _booking_for_key(submission_key):
+            return existing
         logger.info("consultation: slot %s taken by a concurrent booking", slot_start.isoformat())
         raise SlotTaken(_("Ce créneau vient d'être réservé, choisissez-en un autre.")) from None
     logger.info("consultation booked: %s (ticket #%s)", booking.pk, booking.ticket.number)
     return booking
+
+
+def _booking_for_key(submission_key):
+    if not submission_key:
+        return None
+    return ConsultationBooking.objects.filter(submission_key=submission_key).first()
 
 
 # --- Cancelling ----------------------------------------------------------------------
