@@ -288,7 +288,7 @@ def test_a_burst_of_50_bookings_is_stopped(client, settings):
 
 def test_staff_see_the_upcoming_bookings_by_day(client, django_assert_max_num_queries):
     first, second = next_weekday(9), next_weekday(14, days=3)
-    book(first, name="Ada Lovelace")
+    ada = book(first, name="Ada Lovelace")
     book(second, name="Boris Vian", email="boris@example.org")
     cancelled = book(next_weekday(10), name="Claude Simon", email="claude@example.org")
     consultation_cancel(booking=cancelled)
@@ -298,6 +298,7 @@ def test_staff_see_the_upcoming_bookings_by_day(client, django_assert_max_num_qu
     text = page_text(response)
     assert "Ada Lovelace" in text and "Boris Vian" in text and "Claude Simon" not in text
     assert text.index("Ada Lovelace") < text.index("Boris Vian")
+    assert reverse("support:staff_ticket", args=[ada.ticket.number]) in response.content.decode()
 
 
 @pytest.mark.parametrize("who", [None, UserFactory])
