@@ -7,8 +7,10 @@ class SupportConfig(AppConfig):
     verbose_name = _("Support")
 
     def ready(self):
+        from core.emails import register_email_context
         from core.registry import register_message_posted_hook
 
-        from .services import ticket_on_message
+        from .services import reply_email_context, ticket_on_message
 
         register_message_posted_hook("support", ticket_on_message)
+        register_email_context("support_reply_visitor", reply_email_context)
