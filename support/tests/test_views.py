@@ -153,7 +153,7 @@ def test_the_queue_tabs(client, staff, second_staff, client_user):
     services.ticket_take(ticket=mine, by=staff)
     theirs = open_ticket(requester=client_user, title="Le sien")
     services.ticket_take(ticket=theirs, by=second_staff)
-    free = open_ticket(requester=client_user, title="Personne", priority="URGENTE")
+    open_ticket(requester=client_user, title="Personne", priority="URGENTE")
     waiting = open_ticket(requester=client_user, title="Attente")
     services.ticket_set_status(ticket=waiting, status=S.EN_ATTENTE, by=staff)
     late = open_ticket(requester=client_user, title="En retard")
