@@ -326,7 +326,7 @@ def announce_new_ticket(*, ticket_id):
                data={"ticket": ticket.number},
                priority=Notification.Priority.HAUTE if urgent else Notification.Priority.NORMALE)
     queue_templated_email(template="support_ticket_new", to=settings.SUPPORT_EMAIL, context={
-        "number": ticket.number, "title": ticket.title, "name": ticket.contact_name,
+        "number": str(ticket.number), "title": ticket.title, "name": ticket.contact_name,
         "category": ticket.get_category_display(), "priority": ticket.get_priority_display(),
         "source": ticket.get_source_display(), "description": ticket.description, "path": url,
     })
@@ -582,7 +582,7 @@ def reply_email_context(context):
     if ticket is None or message is None or ticket.status in Ticket.FINAL_STATUSES:
         raise StaleEmail("ticket closed or gone")
     path = reverse("support:visitor_reply", args=[visitor_reply_token(ticket=ticket, message=message)])
-    return {**context, "name": ticket.visitor_name, "number": ticket.number, "title": ticket.title,
+    return {**context, "name": ticket.visitor_name, "number": str(ticket.number), "title": ticket.title,
             "content": message.content, "reply_path": path, "days": REPLY_LINK_MAX_AGE.days}
 
 

@@ -2,7 +2,7 @@ from django import template
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from support.models import Ticket
+from support.models import Ticket, TicketEvent
 
 register = template.Library()
 
@@ -49,3 +49,18 @@ def duration_short(value):
     if hours:
         return gettext("%(h)s h %(m)s min") % {"h": hours, "m": mins}
     return gettext("%(m)s min") % {"m": mins}
+
+
+# History values are stored codes: shown with their labels.
+EVENT_CHOICES = {
+    TicketEvent.Kind.STATUS: Ticket.Status, TicketEvent.Kind.PRIORITY: Ticket.Priority,
+    TicketEvent.Kind.CATEGORY: Ticket.Category, TicketEvent.Kind.CREATED: Ticket.Status,
+}
+
+
+@register.simple_tag
+def event_value(event, value):
+    choices = EVENT_CHOICES.get(event.kind)
+    if choices is not None and value in choices.values:
+        return choices(value).label
+    return value
