@@ -39,7 +39,7 @@ CARD_LAST4 = "8131"
 # turn up by chance in a CSRF token).
 PRIVATE_WORDS = (
     OWNER_EMAIL, "Zqxnom", "Zqxadresse", "Zqxtitre", "zqxdesc", "zqxnote", "zqxfichier", "zqxcorrige", "zqxmsg",
-    "zqxdraft", "zqxpiece", "zqxsujet", "zqxdirect", "zqxnotif", "zqxavoir", "zqxavis",
+    "zqxdraft", "zqxpiece", "zqxsujet", "zqxdirect", "zqxnotif", "zqxavoir", "zqxavis", "zqxticket",
 )
 PDF = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
@@ -190,6 +190,23 @@ def build_world():
             user=owner, type="SYSTEM", title="Avis zqxnotif", message="Votre commande zqxnotif avance.",
         )
 
+        # support: the owner's ticket about an order, answered by the team; a
+        # visitor's ticket and the reply link its answer e-mailed.
+        from support import services as support
+        from support.models import CannedReply
+
+        ticket = support.ticket_open(requester=owner, title="Demande zqxticket", order=working,
+                                     description="Détail zqxticket de ma demande")
+        support.ticket_reply(ticket=ticket, by=staff, content="Réponse de l'équipe au client")
+        visitor_ticket = support.ticket_open(visitor_name="Visiteur du crawl", visitor_email="visiteur.crawl@example.net",
+                                             title="Question d'un visiteur", description="Bonjour, une question.")
+        visitor_answer = support.ticket_reply(ticket=visitor_ticket, by=staff, content="Réponse au visiteur")
+        world.objects.update(
+            ticket=ticket, visitor_ticket=visitor_ticket,
+            canned_reply=CannedReply.objects.create(title="Réponse type du crawl", body="Bonjour,"),
+        )
+        world.tokens["visitor_reply"] = support.visitor_reply_token(ticket=visitor_ticket, message=visitor_answer)
+
         # One row of each table the admin shows, so every admin URL has an object.
         world.objects["stripe_event"] = StripeEvent.objects.create(
             event_id="evt_zqx_crawl", type="checkout.session.completed", payload={})
@@ -246,9 +263,10 @@ def _axes_rows(user):
 # --- Snapshots ----------------------------------------------------------------------
 
 # Tables that change on every request by design and hold nothing of the owner's.
+# support.ticketnumber is a counter: any new ticket moves it.
 SNAPSHOT_SKIPPED_MODELS = {
     "sessions.session", "axes.accessattempt", "axes.accesslog", "axes.accessfailurelog",
-    "contenttypes.contenttype", "auth.permission",
+    "contenttypes.contenttype", "auth.permission", "support.ticketnumber",
 }
 # Logging someone in stamps last_login: the crawl logs its personas in.
 SNAPSHOT_SKIPPED_FIELDS = {(settings.AUTH_USER_MODEL.lower(), "last_login")}

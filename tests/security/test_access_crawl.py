@@ -144,6 +144,10 @@ def order_action(status, acts, post=None, **kwargs):
                 get_ok=None, post=post or (lambda w: {}), post_ok="change", **kwargs)
 
 
+def ticket_number(w):
+    return {"number": w.objects["ticket"].number}
+
+
 def public_request(**fields):
     """A public form's POST (contact, free sample, consultation), with its one-time key."""
     return {"name": "Visiteur Crawl", "email": "visiteur.crawl@example.org", "phone": "", "consent": "on",
@@ -301,6 +305,37 @@ RULES = {
     "messaging:pin": Rule(kwargs=lambda w: {"pk": w.objects["conversation"].pk,
                                             "message_id": w.objects["message"].pk},
                           post=lambda w: {"pinned": "1"}, get_ok=None, post_ok="change"),
+    # support: the client's own tickets (404 to anyone else), the team's queue and ticket page.
+    "support:help": Rule(allowed=CLIENTS, sees={OWNER}, self_service=True),
+    "support:ticket_list": Rule(allowed=CLIENTS, sees={OWNER}, self_service=True),
+    "support:ticket_new": Rule(
+        allowed=CLIENTS, sees={OWNER}, self_service=True, post_ok="change",
+        post=lambda w: {"title": "Nouvelle demande", "category": "GENERAL", "description": "Bonjour",
+                        "submission": "8d7c2b1e-4c55-4c9a-9d7e-3f1a2b3c4d5e"}),
+    "support:ticket_detail": Rule(allowed={OWNER}, kwargs=ticket_number),
+    "support:ticket_reply": Rule(allowed={OWNER}, kwargs=ticket_number, get_ok=None, post_ok="change",
+                                 post=lambda w: {"content": "Réponse du client"}),
+    # The ticket is EN_COURS: confirming is refused to its owner too (a message, nothing written).
+    "support:ticket_confirm": Rule(allowed={OWNER}, kwargs=ticket_number, get_ok=None, post_ok={302}),
+    "support:ticket_rate": Rule(allowed={OWNER}, kwargs=ticket_number, get_ok=None, post_ok={302},
+                                post=lambda w: {"score": "5"}),
+    "support:visitor_reply": public_page(
+        "le lien de réponse d'un visiteur (le jeton signé est la preuve)",
+        kwargs=lambda w: {"token": w.tokens["visitor_reply"]}, attack_kwargs=lambda w: {"token": "jeton-falsifie"},
+        post=lambda w: {"content": "Réponse du visiteur"}, post_ok={302}),
+    "support:queue": Rule(allowed={STAFF}, query="?tab=open"),
+    "support:staff_ticket": Rule(allowed={STAFF}, kwargs=ticket_number),
+    "support:staff_take": Rule(allowed={STAFF}, kwargs=ticket_number, get_ok=None, post_ok="change"),
+    "support:staff_assign": Rule(allowed={STAFF}, kwargs=ticket_number, get_ok=None, post_ok="change",
+                                 post=lambda w: {"assignee": w.users[STAFF].pk}),
+    "support:staff_priority": Rule(allowed={STAFF}, kwargs=ticket_number, get_ok=None, post_ok="change",
+                                   post=lambda w: {"priority": "HAUTE"}),
+    "support:staff_category": Rule(allowed={STAFF}, kwargs=ticket_number, get_ok=None, post_ok="change",
+                                   post=lambda w: {"category": "TECHNIQUE"}),
+    "support:staff_status": Rule(allowed={STAFF}, kwargs=ticket_number, get_ok=None, post_ok="change",
+                                 post=lambda w: {"status": "EN_ATTENTE"}),
+    "support:staff_reply": Rule(allowed={STAFF}, kwargs=ticket_number, get_ok=None, post_ok="change",
+                                post=lambda w: {"content": "Réponse de l'équipe"}),
     # support: public requests (contact, free sample, consultation). Anyone may
     # send one: each opens a ticket (and moves the shared ticket counter).
     "public:contact": public_page("le formulaire de contact", acts=EVERYONE, post=lambda w: public_request(
