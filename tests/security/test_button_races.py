@@ -46,6 +46,7 @@ ACCOUNTS = "accounts/tests/test_races.py"
 NOTIFICATIONS = "notifications/tests/test_races.py"
 SUPPORT = "support/tests/test_races.py"
 PUBLIC = "support/tests/test_consultation_races.py"
+CMS = "cms/tests/test_races.py"
 HERE = "tests/security/test_button_races.py"
 
 # URL (crawl key) or admin action ("admin-action:<app>.<model>:<action>") ->
@@ -145,6 +146,13 @@ RACES = {
     "public:free_sample": f"{PUBLIC}::test_free_sample_sent_20_times_opens_one_ticket_and_keeps_the_file_once",
     "public:consultation": f"{PUBLIC}::test_twenty_people_booking_one_slot_through_the_page_make_one_booking",
     "public:consultation_cancel": f"{PUBLIC}::test_cancel_pressed_20_times_cancels_once",
+    # cms: public pages, GET only
+    "cms:page": READ_ONLY, "cms:blog": READ_ONLY, "cms:blog_post": READ_ONLY, "cms:faq": READ_ONLY,
+    "cms:terms": READ_ONLY, "cms:terms_version": READ_ONLY, "cms:legal_notice": READ_ONLY, "cms:privacy": READ_ONLY,
+    "cms:cookies": READ_ONLY, "cms:sitemap": READ_ONLY, "cms:robots": READ_ONLY,
+    "admin-action:cms.page:publish": f"{CMS}::test_publish_pressed_20_times_writes_one_version",
+    "admin-action:cms.page:unpublish": f"{CMS}::test_unpublish_and_archive_20_times_move_once",
+    "admin-action:cms.page:archive": f"{CMS}::test_unpublish_and_archive_20_times_move_once",
     # admin bulk actions
     "admin-action:orders.order:auto_assign": f"{HERE}::test_auto_assign_20_times_assigns_once",
     "admin-action:orders.order:suspend": f"{HERE}::test_suspend_and_resume_actions_20_times_move_once",
