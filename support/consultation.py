@@ -252,7 +252,7 @@ def booked_email_attachments(context):
     booking = ConsultationBooking.objects.filter(pk=context["booking_id"]).first()
     if booking is None:
         return []  # the context builder says why it is not sent
-    return [("consultation.ics", consultation_ics(booking).encode(), "text/calendar; charset=utf-8; method=PUBLISH")]
+    return [("consultation.ics", consultation_ics(booking).encode(), "text/calendar")]
 
 
 def _ics_text(value):
