@@ -299,6 +299,7 @@ def test_staff_see_the_upcoming_bookings_by_day(client, django_assert_max_num_qu
     assert "Ada Lovelace" in text and "Boris Vian" in text and "Claude Simon" not in text
     assert text.index("Ada Lovelace") < text.index("Boris Vian")
     assert reverse("support:staff_ticket", args=[ada.ticket.number]) in response.content.decode()
+    assert f"Ticket n° {ada.ticket.number}" in text
 
 
 @pytest.mark.parametrize("who", [None, UserFactory])
