@@ -12,6 +12,8 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("messages/", include("messaging.urls")),
     path("", include("cms.urls")),
+    path("", include("support.urls")),
+    path("", include("support.public_urls")),
     path("admin/", admin.site.urls),
 ]
 

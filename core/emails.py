@@ -30,6 +30,10 @@ S = OutboxEmail.Status
 
 # template name → builder(stored context) → full rendering context.
 email_context_builders: dict[str, Callable] = {}
+# template name → builder(stored context) → [(filename, bytes, mimetype)]: the
+# attachments of a queued e-mail, made at send time like its context (the
+# outbox row stays small and a resend carries them again).
+email_attachment_builders: dict[str, Callable] = {}
 
 
 class StaleEmail(Exception):
@@ -39,6 +43,10 @@ class StaleEmail(Exception):
 
 def register_email_context(template, builder):
     email_context_builders[template] = builder
+
+
+def register_email_attachments(template, builder):
+    email_attachment_builders[template] = builder
 
 
 def render_templated_email(*, template, context):
@@ -120,7 +128,8 @@ def _outbox_send(*, outbox_id):
         return
     OutboxEmail.objects.filter(pk=outbox_id).update(attempts=record.attempts + 1)
     try:
-        subject = _deliver(template=record.template, to=record.to, context=record.context)
+        attachments = email_attachment_builders.get(record.template, lambda context: ())(record.context)
+        subject = _deliver(template=record.template, to=record.to, context=record.context, attachments=attachments)
     except StaleEmail as reason:
         OutboxEmail.objects.filter(pk=outbox_id).update(status=S.FAILED, last_error=f"obsolète : {reason}"[:2000])
         return

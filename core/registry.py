@@ -96,3 +96,15 @@ def current_terms():
         if (revision := provider()) is not None:
             return revision
     return None
+
+
+# Called with message=... inside the transaction that posts a message (the
+# conversation's row is locked), for every message a person writes: the
+# support desk keeps its tickets in step with what is written in their
+# conversations (first response, reopening) whichever page it was written
+# from. A hook raises a ValidationError to refuse the message.
+message_posted_hooks: dict[str, Callable] = {}
+
+
+def register_message_posted_hook(name, hook):
+    message_posted_hooks[name] = hook

@@ -47,10 +47,13 @@ class StoredFile(models.Model):
     category = models.CharField(_("catégorie"), max_length=20, choices=Category.choices, default=Category.DOCUMENT)
     role = models.CharField(_("rôle"), max_length=20, choices=Role.choices)
     # PROTECT: an account is anonymised, never deleted, while its files exist.
+    # NULL: sent by a visitor without an account (a support request's files).
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("déposé par"),
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="uploaded_files",
     )
     # A string reference: files does not import orders (see DESIGN.md).

@@ -45,7 +45,9 @@ def stored_file_create(
     database transaction open); if the row cannot be written they are
     deleted again. A caller that wraps this in its own transaction deletes
     ``stored.file`` itself if that transaction rolls back.
-    ``extra_fields`` go to the model (e.g. ``order=order``).
+    ``extra_fields`` go to the model (e.g. ``order=order``). ``uploaded_by``
+    is None for a visitor without an account (no quota: the public forms
+    limit them by rate).
     """
     if role not in StoredFile.Role.values:
         raise ValueError(f"unknown role {role!r}")
@@ -86,7 +88,8 @@ def stored_file_create(
     except BaseException:
         _delete_quietly(storage, name)
         raise
-    logger.info("file %s stored (%s, %s bytes) by %s", stored.pk, kind.extension, stored.size, uploaded_by.pk)
+    logger.info("file %s stored (%s, %s bytes) by %s", stored.pk, kind.extension, stored.size,
+                uploaded_by.pk if uploaded_by else "a visitor")
     return stored
 
 

@@ -15,11 +15,14 @@ def person_label(user):
 
 
 def sender_display_name(message):
-    """What people see as the author: a display name, never an e-mail address.
+    """What people see as the author: a display name, never an e-mail address
+    (a visitor's too: the name they typed, marked as a visitor).
     Only the platform and team-signed messages (only an admin may sign so,
     see message_send) go without a role: that, and the badge pages add, is
     the team's mark; no name a client chooses can produce it."""
     if message.sender_id is None:
+        if message.visitor_email:
+            return gettext("%(name)s (visiteur)") % {"name": message.visitor_name or gettext("Visiteur")}
         return gettext("Staka Livres")
     if message.signed_as_team:
         return gettext("Équipe Staka Livres")

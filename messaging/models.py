@@ -123,11 +123,15 @@ class Message(models.Model):
         Conversation, on_delete=models.CASCADE, related_name="messages", verbose_name=_("conversation")
     )
     # PROTECT: an account is anonymised, never deleted, while its messages exist.
-    # NULL for messages the platform writes itself.
+    # NULL for messages the platform writes itself, and for a visitor's
+    # messages (a support ticket from someone without an account: then
+    # visitor_name / visitor_email say who wrote).
     sender = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("expéditeur"), on_delete=models.PROTECT, null=True, blank=True,
         related_name="sent_messages",
     )
+    visitor_name = models.CharField(_("nom du visiteur"), max_length=150, blank=True)
+    visitor_email = models.EmailField(_("e-mail du visiteur"), blank=True)
     content = models.TextField(_("message"), max_length=MAX_CONTENT_LENGTH)
     subject = models.CharField(_("objet"), max_length=255, blank=True)
     type = models.CharField(_("type"), max_length=20, choices=Type.choices, default=Type.USER_MESSAGE)
@@ -180,8 +184,12 @@ class Message(models.Model):
         return self.status == self.Status.BROUILLON
 
     @property
+    def is_from_visitor(self):
+        return self.sender_id is None and bool(self.visitor_email)
+
+    @property
     def is_system(self):
-        return self.sender_id is None
+        return self.sender_id is None and not self.visitor_email
 
 
 class MessageAttachment(models.Model):

@@ -103,7 +103,8 @@ def inbox_for(*, user, search="", archived=False):
         .only(
             "id", "kind", "subject", "order_id", "last_message_at", "created_at",
             "last_message__id", "last_message__content", "last_message__signed_as_team",
-            "last_message__sender_id", "last_message__type", *_user_fields("last_message__sender"),
+            "last_message__sender_id", "last_message__type", "last_message__visitor_name",
+            "last_message__visitor_email", *_user_fields("last_message__sender"),
         )
         .prefetch_related(Prefetch("participants", queryset=participants))
         .order_by("-last_message_at", "-created_at")
@@ -131,9 +132,10 @@ def _messages_base(conversation):
         .select_related("sender", "parent__sender")
         .only(
             "id", "conversation_id", "sender_id", "content", "subject", "type", "status", "parent_id",
-            "thread_root_id", "is_pinned", "signed_as_team", "created_at",
+            "thread_root_id", "is_pinned", "signed_as_team", "created_at", "visitor_name", "visitor_email",
             *_user_fields("sender"),
             "parent__id", "parent__content", "parent__sender_id", "parent__signed_as_team",
+            "parent__visitor_name", "parent__visitor_email",
             *_user_fields("parent__sender"),
         )
         .prefetch_related(
@@ -161,7 +163,8 @@ def pinned_messages(*, conversation):
     return list(
         Message.objects.filter(conversation=conversation, status__in=SENT, is_pinned=True)
         .select_related("sender")
-        .only("id", "content", "sender_id", "signed_as_team", "created_at", *_user_fields("sender"))
+        .only("id", "content", "sender_id", "signed_as_team", "created_at", "visitor_name", "visitor_email",
+              *_user_fields("sender"))
         .order_by("id")[:PINNED_LIMIT]
     )
 

@@ -13,6 +13,7 @@ import logging
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -22,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from core.outbox import outbox_task_queue
+from core.registry import message_posted_hooks
 from files.models import StoredFile
 from files.services import stored_file_create, stored_file_soft_delete
 from files.validation import ATTACHMENT_KINDS
@@ -143,6 +145,28 @@ def conversation_start_direct(*, client, subject, client_token=None, by=None):
     return conversation
 
 
+def conversation_start_support(*, subject, client=None):
+    """The conversation of a support ticket (support.services opens it), with
+    the client as participant; a visitor's ticket has none: the visitor
+    writes through message_post_from_visitor."""
+    subject = (subject or "").strip()[:255]
+    if not subject:
+        raise MessagingError(_("Indiquez un sujet."), code="subject_required")
+    with transaction.atomic():
+        conversation = Conversation.objects.create(kind=Conversation.Kind.SUPPORT, subject=subject, created_by=client)
+        if client is not None:
+            _add_participant(conversation, client)
+    return conversation
+
+
+def conversation_join(*, conversation, user):
+    """Staff join a conversation (e.g. the ticket they take), so they hear
+    about the replies before they have written anything. Idempotent."""
+    if not (user.is_admin and user.is_active):
+        raise MessagingError(_("Seule l'équipe peut rejoindre une conversation."), code="forbidden")
+    return _add_participant(conversation, user)
+
+
 def conversation_mark_read(*, conversation, user, up_to=None):
     """Everything up to message ``up_to`` (default: the latest) is read by
     ``user``; other people's messages become LU. Only moves forward.
@@ -257,9 +281,11 @@ def _split_attachments(attachments, sender):
 
 
 def message_send(*, conversation, sender, content, subject="", parent=None, attachments=(), signed_as_team=False,
-                 client_token=None):
+                 client_token=None, announce=True):
     """Post a message, with up to MAX_ATTACHMENTS files (new uploads, or files
-    the sender stored before). Notifies the others after commit.
+    the sender stored before). Notifies the others after commit, unless
+    ``announce`` is False (the caller announces it its own way: a new
+    support ticket's first message).
 
     ``client_token`` is the compose form's one-time token: the same form
     submitted again (a double click, two tabs, a retry) returns the message
@@ -289,6 +315,7 @@ def message_send(*, conversation, sender, content, subject="", parent=None, atta
         message = _write_message(
             conversation=conversation, sender=sender, content=content, subject=subject, parent=parent,
             files=[*existing, *stored_now], signed_as_team=signed_as_team, client_token=client_token,
+            announce=announce,
         )
     except BaseException:
         for stored in stored_now:
@@ -313,22 +340,68 @@ def _sent_with_token(conversation, sender, client_token):
     return message
 
 
-def _write_message(*, conversation, sender, content, subject, parent, files, signed_as_team, client_token):
+def message_post_from_visitor(*, conversation, name, email, content, attachments=(), announce=True):
+    """A message from a visitor without an account (sender NULL, the name and
+    e-mail they gave), in a support conversation: their first request, or
+    their answer through a support reply link (support checks the link).
+    ``attachments``: new uploads, or files a visitor stored before (no
+    uploader). Staff are notified as for a client's message."""
+    if conversation.kind != Conversation.Kind.SUPPORT:
+        raise MessagingError(_("Un visiteur ne peut écrire que dans une demande d'assistance."), code="forbidden")
+    name, email = (name or "").strip()[:150], (email or "").strip()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise MessagingError(_("Saisissez une adresse e-mail valide."), code="visitor_email") from None
+    content = _clean_content(content)
+    attachments = list(attachments or ())
+    if len(attachments) > MAX_ATTACHMENTS:
+        raise MessagingError(
+            _("%(max)s pièces jointes au maximum par message.") % {"max": MAX_ATTACHMENTS}, code="too_many_files"
+        )
+    existing = [item for item in attachments if isinstance(item, StoredFile)]
+    if any(item.uploaded_by_id is not None or not item.is_available for item in existing):
+        raise MessagingError(_("Ce fichier ne peut pas être joint."), code="not_owner")
+    uploads = [item for item in attachments if not isinstance(item, StoredFile)]
+    stored_now = []
+    try:
+        for upload in uploads:
+            stored_now.append(stored_file_create(
+                uploaded_file=upload, uploaded_by=None, role=StoredFile.Role.ATTACHMENT, allowed=ATTACHMENT_KINDS,
+            ))
+        message = _write_message(
+            conversation=conversation, sender=None, visitor=(name, email), content=content, subject="",
+            parent=None, files=[*existing, *stored_now], signed_as_team=False, client_token=None, announce=announce,
+        )
+    except BaseException:
+        for stored in stored_now:
+            stored_file_soft_delete(stored_file=stored, by=None)
+        raise
+    logger.info("visitor message %s sent in %s", message.pk, conversation.pk)
+    return message
+
+
+def _write_message(*, conversation, sender, content, subject, parent, files, signed_as_team, client_token,
+                   announce=True, visitor=None):
+    """Insert a message under the conversation's lock. ``sender`` is None for
+    a visitor's message, then ``visitor`` is their (name, e-mail)."""
     now = timezone.now()
+    visitor_name, visitor_email = visitor or ("", "")
     with transaction.atomic():
         locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
-        # Every insert holds the conversation's lock: a token seen here is final.
-        if (sent := _sent_with_token(locked, sender, client_token)) is not None:
-            return sent
-        # The draft becomes this message. It gets a new row so that ids keep
-        # growing in sending order (a draft's id is as old as its first keystroke).
-        Message.objects.filter(conversation=locked, sender=sender, status=Message.Status.BROUILLON).delete()
+        if sender is not None:
+            # Every insert holds the conversation's lock: a token seen here is final.
+            if (sent := _sent_with_token(locked, sender, client_token)) is not None:
+                return sent
+            # The draft becomes this message. It gets a new row so that ids keep
+            # growing in sending order (a draft's id is as old as its first keystroke).
+            Message.objects.filter(conversation=locked, sender=sender, status=Message.Status.BROUILLON).delete()
         message = Message.objects.create(
             conversation=locked, sender=sender, content=content, subject=subject, parent=parent,
             thread_root_id=(parent.thread_root_id or parent.pk) if parent else None,
-            type=Message.Type.ADMIN_MESSAGE if sender.is_admin else Message.Type.USER_MESSAGE,
+            type=Message.Type.ADMIN_MESSAGE if sender is not None and sender.is_admin else Message.Type.USER_MESSAGE,
             status=Message.Status.ENVOYE, signed_as_team=bool(signed_as_team), created_at=now,
-            client_token=client_token,
+            client_token=client_token, visitor_name=visitor_name, visitor_email=visitor_email,
         )
         message.already_sent = False
         MessageAttachment.objects.bulk_create(
@@ -336,26 +409,29 @@ def _write_message(*, conversation, sender, content, subject, parent, files, sig
         )
         locked.last_message, locked.last_message_at = message, now
         locked.save(update_fields=["last_message", "last_message_at"])
+        for hook in message_posted_hooks.values():
+            hook(message=message)
 
         team_present = Participant.objects.filter(conversation=locked, user__role__in=TEAM_ROLES).exists()
-        participant = _add_participant(locked, sender)
-        Participant.objects.filter(pk=participant.pk).update(last_read_message_id=message.pk, archived=False)
-        others = list(
-            Participant.objects.filter(conversation=locked, user__is_active=True)
-            .exclude(user=sender)
-            .select_related("user")
-        )
+        if sender is not None:
+            participant = _add_participant(locked, sender)
+            Participant.objects.filter(pk=participant.pk).update(last_read_message_id=message.pk, archived=False)
+        not_sender = Participant.objects.filter(conversation=locked).exclude(user=sender) if sender else (
+            Participant.objects.filter(conversation=locked))
+        others = list(not_sender.filter(user__is_active=True).select_related("user"))
         # A new message brings an archived conversation back to the inbox.
-        Participant.objects.filter(conversation=locked, archived=True).exclude(user=sender).update(archived=False)
-        emailed = {p.user_id for p in others if _claim_email_slot(Participant.objects.filter(pk=p.pk), now)}
-        alert_team = sender.is_client and not team_present
-        team_emailed = alert_team and _claim_email_slot(Conversation.objects.filter(pk=locked.pk), now,
-                                                        field="team_alerted_at")
-        outbox_task_queue(task=tasks.announce_message, kwargs={
-            "message_id": message.pk, "recipient_ids": [str(p.user_id) for p in others],
-            "emailed_ids": sorted(str(user_id) for user_id in emailed), "alert_team": alert_team,
-            "team_emailed": team_emailed,
-        })
+        not_sender.filter(archived=True).update(archived=False)
+        if announce:
+            emailed = {p.user_id for p in others if _claim_email_slot(Participant.objects.filter(pk=p.pk), now)}
+            # A client, or a visitor, waits for the team.
+            alert_team = (sender is None or sender.is_client) and not team_present
+            team_emailed = alert_team and _claim_email_slot(Conversation.objects.filter(pk=locked.pk), now,
+                                                            field="team_alerted_at")
+            outbox_task_queue(task=tasks.announce_message, kwargs={
+                "message_id": message.pk, "recipient_ids": [str(p.user_id) for p in others],
+                "emailed_ids": sorted(str(user_id) for user_id in emailed), "alert_team": alert_team,
+                "team_emailed": team_emailed,
+            })
     return message
 
 

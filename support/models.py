@@ -196,3 +196,117 @@ class TicketNumber(models.Model):
 
     def __str__(self):
         return str(self.last)
+
+
+# --- Consultation ---
+# Free 30-minute consultations a visitor books on the public calendar
+# (support/consultation.py holds the calendar arithmetic and the services).
+
+
+class ConsultationAvailability(models.Model):
+    """A weekly opening window staff define (e.g. every Monday 09:00–11:30,
+    Paris time); the calendar cuts it into slots."""
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, _("Lundi")
+        TUESDAY = 1, _("Mardi")
+        WEDNESDAY = 2, _("Mercredi")
+        THURSDAY = 3, _("Jeudi")
+        FRIDAY = 4, _("Vendredi")
+        SATURDAY = 5, _("Samedi")
+        SUNDAY = 6, _("Dimanche")
+
+    weekday = models.PositiveSmallIntegerField(_("jour"), choices=Weekday.choices)
+    start_time = models.TimeField(_("de"))
+    end_time = models.TimeField(_("à"))
+
+    class Meta:
+        verbose_name = _("disponibilité de consultation")
+        verbose_name_plural = _("disponibilités de consultation")
+        ordering = ["weekday", "start_time"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_time__gt=models.F("start_time")), name="consult_avail_end_after_start"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_weekday_display()} {self.start_time:%H:%M}–{self.end_time:%H:%M}"
+
+
+class ConsultationException(models.Model):
+    """One date that differs from the weekly windows: closed all day (no
+    times), closed for some hours, or open for extra hours."""
+
+    class Kind(models.TextChoices):
+        CLOSED = "CLOSED", _("Fermeture")
+        OPEN = "OPEN", _("Ouverture exceptionnelle")
+
+    date = models.DateField(_("date"))
+    kind = models.CharField(_("type"), max_length=6, choices=Kind.choices, default=Kind.CLOSED)
+    start_time = models.TimeField(_("de"), null=True, blank=True, help_text=_("Vide : toute la journée."))
+    end_time = models.TimeField(_("à"), null=True, blank=True)
+    note = models.CharField(_("motif"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("exception du calendrier")
+        verbose_name_plural = _("exceptions du calendrier")
+        ordering = ["date", "start_time"]
+        indexes = [models.Index(fields=["date"], name="consult_exception_date_idx")]
+        constraints = [
+            # Both times or neither (the whole day); an extra opening needs its hours.
+            models.CheckConstraint(
+                condition=(models.Q(start_time__isnull=True, end_time__isnull=True, kind="CLOSED")
+                           | models.Q(start_time__isnull=False, end_time__gt=models.F("start_time"))),
+                name="consult_exception_hours",
+            ),
+        ]
+
+    def __str__(self):
+        hours = f" {self.start_time:%H:%M}–{self.end_time:%H:%M}" if self.start_time else ""
+        return f"{self.date:%d/%m/%Y}{hours} ({self.get_kind_display()})"
+
+
+class ConsultationBooking(models.Model):
+    """A slot booked by a person. Written by support.consultation only."""
+
+    id = models.UUIDField(_("identifiant"), primary_key=True, default=uuid.uuid4, editable=False)
+    slot_start = models.DateTimeField(_("début"))
+    slot_end = models.DateTimeField(_("fin"))
+    # True while the booking holds its slot, NULL once cancelled: with the
+    # unique constraint below one slot has at most one active booking on every
+    # backend (MariaDB has no partial unique index), and the database decides
+    # between two people booking the same slot at the same moment.
+    active = models.BooleanField(_("active"), null=True, blank=True, default=True, editable=False)
+    name = models.CharField(_("nom"), max_length=150)
+    email = models.EmailField(_("e-mail"))
+    phone = models.CharField(_("téléphone"), max_length=30, blank=True)
+    topic = models.TextField(_("sujet"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("client"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="consultation_bookings",
+    )
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("ticket"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="consultation_bookings",
+    )
+    # The booking form's one-time key: a double submit makes one booking.
+    submission_key = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
+    cancelled_at = models.DateTimeField(_("annulée le"), null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("réservée le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("rendez-vous de consultation")
+        verbose_name_plural = _("rendez-vous de consultation")
+        ordering = ["slot_start"]
+        # The unique index below also serves the calendar's range reads (slot_start first).
+        constraints = [
+            models.UniqueConstraint(fields=["slot_start", "active"], name="consult_one_booking_per_slot"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} — {self.slot_start:%d/%m/%Y %H:%M}"
+
+    @property
+    def is_cancelled(self):
+        return self.cancelled_at is not None

@@ -490,3 +490,15 @@ SUPPORT_SLA_RESOLUTION_MINUTES = {
 }
 # A resolved ticket the client neither confirms nor reopens closes itself.
 SUPPORT_AUTO_CLOSE_DAYS = env.int("SUPPORT_AUTO_CLOSE_DAYS", default=7)
+
+# --- Public requests (contact, free sample, consultation) -----------------
+RATE_LIMITS["public_form"] = env("RATE_LIMIT_PUBLIC_FORM", default="10/h")
+# The free sample: what the form says and what it accepts.
+FREE_SAMPLE_MAX_BYTES = env.int("FREE_SAMPLE_MAX_BYTES", default=10 * 1024 * 1024)
+FREE_SAMPLE_MAX_PAGES = env.int("FREE_SAMPLE_MAX_PAGES", default=10)
+# Consultation calendar, in TIME_ZONE: staff edit the weekly windows and
+# exceptions in the admin; these shape the slots.
+CONSULTATION_SLOT_MINUTES = 30
+CONSULTATION_DAYS_AHEAD = 14
+# A slot starting sooner than this is not offered (the team needs notice).
+CONSULTATION_MIN_NOTICE_MINUTES = env.int("CONSULTATION_MIN_NOTICE_MINUTES", default=120)

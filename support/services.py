@@ -1,0 +1,365 @@
+"""The support desk's workflow (see DESIGN.md): every write on a ticket.
+
+Each action allows exactly its own move for its own role (the ACTIONS
+table), under the ticket's row lock, with a TicketEvent saying who did what
+and when. A message posted in a ticket's conversation, from the ticket page
+or from the generic /messages/ pages, goes through `ticket_on_message`
+(a hook messaging calls inside its transaction, see core.registry): the
+first staff answer stamps `first_response_at`, a client's answer reopens a
+ticket that waited for them, whichever page it was written from.
+
+Lock order: the conversation first (messaging takes it to insert a message),
+then the ticket — every path that holds both takes them in that order.
+"""
+
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from core.emails import queue_templated_email
+from core.outbox import outbox_task_queue
+from files.models import StoredFile
+from files.services import stored_file_create, stored_file_soft_delete
+from files.validation import ATTACHMENT_KINDS
+from messaging.models import MAX_ATTACHMENTS
+from messaging.services import MessagingError, conversation_start_support, message_post_from_visitor, message_send
+from notifications.models import Notification
+from notifications.services import notify
+
+from . import sla, tasks
+from .models import Ticket, TicketEvent, TicketNumber
+
+logger = logging.getLogger(__name__)
+
+S = Ticket.Status
+E = TicketEvent.Kind
+STAFF, REQUESTER, VISITOR, SYSTEM = "staff", "requester", "visitor", "system"
+
+
+class TicketError(ValidationError):
+    """A refused action; its message is shown to the user as is."""
+
+
+@dataclass(frozen=True)
+class Move:
+    """What one action may do: from which statuses, for whom, to which
+    status (None: the status does not change)."""
+
+    from_: frozenset
+    roles: frozenset
+    to: str | None = None
+
+
+def _move(from_, roles, to=None):
+    return Move(from_=frozenset(from_), roles=frozenset(roles), to=to)
+
+
+UNRESOLVED = Ticket.UNRESOLVED_STATUSES
+# A message may be written until the ticket is closed or cancelled.
+WRITABLE = (*UNRESOLVED, S.RESOLU)
+
+# action -> the one move it allows, for its own roles; anything else is refused.
+ACTIONS = {
+    "take": _move(UNRESOLVED, {STAFF}),
+    "assign": _move(UNRESOLVED, {STAFF}),
+    "set_priority": _move(UNRESOLVED, {STAFF}),
+    "set_category": _move(WRITABLE, {STAFF}),
+    # Waiting for the client: the SLA clock stops.
+    "wait": _move({S.OUVERT, S.EN_COURS}, {STAFF}, S.EN_ATTENTE),
+    "resolve": _move(UNRESOLVED, {STAFF}, S.RESOLU),
+    "reopen": _move({S.EN_ATTENTE, S.RESOLU}, {STAFF}, S.EN_COURS),
+    # Spam, duplicates.
+    "cancel": _move(WRITABLE, {STAFF}, S.ANNULE),
+    # Posting in the conversation; the status effects are in ticket_on_message.
+    "reply": _move(WRITABLE, {STAFF}),
+    "client_reply": _move(WRITABLE, {REQUESTER, VISITOR}),
+    "confirm_resolved": _move({S.RESOLU}, {REQUESTER}, S.FERME),
+    "auto_close": _move({S.RESOLU}, {SYSTEM}, S.FERME),
+    "rate": _move({S.FERME}, {REQUESTER}),
+}
+# ticket_set_status: the status staff pick → the action that leads there.
+STATUS_ACTIONS = {S.EN_ATTENTE: "wait", S.RESOLU: "resolve", S.ANNULE: "cancel", S.EN_COURS: "reopen"}
+
+
+def _roles_of(ticket, user):
+    if user is None:
+        return {SYSTEM}
+    roles = set()
+    if user.is_admin and user.is_active:
+        roles.add(STAFF)
+    if ticket.requester_id is not None and ticket.requester_id == user.pk and user.is_active:
+        roles.add(REQUESTER)
+    return roles
+
+
+def ticket_may(*, ticket, user, action):
+    """Whether ``user`` may run ``action`` on ``ticket`` as it is now (no
+    lock): the pages show their buttons from it."""
+    move = ACTIONS[action]
+    return ticket.status in move.from_ and bool(move.roles & _roles_of(ticket, user))
+
+
+def _check(*, locked, action, roles):
+    move = ACTIONS[action]
+    if not move.roles & roles:
+        raise TicketError(_("Vous ne pouvez pas effectuer cette action sur ce ticket."), code="forbidden")
+    if locked.status not in move.from_:
+        raise TicketError(
+            _("Action impossible : le ticket est « %(current)s ».") % {"current": locked.get_status_display()},
+            code="invalid_transition",
+        )
+    return move
+
+
+def _record(*, ticket, kind, by, from_value="", to_value="", note=""):
+    return TicketEvent.objects.create(
+        ticket=ticket, kind=kind, actor=by, from_value=str(from_value)[:100], to_value=str(to_value)[:100],
+        note=note,
+    )
+
+
+def _lock(ticket):
+    return Ticket.objects.select_for_update().get(pk=ticket.pk)
+
+
+def _set_status(locked, to, *, by, now, note=""):
+    """Move ``locked`` to ``to``, keeping the SLA clock and the dates in step."""
+    from_status = locked.status
+    locked.status = to
+    if to == S.EN_ATTENTE or to == S.RESOLU:
+        # Waiting for the client, or for their confirmation: the clock stops.
+        sla.sla_pause(locked, now=now)
+    elif to == S.EN_COURS:
+        sla.sla_resume(locked, now=now)
+    if to == S.RESOLU:
+        locked.resolved_at = now
+    elif to == S.EN_COURS:
+        locked.resolved_at = None
+    if to == S.FERME:
+        locked.closed_at = now
+    sla.sla_refresh(locked)
+    _record(ticket=locked, kind=E.STATUS, by=by, from_value=from_status, to_value=to, note=note)
+
+
+# --- Opening ---------------------------------------------------------------------
+
+def ticket_open(*, title, description, category=Ticket.Category.GENERAL, priority=Ticket.Priority.NORMALE,
+                source=Ticket.Source.WEB, requester=None, visitor_name="", visitor_email="", visitor_phone="",
+                order=None, attachments=(), submission_key=None, by=None):
+    """Open a ticket for a client (``requester``) or a visitor (``visitor_*``).
+
+    Its conversation's first message is the description, with the
+    ``attachments`` (uploads, checked by their content). The same
+    ``submission_key`` (a form sent twice) returns the ticket already
+    opened, with nothing written twice. Staff hear of it after commit.
+    ``by``: who types it in (staff recording a phone call); default the requester.
+    """
+    title, description = (title or "").strip(), (description or "").strip()
+    visitor_name, visitor_email = (visitor_name or "").strip(), (visitor_email or "").strip().lower()
+    _check_open(title=title, description=description, category=category, priority=priority, source=source,
+                requester=requester, visitor_name=visitor_name, visitor_email=visitor_email, order=order,
+                attachments=attachments, by=by)
+    if submission_key and (existing := Ticket.objects.filter(submission_key=submission_key).first()):
+        return existing
+
+    # The counter's row (a migration writes it) is created outside the
+    # locking transaction if missing: concurrent inserts of it inside one
+    # would deadlock on MariaDB's gap locks.
+    TicketNumber.objects.get_or_create(pk=1)
+    # The bytes are written before the transaction (a long upload must not
+    # hold the counter's lock); if the ticket cannot be written they go.
+    stored_now = []
+    try:
+        for upload in attachments:
+            if not isinstance(upload, StoredFile):
+                stored_now.append(stored_file_create(
+                    uploaded_file=upload, uploaded_by=requester, role=StoredFile.Role.ATTACHMENT,
+                    allowed=ATTACHMENT_KINDS, **({"order_id": order.pk} if order else {}),
+                ))
+        files = [*(f for f in attachments if isinstance(f, StoredFile)), *stored_now]
+        ticket = _write_ticket(
+            title=title, description=description, category=category, priority=priority, source=source,
+            requester=requester, visitor_name=visitor_name, visitor_email=visitor_email,
+            visitor_phone=(visitor_phone or "").strip()[:30], order=order, files=files,
+            submission_key=submission_key or None, by=by or requester,
+        )
+    except IntegrityError:
+        # The same form, sent at the same moment, won the unique key.
+        _discard(stored_now, by=requester)
+        if submission_key and (existing := Ticket.objects.filter(submission_key=submission_key).first()):
+            return existing
+        raise
+    except BaseException:
+        _discard(stored_now, by=requester)
+        raise
+    if ticket.already_opened:
+        _discard(stored_now, by=requester)
+        return ticket
+    logger.info("ticket %s (#%s) opened", ticket.pk, ticket.number)
+    return ticket
+
+
+def _discard(stored, *, by):
+    for stored_file in stored:
+        stored_file_soft_delete(stored_file=stored_file, by=by)
+
+
+def _check_open(*, title, description, category, priority, source, requester, visitor_name, visitor_email, order,
+                attachments, by):
+    if requester is not None and visitor_email:
+        raise TicketError(_("Un ticket vient d'un client ou d'un visiteur, pas des deux."), code="requester")
+    if requester is not None:
+        if not (requester.is_client and requester.is_active):
+            raise TicketError(_("Seul un client dont le compte est actif peut ouvrir un ticket."), code="requester")
+    else:
+        if not visitor_email:
+            raise TicketError(_("Indiquez votre adresse e-mail."), code="visitor_email")
+        try:
+            validate_email(visitor_email)
+        except ValidationError:
+            raise TicketError(_("Saisissez une adresse e-mail valide."), code="visitor_email") from None
+        if not visitor_name:
+            raise TicketError(_("Indiquez votre nom."), code="visitor_name")
+        if len(visitor_name) > 150:
+            raise TicketError(_("Le nom ne peut pas dépasser 150 caractères."), code="visitor_name")
+    if by is not None and by != requester and not (by.is_admin and by.is_active):
+        raise TicketError(_("Vous ne pouvez pas ouvrir un ticket pour quelqu'un d'autre."), code="forbidden")
+    if not title:
+        raise TicketError(_("Indiquez l'objet de votre demande."), code="title")
+    if len(title) > 255:
+        raise TicketError(_("L'objet ne peut pas dépasser 255 caractères."), code="title")
+    if not description:
+        raise TicketError(_("Décrivez votre demande."), code="description")
+    if category not in Ticket.Category.values or priority not in Ticket.Priority.values \
+            or source not in Ticket.Source.values:
+        raise TicketError(_("Catégorie, priorité ou origine inconnue."), code="choice")
+    if order is not None and (requester is None or order.client_id != requester.pk):
+        raise TicketError(_("Cette commande n'est pas la vôtre."), code="order")
+    if len(attachments) > MAX_ATTACHMENTS:
+        raise TicketError(
+            _("%(max)s pièces jointes au maximum.") % {"max": MAX_ATTACHMENTS}, code="too_many_files"
+        )
+
+
+def _next_number():
+    """The next ticket number, under the counter's row lock (held until commit)."""
+    counter = TicketNumber.objects.select_for_update().get(pk=1)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return counter.last
+
+
+def _write_ticket(*, title, description, category, priority, source, requester, visitor_name, visitor_email,
+                  visitor_phone, order, files, submission_key, by):
+    now = timezone.now()
+    with transaction.atomic():
+        number = _next_number()
+        # Under the counter's lock, every opening is serialised: a key seen
+        # here is final (a second submit waits for the first to commit).
+        if submission_key and (existing := Ticket.objects.filter(submission_key=submission_key).first()):
+            existing.already_opened = True
+            return existing
+        conversation = conversation_start_support(subject=f"#{number} {title}"[:255], client=requester)
+        # The first message goes in before the ticket row exists: it is the
+        # request itself, not an answer that would move the ticket.
+        try:
+            if requester is not None:
+                message_send(conversation=conversation, sender=requester, content=description, attachments=files,
+                             announce=False)
+            else:
+                message_post_from_visitor(conversation=conversation, name=visitor_name, email=visitor_email,
+                                          content=description, attachments=files, announce=False)
+        except MessagingError as error:
+            raise TicketError(error.messages[0], code=error.code) from None
+        ticket = Ticket(
+            number=number, title=title, description=description, category=category, priority=priority,
+            source=source, requester=requester, visitor_name=visitor_name if requester is None else "",
+            visitor_email=visitor_email if requester is None else "",
+            visitor_phone=visitor_phone if requester is None else "", order=order, conversation=conversation,
+            submission_key=submission_key,
+        )
+        sla.sla_set_due_times(ticket, start=now)
+        ticket.save()
+        ticket.already_opened = False
+        _record(ticket=ticket, kind=E.CREATED, by=by, to_value=S.OUVERT, note=ticket.get_source_display())
+        outbox_task_queue(task=tasks.announce_ticket, kwargs={"ticket_id": str(ticket.pk)})
+    return ticket
+
+
+def announce_new_ticket(*, ticket_id):
+    """Tell the team (the outbox task behind ticket_open): a notification
+    for every staff member and an e-mail to the support inbox."""
+    ticket = Ticket.objects.select_related("requester").filter(pk=ticket_id).first()
+    if ticket is None:
+        return
+    url = reverse("support:staff_ticket", args=[ticket.number])
+    title = gettext("Nouveau ticket n° %(number)s") % {"number": ticket.number}
+    text = gettext("%(name)s : « %(title)s » (%(category)s, priorité %(priority)s).") % {
+        "name": ticket.contact_name or ticket.contact_email, "title": ticket.title,
+        "category": ticket.get_category_display(), "priority": ticket.get_priority_display().lower(),
+    }
+    urgent = ticket.priority in (Ticket.Priority.URGENTE, Ticket.Priority.CRITIQUE)
+    for member in User.objects.filter(role=User.Role.ADMIN, is_active=True):
+        notify(user=member, type=Notification.Type.INFO, title=title, message=text, action_url=url,
+               data={"ticket": ticket.number},
+               priority=Notification.Priority.HAUTE if urgent else Notification.Priority.NORMALE)
+    queue_templated_email(template="support_ticket_new", to=settings.SUPPORT_EMAIL, context={
+        "number": ticket.number, "title": ticket.title, "name": ticket.contact_name,
+        "category": ticket.get_category_display(), "priority": ticket.get_priority_display(),
+        "source": ticket.get_source_display(), "description": ticket.description, "path": url,
+    })
+
+
+# --- Messages in a ticket's conversation --------------------------------------------
+
+def ticket_on_message(*, message):
+    """Keep a ticket in step with a message written in its conversation
+    (messaging calls this inside its transaction, the conversation locked).
+
+    Staff: the first answer stamps first_response_at (the SLA moves on to the
+    resolution deadline) and an OUVERT ticket becomes EN_COURS; a visitor's
+    ticket gets the answer by e-mail, with a link to reply. The requester (or
+    the visitor): a ticket waiting for them (EN_ATTENTE, RESOLU) is back
+    EN_COURS and the clock runs again. Nobody writes in a closed ticket.
+    """
+    conversation = message.conversation
+    if conversation.kind != conversation.Kind.SUPPORT:
+        return
+    locked = Ticket.objects.select_for_update().filter(conversation_id=conversation.pk).first()
+    if locked is None:
+        return  # the request itself, posted while ticket_open writes the ticket
+    sender, now = message.sender, message.created_at
+    if sender is None:
+        roles = {VISITOR} if message.visitor_email and locked.is_from_visitor else set()
+    else:
+        roles = _roles_of(locked, sender)
+    if STAFF in roles:
+        _check(locked=locked, action="reply", roles=roles)
+        _staff_answered(locked, message=message, now=now)
+    else:
+        _check(locked=locked, action="client_reply", roles=roles)
+        if locked.status in (S.EN_ATTENTE, S.RESOLU):
+            _set_status(locked, S.EN_COURS, by=sender, now=now, note=gettext("Réponse du demandeur"))
+    locked.save()
+
+
+def _staff_answered(locked, *, message, now):
+    if locked.first_response_at is None:
+        locked.first_response_at = now
+        _record(ticket=locked, kind=E.REPLY, by=message.sender, note=gettext("Première réponse"))
+    if locked.status == S.OUVERT:
+        _set_status(locked, S.EN_COURS, by=message.sender, now=now)
+    sla.sla_refresh(locked)
+    if locked.is_from_visitor:
+        queue_templated_email(template="support_reply_visitor", to=locked.visitor_email, context={
+            "ticket_id": str(locked.pk), "message_id": message.pk,
+        })
