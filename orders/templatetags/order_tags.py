@@ -40,7 +40,9 @@ def service_cards(heading_level=2):
 
 
 @register.inclusion_tag("orders/_calculator.html")
-def price_calculator():
-    """The pricing page's calculator, priced for the public example."""
-    form = QuoteForm(QuoteForm.example_data(list(selectors.active_services())))
+def price_calculator(auto_id="calculator_%s"):
+    """The pricing page's calculator, priced for the public example. Its
+    inputs get their own ids: other forms of the page (the free sample's)
+    have a "service" field too."""
+    form = QuoteForm(QuoteForm.example_data(list(selectors.active_services())), auto_id=auto_id)
     return {"form": form, **form.quote_context(), "PRICING": pricing.pricing_terms()}
