@@ -7,8 +7,10 @@ class CmsConfig(AppConfig):
     verbose_name = _("Contenus")
 
     def ready(self):
-        from core.registry import register_terms_provider
+        from core.registry import register_demo_seeder, register_terms_provider
 
+        from .defaults import load_default_content
         from .selectors import current_terms_revision
 
         register_terms_provider("cms", current_terms_revision)
+        register_demo_seeder("cms", load_default_content)

@@ -38,6 +38,9 @@ def render_markdown(text):
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=URL_SCHEMES,
         filter_style_properties={"text-align"},
+        # A wide table or code block scrolls inside itself on a phone (app.css):
+        # it must take the keyboard focus to be scrolled without a mouse.
+        set_tag_attribute_values={"table": {"tabindex": "0"}, "pre": {"tabindex": "0"}},
         link_rel="noopener noreferrer",
         strip_comments=True,
     )

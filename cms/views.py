@@ -5,10 +5,12 @@ public answers 404, except to staff, who read it with a preview banner.
 A page that needs a login sends a logged-out visitor to it first.
 """
 
+from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
@@ -34,6 +36,7 @@ def _render_page(request, page, template, context=None):
         "page": page,
         # Only staff get here with a page that is offline or private.
         "preview": not (page.is_live and page.is_public),
+        "og_type": "article" if page.type == Page.Type.BLOG else "website",
         **(context or {}),
     })
 
@@ -115,6 +118,12 @@ def faq(request):
     return response
 
 
+# What crawlers need not visit: logins, personal spaces, the back office.
+ROBOTS_DISALLOW = ("/admin/", "/accounts/", "/billing/", "/messages/", "/support/")
+
+
 @require_GET
 def robots_txt(request):
-    return render(request, "cms/robots.txt", content_type="text/plain; charset=utf-8")
+    lines = ["User-agent: *", "Allow: /", *(f"Disallow: {path}" for path in ROBOTS_DISALLOW), "",
+             f"Sitemap: {settings.SITE_URL}{reverse('cms:sitemap')}"]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")

@@ -55,10 +55,15 @@ def test_headings_lists_links_images_tables_and_code_are_kept():
         "`code` et\n\n```\nbloc\n```\n\n> citation\n\n**gras** *italique* ~~barré~~"
     )
     for kept in ("<h2>Titre</h2>", "<ul>", "<ol>", "<li>un</li>", '<a href="/cgv/"', 'href="https://example.org"',
-                 'title="Exemple"', '<img src="/media/couverture.png" alt="Couverture">', "<table>", "<th",
-                 '<td style="text-align:right">2 €</td>', "<code>code</code>", "<pre><code>bloc", "<blockquote>",
+                 'title="Exemple"', '<img src="/media/couverture.png" alt="Couverture">', "<table", "<th",
+                 '<td style="text-align:right">2 €</td>', "<code>code</code>", "<pre", "<code>bloc", "<blockquote>",
                  "<strong>gras</strong>", "<em>italique</em>", "<s>barré</s>"):
         assert kept in html, (kept, html)
+
+
+def test_tables_and_code_blocks_can_be_scrolled_from_the_keyboard():
+    html = render_markdown('| a |\n|---|\n| 1 |\n\n```\nbloc\n```\n\n<table tabindex="-1" onfocus="x"><tr><td>t</td></tr></table>')
+    assert html.count('<table tabindex="0">') == 2 and '<pre tabindex="0">' in html and "onfocus" not in html
 
 
 def test_links_get_noopener_noreferrer():

@@ -427,6 +427,21 @@ SELLER = {
     "vat_number": env("SELLER_VAT_NUMBER", default="FR12 123456789"),
     "email": env("SELLER_EMAIL", default="facturation@staka-editions.com"),
 }
+# What the mentions légales and the CGV name besides the seller (LCEN art. 6;
+# Code de la consommation art. L612-1). The defaults say plainly what is
+# missing: set them before opening the site (cms/defaults.py writes them into
+# the first version of the legal pages; staff edit the pages after that).
+LEGAL = {
+    "publication_director": env("LEGAL_PUBLICATION_DIRECTOR", default="le représentant légal de la société"),
+    "hosting_provider": env(
+        "LEGAL_HOSTING_PROVIDER",
+        default="[à compléter : nom, adresse et téléphone de l'hébergeur — réglage LEGAL_HOSTING_PROVIDER]",
+    ),
+    "mediator": env(
+        "LEGAL_CONSUMER_MEDIATOR",
+        default="[à compléter : nom, adresse et site du médiateur de la consommation — réglage LEGAL_CONSUMER_MEDIATOR]",
+    ),
+}
 
 # --- Files and storage ---------------------------------------------------
 # Uploads are checked by content and limited per file and per client

@@ -189,6 +189,16 @@ def build_world():
             user=owner, type="SYSTEM", title="Avis zqxnotif", message="Votre commande zqxnotif avance.",
         )
 
+        # The site's pages: the default content (CGV v1, FAQ, blog) and a page of the team's.
+        from cms.defaults import load_default_content
+        from cms.models import Page
+
+        load_default_content()
+        world.objects["cms_page"] = Page.objects.create(
+            title="À propos", slug="a-propos", content="Qui sommes-nous ?", status=Page.Status.PUBLISHED,
+            published_at=timezone.now())
+        world.objects["blog_post"] = Page.objects.filter(type=Page.Type.BLOG).first()
+
         # One row of each table the admin shows, so every admin URL has an object.
         world.objects["stripe_event"] = StripeEvent.objects.create(
             event_id="evt_zqx_crawl", type="checkout.session.completed", payload={})

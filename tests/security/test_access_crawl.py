@@ -289,6 +289,19 @@ RULES = {
     "messaging:pin": Rule(kwargs=lambda w: {"pk": w.objects["conversation"].pk,
                                             "message_id": w.objects["message"].pk},
                           post=lambda w: {"pinned": "1"}, get_ok=None, post_ok="change"),
+    # cms: public pages (the world holds the default content and a page of its own)
+    "cms:page": public_page("une page publiée", kwargs=lambda w: {"slug": w.objects["cms_page"].slug}),
+    "cms:blog": public_page("le blog"),
+    "cms:blog_post": public_page("un article publié", kwargs=lambda w: {"slug": w.objects["blog_post"].slug}),
+    "cms:faq": public_page("la FAQ et sa recherche", query="?q=commande"),
+    "cms:terms": public_page("les CGV"),
+    "cms:terms_version": public_page("une version des CGV (le texte accepté par une commande)",
+                                     kwargs=lambda w: {"number": 1}),
+    "cms:legal_notice": public_page("les mentions légales"),
+    "cms:privacy": public_page("la politique de confidentialité"),
+    "cms:cookies": public_page("la page des cookies"),
+    "cms:sitemap": public_page("le plan du site pour les moteurs de recherche"),
+    "cms:robots": public_page("robots.txt"),
     # admin: every ModelAdmin URL gets ADMIN_RULE; these differ.
     # One login page for everybody: the admin's sends the team there too.
     "admin:login": Rule(allowed={STAFF}, get_ok={302}, post_ok={302}),

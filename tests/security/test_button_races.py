@@ -44,6 +44,7 @@ MESSAGING = "messaging/tests/test_races.py"
 BILLING = "billing/tests/test_races.py"
 ACCOUNTS = "accounts/tests/test_races.py"
 NOTIFICATIONS = "notifications/tests/test_races.py"
+CMS = "cms/tests/test_races.py"
 HERE = "tests/security/test_button_races.py"
 
 # URL (crawl key) or admin action ("admin-action:<app>.<model>:<action>") ->
@@ -119,6 +120,13 @@ RACES = {
     "messaging:draft": f"{MESSAGING}::test_draft_saved_20_times_is_one_draft",
     "messaging:archive": f"{MESSAGING}::test_archive_pressed_20_times_sets_one_state",
     "messaging:pin": f"{MESSAGING}::test_pin_pressed_20_times_sets_one_state",
+    # cms: public pages, GET only
+    "cms:page": READ_ONLY, "cms:blog": READ_ONLY, "cms:blog_post": READ_ONLY, "cms:faq": READ_ONLY,
+    "cms:terms": READ_ONLY, "cms:terms_version": READ_ONLY, "cms:legal_notice": READ_ONLY, "cms:privacy": READ_ONLY,
+    "cms:cookies": READ_ONLY, "cms:sitemap": READ_ONLY, "cms:robots": READ_ONLY,
+    "admin-action:cms.page:publish": f"{CMS}::test_publish_pressed_20_times_writes_one_version",
+    "admin-action:cms.page:unpublish": f"{CMS}::test_unpublish_and_archive_20_times_move_once",
+    "admin-action:cms.page:archive": f"{CMS}::test_unpublish_and_archive_20_times_move_once",
     # admin bulk actions
     "admin-action:orders.order:auto_assign": f"{HERE}::test_auto_assign_20_times_assigns_once",
     "admin-action:orders.order:suspend": f"{HERE}::test_suspend_and_resume_actions_20_times_move_once",
