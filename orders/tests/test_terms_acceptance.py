@@ -19,15 +19,9 @@ from orders.forms import order_form_submission_key
 from orders.models import Order
 
 from .fixtures import TERMS_ACCEPTED, terms_publish
+from .test_visitor_and_housekeeping import ACCOUNT
 
 pytestmark = pytest.mark.django_db
-
-ACCOUNT = {
-    "account-first_name": "Léon", "account-last_name": "Blum", "account-email": "leon@example.org",
-    "account-phone": "06 01 02 03 04", "account-password1": "Mon-Roman-Fleuve-1936",
-    "account-password2": "Mon-Roman-Fleuve-1936", "account-consent": "on",
-}
-
 
 def order_data(service, **fields):
     return {"service": service.pk, "title": "Voyage", "declared_pages": 40, "submission": order_form_submission_key(),
