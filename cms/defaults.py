@@ -334,6 +334,17 @@ TESTIMONIALS = [
 ]
 
 
+# French typography: no line may start with « ; : ? ! » or end with « (non-breaking spaces).
+_FRENCH_SPACES = ((" ;", "\u202f;"), (" :", "\u00a0:"), (" ?", "\u202f?"), (" !", "\u202f!"),
+                  ("« ", "«\u00a0"), (" »", "\u00a0»"))
+
+
+def _french_spacing(text):
+    for plain, typographic in _FRENCH_SPACES:
+        text = text.replace(plain, typographic)
+    return text
+
+
 def _links():
     """What the FAQ answers and blog posts point at ({pricing} in their text)."""
     return {
@@ -358,11 +369,12 @@ def load_default_content():
         for spec in pages:
             if spec["slug"] in existing:
                 continue
+            spec["content"] = _french_spacing(spec["content"])
             page_publish(page=Page.objects.create(status=Page.Status.DRAFT, meta_description=spec["excerpt"], **spec))
             created += 1
         for category, order, question, answer in FAQS:
-            _faq, made = FAQ.objects.get_or_create(
-                question=question, defaults={"category": category, "order": order, "answer": answer.format(**links)})
+            _faq, made = FAQ.objects.get_or_create(question=_french_spacing(question), defaults={
+                "category": category, "order": order, "answer": _french_spacing(answer.format(**links))})
             created += made
         for order, (name, detail, rating, quote) in enumerate(TESTIMONIALS, start=1):
             _testimonial, made = Testimonial.objects.get_or_create(

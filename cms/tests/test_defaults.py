@@ -54,6 +54,7 @@ def test_the_legal_texts_take_the_seller_and_delays_from_the_settings(settings):
     assert "article 293 B" in terms and "effacés 45 jours après" in privacy
     for law in ("L221-18", "L221-28", "médiateur", "droit français", "carte bancaire"):
         assert law in terms
+    assert " ;" not in terms and "\u202f;" in terms  # never a line starting with « ; »
     assert "10 ans" in privacy and "/accounts/profile/export/" in privacy and "/accounts/profile/delete/" in privacy
 
 
