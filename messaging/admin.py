@@ -91,8 +91,8 @@ class MessageAdmin(admin.ModelAdmin):
     autocomplete_fields = ("conversation", "sender", "parent", "thread_root")
     show_full_result_count = False
     # Only pinning is edited here; messages are written by the services.
-    readonly_fields = ("conversation", "sender", "content", "subject", "type", "status", "parent", "thread_root",
-                       "signed_as_team", "created_at", "updated_at")
+    readonly_fields = ("conversation", "sender", "visitor_name", "visitor_email", "content", "subject", "type",
+                       "status", "parent", "thread_root", "signed_as_team", "created_at", "updated_at")
     fields = ("is_pinned", *readonly_fields)
     inlines = [AttachmentInline]
 

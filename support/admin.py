@@ -1,7 +1,112 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from .models import ConsultationAvailability, ConsultationBooking, ConsultationException
+from . import services
+from .models import (
+    CannedReply,
+    ConsultationAvailability,
+    ConsultationBooking,
+    ConsultationException,
+    Ticket,
+    TicketEvent,
+)
+
+
+class TicketEventInline(admin.TabularInline):
+    """The ticket's history, read-only (written by the services)."""
+
+    model = TicketEvent
+    extra = 0
+    can_delete = False
+    fields = ("created_at", "kind", "actor", "from_value", "to_value", "note")
+    readonly_fields = fields
+    ordering = ("created_at", "id")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Ticket)
+class TicketAdmin(admin.ModelAdmin):
+    list_display = ("number", "title", "who", "status", "priority", "assigned_to", "sla_due_at", "created_at")
+    list_filter = ("status", "priority", "category", "source")
+    search_fields = ("=number", "title", "requester__email", "requester__last_name", "visitor_email", "visitor_name")
+    list_select_related = ("requester", "assigned_to")
+    show_full_result_count = False
+    ordering = ("-created_at",)
+    inlines = [TicketEventInline]
+    # Status, assignment, priority and the SLA move only through the
+    # services: the support page, or the actions below. Tags are free notes.
+    readonly_fields = (
+        "number", "title", "description", "requester", "visitor_name", "visitor_email", "visitor_phone", "order",
+        "conversation", "category", "priority", "status", "source", "assigned_to", "first_response_due_at",
+        "resolution_due_at", "sla_due_at", "first_response_at", "resolved_at", "closed_at", "satisfaction_score",
+        "satisfaction_comment", "satisfaction_at", "created_at", "updated_at",
+    )
+    fields = ("tags", *readonly_fields)
+    actions = ["take_tickets", "resolve_tickets", "cancel_tickets"]
+
+    @admin.display(description=_("demandeur"))
+    def who(self, obj):
+        return obj.requester if obj.requester_id else f"{obj.visitor_name} <{obj.visitor_email}>"
+
+    def view_on_site(self, obj):
+        return reverse("support:staff_ticket", args=[obj.number])
+
+    def has_add_permission(self, request):
+        return False  # tickets are opened from the site (support.services.ticket_open)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # cancelled (ANNULE), never deleted: the history stays
+
+    def _run(self, request, queryset, act, done_message):
+        done, refused = 0, []
+        for ticket in queryset:
+            try:
+                act(ticket)
+            except ValidationError as error:
+                refused.append(f"n° {ticket.number} : {error.messages[0]}")
+            else:
+                done += 1
+        if done:
+            self.message_user(request, done_message(done), messages.SUCCESS)
+        for line in refused:
+            self.message_user(request, line, messages.WARNING)
+
+    @admin.action(description=_("Prendre en charge les tickets sélectionnés"))
+    def take_tickets(self, request, queryset):
+        self._run(request, queryset, lambda t: services.ticket_take(ticket=t, by=request.user),
+                  lambda n: ngettext("%(n)s ticket pris en charge.", "%(n)s tickets pris en charge.", n) % {"n": n})
+
+    @admin.action(description=_("Marquer comme résolus"))
+    def resolve_tickets(self, request, queryset):
+        self._run(request, queryset,
+                  lambda t: services.ticket_set_status(ticket=t, status=Ticket.Status.RESOLU, by=request.user),
+                  lambda n: ngettext("%(n)s ticket résolu.", "%(n)s tickets résolus.", n) % {"n": n})
+
+    @admin.action(description=_("Annuler (spam, doublon)"))
+    def cancel_tickets(self, request, queryset):
+        self._run(request, queryset,
+                  lambda t: services.ticket_set_status(ticket=t, status=Ticket.Status.ANNULE, by=request.user),
+                  lambda n: ngettext("%(n)s ticket annulé.", "%(n)s tickets annulés.", n) % {"n": n})
+
+
+@admin.register(CannedReply)
+class CannedReplyAdmin(admin.ModelAdmin):
+    list_display = ("title", "active", "position")
+    list_editable = ("active", "position")
+    list_filter = ("active",)
+    search_fields = ("title", "body")
+
 
 # --- Consultation ---
 # Staff shape the calendar here (weekly windows, exceptions) and see the
@@ -18,7 +123,6 @@ class ConsultationAvailabilityAdmin(admin.ModelAdmin):
 class ConsultationExceptionAdmin(admin.ModelAdmin):
     list_display = ("date", "kind", "start_time", "end_time", "note")
     list_filter = ("kind", ("date", admin.DateFieldListFilter))
-    date_hierarchy = "date"
 
 
 class BookingStateFilter(admin.SimpleListFilter):
@@ -40,7 +144,6 @@ class BookingStateFilter(admin.SimpleListFilter):
 class ConsultationBookingAdmin(admin.ModelAdmin):
     list_display = ("slot_start", "name", "email", "phone", "ticket", "cancelled_at", "created_at")
     list_filter = (BookingStateFilter, ("slot_start", admin.DateFieldListFilter))
-    date_hierarchy = "slot_start"
     ordering = ("slot_start",)
     search_fields = ("name", "email", "phone")
     show_full_result_count = False

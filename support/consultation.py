@@ -138,11 +138,12 @@ def consultation_book(*, slot_start, name, email, phone="", topic, user=None, su
     confirmation e-mail (with its .ics) in one transaction. Raises SlotTaken
     when the slot is not free (any more), ConsultationError otherwise. The same
     ``submission_key`` twice returns the first booking."""
-    if submission_key:
-        existing = ConsultationBooking.objects.filter(submission_key=submission_key).first()
-        if existing is not None:
-            return existing
+    if existing := _booking_for_key(submission_key):
+        return existing
     if not consultation_slot_is_free(slot_start=slot_start, now=now):
+        # Taken by this very form, sent again while the first one was booking?
+        if existing := _booking_for_key(submission_key):
+            return existing
         raise SlotTaken(_("Ce créneau n'est plus disponible, choisissez-en un autre."))
     client = requester_fields(user=user, name=name, email=email, phone=phone).get("requester")
     try:
@@ -162,14 +163,18 @@ def consultation_book(*, slot_start, name, email, phone="", topic, user=None, su
             queue_templated_email(template="consultation_booked", to=email, context={"booking_id": str(booking.pk)})
     except IntegrityError:
         # Outside the failed transaction, a fresh read sees the winner.
-        if submission_key:
-            existing = ConsultationBooking.objects.filter(submission_key=submission_key).first()
-            if existing is not None:
-                return existing
+        if existing := _booking_for_key(submission_key):
+            return existing
         logger.info("consultation: slot %s taken by a concurrent booking", slot_start.isoformat())
         raise SlotTaken(_("Ce créneau vient d'être réservé, choisissez-en un autre.")) from None
     logger.info("consultation booked: %s (ticket #%s)", booking.pk, booking.ticket.number)
     return booking
+
+
+def _booking_for_key(submission_key):
+    if not submission_key:
+        return None
+    return ConsultationBooking.objects.filter(submission_key=submission_key).first()
 
 
 # --- Cancelling ----------------------------------------------------------------------
@@ -247,7 +252,7 @@ def booked_email_attachments(context):
     booking = ConsultationBooking.objects.filter(pk=context["booking_id"]).first()
     if booking is None:
         return []  # the context builder says why it is not sent
-    return [("consultation.ics", consultation_ics(booking).encode(), "text/calendar; charset=utf-8; method=PUBLISH")]
+    return [("consultation.ics", consultation_ics(booking).encode(), "text/calendar")]
 
 
 def _ics_text(value):
@@ -292,6 +297,23 @@ def consultation_ics(booking):
         "END:VCALENDAR",
     ]
     return "\r\n".join(_ics_fold(line) for line in lines) + "\r\n"
+
+
+# --- RGPD ------------------------------------------------------------------------
+
+
+def export_bookings(user):
+    return [
+        {"slot_start": b.slot_start.isoformat(), "name": b.name, "email": b.email, "phone": b.phone,
+         "topic": b.topic, "cancelled_at": b.cancelled_at.isoformat() if b.cancelled_at else None,
+         "created_at": b.created_at.isoformat()}
+        for b in ConsultationBooking.objects.filter(user=user).order_by("slot_start")
+    ]
+
+
+def anonymise_bookings(user):
+    """The slots stay taken (staff planned them); who booked them goes."""
+    ConsultationBooking.objects.filter(user=user).update(name="", email="", phone="", topic="", user=None)
 
 
 EMAIL_CONTEXTS = {"consultation_booked": booked_email_context}

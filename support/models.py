@@ -184,6 +184,44 @@ class TicketEvent(models.Model):
         return f"{self.get_kind_display()} — {self.ticket_id}"
 
 
+class CannedReply(models.Model):
+    """A ready-made answer staff insert in one click on a ticket page, then
+    adapt. Staff edit them in the admin."""
+
+    title = models.CharField(_("titre"), max_length=120)
+    body = models.TextField(_("texte"))
+    active = models.BooleanField(_("active"), default=True)
+    position = models.PositiveSmallIntegerField(_("ordre"), default=0)
+
+    class Meta:
+        verbose_name = _("réponse type")
+        verbose_name_plural = _("réponses types")
+        ordering = ["position", "title"]
+
+    def __str__(self):
+        return self.title
+
+
+class ReplyLinkUse(models.Model):
+    """A visitor's reply link (one per staff answer, see
+    support.services.visitor_reply_token) that has served: the primary key on
+    the answer makes it work once, also for two submits at the same moment."""
+
+    staff_message = models.OneToOneField(
+        "messaging.Message", primary_key=True, on_delete=models.CASCADE, related_name="+",
+        verbose_name=_("réponse de l'équipe"),
+    )
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+", verbose_name=_("ticket"))
+    used_at = models.DateTimeField(_("utilisé le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("lien de réponse utilisé")
+        verbose_name_plural = _("liens de réponse utilisés")
+
+    def __str__(self):
+        return f"{self.ticket_id}: {self.staff_message_id}"
+
+
 class TicketNumber(models.Model):
     """The counter behind Ticket.number, one row locked per allocation
     (MAX()+1 would hand the same number to two concurrent requests)."""

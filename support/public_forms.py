@@ -196,9 +196,15 @@ class ConsultationForm(PublicRequestForm):
         super().__init__(*args, **kwargs)
         self.calendar = calendar
 
-    @property
-    def has_free_slot(self):
-        return any(slots for _day, slots in self.calendar)
+    def days(self):
+        """(day, free slots, open?) for the days that have a free slot: the
+        first one opens, and the one holding the slot chosen before an error."""
+        chosen = self.chosen_slot()
+        days = [(day, slots) for day, slots in self.calendar if slots]
+        return [
+            (day, slots, index == 0 if not chosen else any(slot.isoformat() == chosen for slot in slots))
+            for index, (day, slots) in enumerate(days)
+        ]
 
     def chosen_slot(self):
         """The slot the form came back with (an error elsewhere), as sent."""

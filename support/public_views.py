@@ -17,6 +17,7 @@ from django_ratelimit.decorators import ratelimit
 
 from accounts.decorators import role_required
 from accounts.models import User
+from core.client_ip import client_ip
 
 from . import consultation
 from .models import ConsultationBooking
@@ -41,29 +42,33 @@ def _public_form_rate(group, request):
     return settings.RATE_LIMITS["public_form"]
 
 
-def _spam(request, form, what):
-    """A robot filled the honeypot: it is told « merci » and nothing is stored."""
-    logger.warning("public %s form: honeypot filled, nothing stored (ip %s)", what, request.META.get("REMOTE_ADDR"))
+def _post(request, form, *, kind, submit, errors=(TicketError,)):
+    """A public form's POST: a robot that filled the honeypot gets the
+    thank-you page and nothing is stored; a valid form goes to ``submit``
+    (False: it put its own error on the form). None: show the form again."""
+    if form.is_spam:
+        logger.warning("public %s form: honeypot filled, nothing stored (ip %s)", kind, client_ip(request))
+        return redirect("public:done", kind=kind)
+    if not form.is_valid():
+        return None
+    try:
+        done = submit(form.cleaned_data)
+    except errors as error:
+        form.add_error(None, str(error))
+        return None
+    return redirect("public:done", kind=kind) if done is not False else None
 
 
 @ratelimit(key="ip", rate=_public_form_rate, method="POST", block=True)
 def contact(request):
     form = ContactForm(request.POST or None, user=request.user)
     if request.method == "POST":
-        if form.is_spam:
-            _spam(request, form, "contact")
-            return redirect("public:done", kind="contact")
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                contact_request_submit(
-                    name=data["name"], email=data["email"], phone=data["phone"], subject=data["subject"],
-                    message=data["message"], user=request.user, submission_key=data["submission"],
-                )
-            except TicketError as error:
-                form.add_error(None, str(error))
-            else:
-                return redirect("public:done", kind="contact")
+        answer = _post(request, form, kind="contact", submit=lambda data: contact_request_submit(
+            name=data["name"], email=data["email"], phone=data["phone"], subject=data["subject"],
+            message=data["message"], user=request.user, submission_key=data["submission"],
+        ))
+        if answer:
+            return answer
     return render(request, "support/public/contact.html", {"form": form, "delay": response_delay(CONTACT_PRIORITY)})
 
 
@@ -71,21 +76,12 @@ def contact(request):
 def free_sample(request):
     form = FreeSampleForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST":
-        if form.is_spam:
-            _spam(request, form, "free sample")
-            return redirect("public:done", kind="echantillon")
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                free_sample_request_submit(
-                    name=data["name"], email=data["email"], phone=data["phone"], service=data["service"],
-                    message=data["message"], sample=data["sample"], user=request.user,
-                    submission_key=data["submission"],
-                )
-            except TicketError as error:
-                form.add_error(None, str(error))
-            else:
-                return redirect("public:done", kind="echantillon")
+        answer = _post(request, form, kind="echantillon", submit=lambda data: free_sample_request_submit(
+            name=data["name"], email=data["email"], phone=data["phone"], service=data["service"],
+            message=data["message"], sample=data["sample"], user=request.user, submission_key=data["submission"],
+        ))
+        if answer:
+            return answer
     return render(request, "support/public/free_sample.html", {
         "form": form, "delay": response_delay(FREE_SAMPLE_PRIORITY), "max_pages": settings.FREE_SAMPLE_MAX_PAGES,
     })
@@ -94,27 +90,26 @@ def free_sample(request):
 @ratelimit(key="ip", rate=_public_form_rate, method="POST", block=True)
 def consultation_book(request):
     form = ConsultationForm(request.POST or None, user=request.user, calendar=consultation.consultation_calendar())
+
+    def book(data):
+        try:
+            booking = consultation.consultation_book(
+                slot_start=data["slot"], name=data["name"], email=data["email"], phone=data["phone"],
+                topic=data["topic"], user=request.user, submission_key=data["submission"],
+            )
+        except consultation.SlotTaken as error:
+            form.add_error("slot", str(error))
+            form.calendar = consultation.consultation_calendar()  # what is free now
+            return False
+        # Shown once on the thank-you page (the session is this browser's).
+        request.session["consultation_booked"] = consultation.slot_label(booking.slot_start)
+        return True
+
     if request.method == "POST":
-        if form.is_spam:
-            _spam(request, form, "consultation")
-            return redirect("public:done", kind="consultation")
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                booking = consultation.consultation_book(
-                    slot_start=data["slot"], name=data["name"], email=data["email"], phone=data["phone"],
-                    topic=data["topic"], user=request.user, submission_key=data["submission"],
-                )
-            except consultation.SlotTaken as error:
-                form.add_error("slot", str(error))
-                # The calendar shows what is free now.
-                form.calendar = consultation.consultation_calendar()
-            except (consultation.ConsultationError, TicketError) as error:
-                form.add_error(None, str(error))
-            else:
-                # Shown once on the thank-you page (the session is this browser's).
-                request.session["consultation_booked"] = consultation.slot_label(booking.slot_start)
-                return redirect("public:done", kind="consultation")
+        answer = _post(request, form, kind="consultation", submit=book,
+                       errors=(consultation.ConsultationError, TicketError))
+        if answer:
+            return answer
     return render(request, "support/public/consultation.html", {
         "form": form, "minutes": settings.CONSULTATION_SLOT_MINUTES, "days": settings.CONSULTATION_DAYS_AHEAD,
     })

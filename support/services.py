@@ -14,35 +14,48 @@ then the ticket — every path that holds both takes them in that order.
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from core.emails import queue_templated_email
+from core.emails import StaleEmail, queue_templated_email
 from core.outbox import outbox_task_queue
 from files.models import StoredFile
 from files.services import stored_file_create, stored_file_soft_delete
 from files.validation import ATTACHMENT_KINDS
-from messaging.models import MAX_ATTACHMENTS
-from messaging.services import MessagingError, conversation_start_support, message_post_from_visitor, message_send
+from messaging.models import MAX_ATTACHMENTS, Message
+from messaging.services import (
+    MessagingError,
+    conversation_join,
+    conversation_start_support,
+    message_post_from_visitor,
+    message_send,
+)
 from notifications.models import Notification
 from notifications.services import notify
 
 from . import sla, tasks
-from .models import Ticket, TicketEvent, TicketNumber
+from .models import ReplyLinkUse, Ticket, TicketEvent, TicketNumber
 
 logger = logging.getLogger(__name__)
 
 S = Ticket.Status
 E = TicketEvent.Kind
 STAFF, REQUESTER, VISITOR, SYSTEM = "staff", "requester", "visitor", "system"
+
+# A visitor's reply link (one per staff answer) stays valid this long.
+REPLY_LINK_MAX_AGE = timedelta(days=60)
+REPLY_LINK_SALT = "support.visitor_reply"
 
 
 class TicketError(ValidationError):
@@ -313,7 +326,7 @@ def announce_new_ticket(*, ticket_id):
                data={"ticket": ticket.number},
                priority=Notification.Priority.HAUTE if urgent else Notification.Priority.NORMALE)
     queue_templated_email(template="support_ticket_new", to=settings.SUPPORT_EMAIL, context={
-        "number": ticket.number, "title": ticket.title, "name": ticket.contact_name,
+        "number": str(ticket.number), "title": ticket.title, "name": ticket.contact_name,
         "category": ticket.get_category_display(), "priority": ticket.get_priority_display(),
         "source": ticket.get_source_display(), "description": ticket.description, "path": url,
     })
@@ -363,3 +376,309 @@ def _staff_answered(locked, *, message, now):
         queue_templated_email(template="support_reply_visitor", to=locked.visitor_email, context={
             "ticket_id": str(locked.pk), "message_id": message.pk,
         })
+
+
+# --- Staff actions -----------------------------------------------------------------
+
+def _staff_action(*, ticket, action, by):
+    """Lock the ticket and check ``action`` is ``by``'s (inside a transaction)."""
+    locked = _lock(ticket)
+    _check(locked=locked, action=action, roles=_roles_of(locked, by))
+    return locked
+
+
+def ticket_take(*, ticket, by):
+    """A staff member takes the ticket for themself (OUVERT → EN_COURS).
+    Taking one's own ticket again changes nothing; another's is refused
+    (two people clicking at once: the second is told who has it)."""
+    with transaction.atomic():
+        locked = _staff_action(ticket=ticket, action="take", by=by)
+        if locked.assigned_to_id == by.pk:
+            return locked
+        if locked.assigned_to_id is not None:
+            raise TicketError(
+                _("Ce ticket est déjà pris en charge par %(name)s.") % {"name": locked.assigned_to.get_full_name()},
+                code="taken",
+            )
+        locked.assigned_to = by
+        _record(ticket=locked, kind=E.ASSIGNMENT, by=by, to_value=by.get_full_name())
+        if locked.status == S.OUVERT:
+            _set_status(locked, S.EN_COURS, by=by, now=timezone.now())
+        locked.save()
+        conversation_join(conversation=locked.conversation, user=by)
+    return locked
+
+
+def ticket_assign(*, ticket, to, by):
+    """Give the ticket to a staff member (or to nobody: ``to`` None)."""
+    if to is not None and not (to.is_admin and to.is_active):
+        raise TicketError(_("Choisissez un membre de l'équipe."), code="assignee")
+    with transaction.atomic():
+        locked = _staff_action(ticket=ticket, action="assign", by=by)
+        if locked.assigned_to_id == (to.pk if to else None):
+            return locked
+        before = locked.assigned_to.get_full_name() if locked.assigned_to_id else ""
+        locked.assigned_to = to
+        locked.save()
+        _record(ticket=locked, kind=E.ASSIGNMENT, by=by, from_value=before, to_value=to.get_full_name() if to else "")
+        if to is not None:
+            conversation_join(conversation=locked.conversation, user=to)
+            if to.pk != by.pk:
+                outbox_task_queue(task=tasks.announce_assignment,
+                                  kwargs={"ticket_id": str(locked.pk), "assignee_id": str(to.pk)})
+    return locked
+
+
+def ticket_set_priority(*, ticket, priority, by):
+    """A new priority: its deadlines count from now."""
+    if priority not in Ticket.Priority.values:
+        raise TicketError(_("Priorité inconnue."), code="priority")
+    with transaction.atomic():
+        locked = _staff_action(ticket=ticket, action="set_priority", by=by)
+        if locked.priority == priority:
+            return locked
+        before, now = locked.priority, timezone.now()
+        locked.priority = priority
+        if locked.paused_at is not None:
+            locked.paused_at = now  # only the wait after the change pushes the new deadlines back
+        sla.sla_set_due_times(locked, start=now)
+        locked.save()
+        _record(ticket=locked, kind=E.PRIORITY, by=by, from_value=before, to_value=priority)
+    return locked
+
+
+def ticket_set_category(*, ticket, category, by):
+    if category not in Ticket.Category.values:
+        raise TicketError(_("Catégorie inconnue."), code="category")
+    with transaction.atomic():
+        locked = _staff_action(ticket=ticket, action="set_category", by=by)
+        if locked.category != category:
+            before, locked.category = locked.category, category
+            locked.save()
+            _record(ticket=locked, kind=E.CATEGORY, by=by, from_value=before, to_value=category)
+    return locked
+
+
+def ticket_set_status(*, ticket, status, by, note=""):
+    """Staff move a ticket: EN_ATTENTE (waiting for the client: the clock
+    stops), RESOLU, ANNULE (spam, duplicate) or back to EN_COURS."""
+    action = STATUS_ACTIONS.get(status)
+    if action is None:
+        raise TicketError(_("Ce statut ne se choisit pas ici."), code="status")
+    with transaction.atomic():
+        locked = _staff_action(ticket=ticket, action=action, by=by)
+        _set_status(locked, status, by=by, now=timezone.now(), note=note)
+        locked.save()
+        if status == S.RESOLU and locked.requester_id:
+            outbox_task_queue(task=tasks.announce_resolved, kwargs={"ticket_id": str(locked.pk)})
+    return locked
+
+
+def ticket_reply(*, ticket, by, content, attachments=(), set_waiting=False, client_token=None):
+    """Staff answer in the ticket's conversation (signed « Équipe Staka
+    Livres »); ticket_on_message does the rest. ``set_waiting``: the answer
+    asks the client something, the ticket waits for them (EN_ATTENTE)."""
+    if STAFF not in _roles_of(ticket, by):
+        raise TicketError(_("Vous ne pouvez pas effectuer cette action sur ce ticket."), code="forbidden")
+    with transaction.atomic():
+        message = message_send(conversation=ticket.conversation, sender=by, content=content, attachments=attachments,
+                               signed_as_team=True, client_token=client_token)
+        if set_waiting and not message.already_sent:
+            locked = _staff_action(ticket=ticket, action="wait", by=by)
+            _set_status(locked, S.EN_ATTENTE, by=by, now=timezone.now())
+            locked.save()
+    return message
+
+
+# --- The requester's actions -----------------------------------------------------------
+
+def ticket_reply_by_client(*, ticket, by, content, attachments=(), client_token=None):
+    """The requester answers; a ticket waiting for them is back EN_COURS
+    (ticket_on_message)."""
+    if REQUESTER not in _roles_of(ticket, by):
+        raise TicketError(_("Vous ne pouvez pas effectuer cette action sur ce ticket."), code="forbidden")
+    return message_send(conversation=ticket.conversation, sender=by, content=content, attachments=attachments,
+                        client_token=client_token)
+
+
+def ticket_confirm_resolved(*, ticket, by):
+    """« Mon problème est résolu »: RESOLU → FERME."""
+    with transaction.atomic():
+        locked = _lock(ticket)
+        _check(locked=locked, action="confirm_resolved", roles=_roles_of(locked, by))
+        _set_status(locked, S.FERME, by=by, now=timezone.now())
+        locked.save()
+    return locked
+
+
+def ticket_rate(*, ticket, by, score, comment=""):
+    """The requester rates the answer once the ticket is closed, once."""
+    try:
+        score = int(score)
+    except (TypeError, ValueError):
+        score = 0
+    if not 1 <= score <= 5:
+        raise TicketError(_("Choisissez une note de 1 à 5."), code="score")
+    comment = (comment or "").strip()[:2000]
+    with transaction.atomic():
+        locked = _lock(ticket)
+        _check(locked=locked, action="rate", roles=_roles_of(locked, by))
+        if locked.satisfaction_at is not None:
+            raise TicketError(_("Vous avez déjà donné votre avis sur ce ticket."), code="already_rated")
+        locked.satisfaction_score, locked.satisfaction_comment = score, comment
+        locked.satisfaction_at = timezone.now()
+        locked.save()
+        _record(ticket=locked, kind=E.RATING, by=by, to_value=score, note=comment)
+    return locked
+
+
+# --- A visitor's reply link -------------------------------------------------------------
+
+def visitor_reply_token(*, ticket, message):
+    """The signed link a visitor gets with a staff answer: it names the
+    ticket and the answer (not the visitor's address)."""
+    return signing.dumps({"t": str(ticket.pk), "m": message.pk}, salt=REPLY_LINK_SALT, compress=True)
+
+
+def visitor_reply_target(*, token):
+    """(ticket, staff message) a link names; raises signing.BadSignature
+    (forged, tampered or expired) or Ticket.DoesNotExist."""
+    data = signing.loads(token, salt=REPLY_LINK_SALT, max_age=REPLY_LINK_MAX_AGE)
+    ticket = Ticket.objects.select_related("conversation").get(pk=data["t"], requester__isnull=True)
+    message = Message.objects.filter(
+        pk=data["m"], conversation_id=ticket.conversation_id, sender__isnull=False
+    ).first()
+    if message is None:
+        raise Ticket.DoesNotExist
+    return ticket, message
+
+
+def reply_link_used(*, message):
+    return ReplyLinkUse.objects.filter(staff_message=message).exists()
+
+
+def ticket_reply_by_visitor(*, ticket, staff_message, content, attachments=()):
+    """A visitor answers through the link of ``staff_message`` (checked by
+    visitor_reply_target): one answer per link."""
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                ReplyLinkUse.objects.create(staff_message=staff_message, ticket=ticket)
+        except IntegrityError:
+            raise TicketError(
+                _("Ce lien a déjà servi : vous recevrez un nouveau lien avec notre prochaine réponse."),
+                code="link_used",
+            ) from None
+        message = message_post_from_visitor(conversation=ticket.conversation, name=ticket.visitor_name,
+                                            email=ticket.visitor_email, content=content, attachments=attachments)
+    return message
+
+
+def reply_email_context(context):
+    """The visitor's e-mail with a staff answer: the link is made at send
+    time (core.emails keeps no token in the outbox)."""
+    ticket = Ticket.objects.filter(pk=context["ticket_id"]).first()
+    message = Message.objects.filter(pk=context["message_id"]).first()
+    if ticket is None or message is None or ticket.status in Ticket.FINAL_STATUSES:
+        raise StaleEmail("ticket closed or gone")
+    path = reverse("support:visitor_reply", args=[visitor_reply_token(ticket=ticket, message=message)])
+    return {**context, "name": ticket.visitor_name, "number": str(ticket.number), "title": ticket.title,
+            "content": message.content, "reply_path": path, "days": REPLY_LINK_MAX_AGE.days}
+
+
+# --- The platform: auto-close, SLA sweeper ----------------------------------------------
+
+def tickets_auto_close(*, now=None):
+    """Close resolved tickets nobody confirmed or reopened within
+    SUPPORT_AUTO_CLOSE_DAYS. Idempotent: each one is checked again under
+    its lock (the client may have answered meanwhile)."""
+    now = now or timezone.now()
+    limit = now - timedelta(days=settings.SUPPORT_AUTO_CLOSE_DAYS)
+    closed = 0
+    for pk in Ticket.objects.filter(status=S.RESOLU, resolved_at__lte=limit).values_list("pk", flat=True)[:500]:
+        with transaction.atomic():
+            locked = Ticket.objects.select_for_update().get(pk=pk)
+            if locked.status != S.RESOLU or locked.resolved_at > limit:
+                continue
+            _set_status(locked, S.FERME, by=None, now=now, note=gettext("Fermeture automatique"))
+            locked.save()
+            closed += 1
+    return closed
+
+
+def tickets_sla_sweep(*, now=None):
+    """Announce, once per deadline, tickets about to breach (75 % of the
+    time used) and breached ones: to their assignee, or to every staff
+    member when nobody has them. The claim is a conditional UPDATE, so two
+    sweeps at once announce nothing twice. Returns (warned, breached)."""
+    now = now or timezone.now()
+    warned = breached = 0
+    due = Ticket.objects.filter(sla_due_at__lte=now).exclude(breach_announced_for=F("sla_due_at"))
+    for pk, deadline in due.values_list("pk", "sla_due_at")[:500]:
+        with transaction.atomic():
+            if Ticket.objects.filter(pk=pk, sla_due_at=deadline).exclude(breach_announced_for=deadline).update(
+                    breach_announced_for=deadline, warning_announced_for=deadline):
+                ticket = Ticket.objects.get(pk=pk)
+                _record(ticket=ticket, kind=E.SLA, by=None, to_value=gettext("Échéance dépassée"))
+                outbox_task_queue(task=tasks.announce_sla, kwargs={"ticket_id": str(pk), "breached": True})
+                breached += 1
+    soon = Ticket.objects.filter(sla_warn_at__lte=now, sla_due_at__gt=now).exclude(
+        warning_announced_for=F("sla_due_at"))
+    for pk, deadline in soon.values_list("pk", "sla_due_at")[:500]:
+        with transaction.atomic():
+            if Ticket.objects.filter(pk=pk, sla_due_at=deadline).exclude(warning_announced_for=deadline).update(
+                    warning_announced_for=deadline):
+                outbox_task_queue(task=tasks.announce_sla, kwargs={"ticket_id": str(pk), "breached": False})
+                warned += 1
+    return warned, breached
+
+
+# --- Announcements (run by the outbox tasks) ------------------------------------------------
+
+def _staff_url(ticket):
+    return reverse("support:staff_ticket", args=[ticket.number])
+
+
+def announce_sla(*, ticket_id, breached):
+    ticket = Ticket.objects.select_related("assigned_to").filter(pk=ticket_id).first()
+    if ticket is None or ticket.sla_due_at is None:
+        return
+    if ticket.assigned_to_id and ticket.assigned_to.is_active:
+        people = [ticket.assigned_to]
+    else:
+        people = list(User.objects.filter(role=User.Role.ADMIN, is_active=True))
+    args = {"number": ticket.number, "title": ticket.title}
+    if breached:
+        title = gettext("Échéance dépassée : ticket n° %(number)s") % args
+        text = gettext("Le ticket « %(title)s » a dépassé son échéance.") % args
+    else:
+        title = gettext("Échéance proche : ticket n° %(number)s") % args
+        text = gettext("Le ticket « %(title)s » arrive à son échéance.") % args
+    for person in people:
+        notify(user=person, type=Notification.Type.ERROR if breached else Notification.Type.WARNING, title=title,
+               message=text, action_url=_staff_url(ticket), data={"ticket": ticket.number},
+               priority=Notification.Priority.URGENTE if breached else Notification.Priority.HAUTE,
+               email_kind="support" if breached else None)
+
+
+def announce_assignment(*, ticket_id, assignee_id):
+    ticket = Ticket.objects.filter(pk=ticket_id).first()
+    assignee = User.objects.filter(pk=assignee_id, is_active=True).first()
+    if ticket is None or assignee is None:
+        return
+    notify(user=assignee, type=Notification.Type.INFO,
+           title=gettext("Ticket n° %(number)s pour vous") % {"number": ticket.number},
+           message=gettext("On vous a confié le ticket « %(title)s ».") % {"title": ticket.title},
+           action_url=_staff_url(ticket), data={"ticket": ticket.number})
+
+
+def announce_resolved(*, ticket_id):
+    ticket = Ticket.objects.select_related("requester").filter(pk=ticket_id).first()
+    if ticket is None or ticket.requester is None or not ticket.requester.is_active:
+        return
+    notify(user=ticket.requester, type=Notification.Type.SUCCESS,
+           title=gettext("Votre demande n° %(number)s est résolue") % {"number": ticket.number},
+           message=gettext("Confirmez que tout est réglé, ou répondez-nous si ce n'est pas le cas : sans réponse, "
+                           "la demande sera fermée dans %(days)s jours.") % {"days": settings.SUPPORT_AUTO_CLOSE_DAYS},
+           action_url=reverse("support:ticket_detail", args=[ticket.number]), data={"ticket": ticket.number},
+           email_kind="support")

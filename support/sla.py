@@ -24,8 +24,11 @@ def resolution_target(priority):
 
 
 def sla_set_due_times(ticket, *, start):
-    """Deadlines counted from `start` (the creation, or the priority change)."""
-    ticket.first_response_due_at = None if ticket.first_response_at else start + first_response_target(ticket.priority)
+    """Deadlines counted from `start` (the creation, or the priority change).
+    An answered ticket keeps its first-response deadline: the SLA compliance
+    figure compares the answer with it."""
+    if not ticket.first_response_at:
+        ticket.first_response_due_at = start + first_response_target(ticket.priority)
     ticket.resolution_due_at = start + resolution_target(ticket.priority)
     sla_refresh(ticket)
 

@@ -210,6 +210,8 @@ CELERY_BEAT_SCHEDULE = {
     "purge-pending-uploads": {"task": "orders.tasks.purge_pending_uploads", "schedule": 24 * 60 * 60},
     "purge-upload-temp-files": {"task": "core.tasks.purge_upload_temp_files", "schedule": 60 * 60},
     "publish-scheduled-pages": {"task": "cms.tasks.publish_scheduled_pages", "schedule": 5 * 60},
+    "sweep-ticket-deadlines": {"task": "support.tasks.sweep_ticket_deadlines", "schedule": 5 * 60},
+    "auto-close-resolved-tickets": {"task": "support.tasks.auto_close_resolved_tickets", "schedule": 60 * 60},
 }
 
 # --- Authentication ------------------------------------------------------
@@ -505,6 +507,8 @@ SUPPORT_SLA_RESOLUTION_MINUTES = {
 }
 # A resolved ticket the client neither confirms nor reopens closes itself.
 SUPPORT_AUTO_CLOSE_DAYS = env.int("SUPPORT_AUTO_CLOSE_DAYS", default=7)
+# A visitor's answers through their e-mailed reply links, per IP.
+SUPPORT_VISITOR_REPLY_RATE = env("SUPPORT_VISITOR_REPLY_RATE", default="10/h")
 
 # --- Public requests (contact, free sample, consultation) -----------------
 RATE_LIMITS["public_form"] = env("RATE_LIMIT_PUBLIC_FORM", default="10/h")

@@ -9,6 +9,7 @@ them to someone else is caught by a substring search.
 
 import io
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.apps import apps
 from django.conf import settings
@@ -38,7 +39,7 @@ CARD_LAST4 = "8131"
 # turn up by chance in a CSRF token).
 PRIVATE_WORDS = (
     OWNER_EMAIL, "Zqxnom", "Zqxadresse", "Zqxtitre", "zqxdesc", "zqxnote", "zqxfichier", "zqxcorrige", "zqxmsg",
-    "zqxdraft", "zqxpiece", "zqxsujet", "zqxdirect", "zqxnotif", "zqxavoir", "zqxavis",
+    "zqxdraft", "zqxpiece", "zqxsujet", "zqxdirect", "zqxnotif", "zqxavoir", "zqxavis", "zqxticket",
 )
 PDF = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
@@ -189,6 +190,23 @@ def build_world():
             user=owner, type="SYSTEM", title="Avis zqxnotif", message="Votre commande zqxnotif avance.",
         )
 
+        # support: the owner's ticket about an order, answered by the team; a
+        # visitor's ticket and the reply link its answer e-mailed.
+        from support import services as support
+        from support.models import CannedReply
+
+        ticket = support.ticket_open(requester=owner, title="Demande zqxticket", order=working,
+                                     description="Détail zqxticket de ma demande")
+        support.ticket_reply(ticket=ticket, by=staff, content="Réponse de l'équipe au client")
+        visitor_ticket = support.ticket_open(visitor_name="Visiteur du crawl", visitor_email="visiteur.crawl@example.net",
+                                             title="Question d'un visiteur", description="Bonjour, une question.")
+        visitor_answer = support.ticket_reply(ticket=visitor_ticket, by=staff, content="Réponse au visiteur")
+        world.objects.update(
+            ticket=ticket, visitor_ticket=visitor_ticket,
+            canned_reply=CannedReply.objects.create(title="Réponse type du crawl", body="Bonjour,"),
+        )
+        world.tokens["visitor_reply"] = support.visitor_reply_token(ticket=visitor_ticket, message=visitor_answer)
+
         # The site's pages: the default content (CGV v1, FAQ, blog) and a page of the team's.
         from cms.defaults import load_default_content
         from cms.models import Page
@@ -222,6 +240,19 @@ def build_world():
     world.files["manuscript_paid"] = world.orders[S.PAYEE].files.exclude(original_name__startswith="remplacement").get()
     world.objects["draft"] = Message.objects.get(conversation=conversation, status=Message.Status.BROUILLON)
 
+    # A visitor's consultation booking (its cancel link) and a calendar exception (its admin page).
+    from support.consultation import consultation_book, consultation_calendar, consultation_cancel_token
+    from support.models import ConsultationException
+    from support.tests.consultation_fixtures import migrated_rows
+
+    migrated_rows()  # a transactional test before this one emptied the calendar
+    slot = next(slots[0] for _day, slots in consultation_calendar() if slots)
+    booking = consultation_book(slot_start=slot, name="Visiteur Crawl", email="visiteur.crawl@example.org",
+                                topic="Un projet de roman")
+    world.objects["booking"] = booking
+    world.tokens["consultation_cancel"] = consultation_cancel_token(booking)
+    ConsultationException.objects.create(date=slot.date() + timedelta(days=60), kind=ConsultationException.Kind.CLOSED)
+
     world.markers = [
         *PRIVATE_WORDS, world.objects["invoice"].number, world.objects["credit_note"].number, f"•••• {CARD_LAST4}",
     ]
@@ -242,9 +273,10 @@ def _axes_rows(user):
 # --- Snapshots ----------------------------------------------------------------------
 
 # Tables that change on every request by design and hold nothing of the owner's.
+# support.ticketnumber is a counter: any new ticket moves it.
 SNAPSHOT_SKIPPED_MODELS = {
     "sessions.session", "axes.accessattempt", "axes.accesslog", "axes.accessfailurelog",
-    "contenttypes.contenttype", "auth.permission",
+    "contenttypes.contenttype", "auth.permission", "support.ticketnumber",
 }
 # Logging someone in stamps last_login: the crawl logs its personas in.
 SNAPSHOT_SKIPPED_FIELDS = {(settings.AUTH_USER_MODEL.lower(), "last_login")}

@@ -38,6 +38,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from core.registry import current_terms
 from orders.forms import order_form_submission_key
+from support.consultation import consultation_calendar
+from support.public_forms import submission_key_new
 
 from .crawl_world import (
     ANON,
@@ -141,6 +143,20 @@ def order_action(status, acts, post=None, **kwargs):
     # The team may act on any order (on the client's behalf too).
     return Rule(allowed=allowed, sees=allowed, acts=frozenset(acts) | {STAFF}, kwargs=order(status),
                 get_ok=None, post=post or (lambda w: {}), post_ok="change", **kwargs)
+
+
+def ticket_number(w):
+    return {"number": w.objects["ticket"].number}
+
+
+def public_request(**fields):
+    """A public form's POST (contact, free sample, consultation), with its one-time key."""
+    return {"name": "Visiteur Crawl", "email": "visiteur.crawl@example.org", "phone": "", "consent": "on",
+            "website": "", "submission": submission_key_new(), **fields}
+
+
+def first_free_slot():
+    return next(slots[0] for _day, slots in consultation_calendar() if slots)
 
 
 NOTE = lambda w: {"note": "Note du crawl"}  # noqa: E731
@@ -291,6 +307,51 @@ RULES = {
     "messaging:pin": Rule(kwargs=lambda w: {"pk": w.objects["conversation"].pk,
                                             "message_id": w.objects["message"].pk},
                           post=lambda w: {"pinned": "1"}, get_ok=None, post_ok="change"),
+    # support: the client's own tickets (404 to anyone else), the team's queue and ticket page.
+    "support:help": Rule(allowed=CLIENTS, sees={OWNER}, self_service=True),
+    "support:ticket_list": Rule(allowed=CLIENTS, sees={OWNER}, self_service=True),
+    "support:ticket_new": Rule(
+        allowed=CLIENTS, sees={OWNER}, self_service=True, post_ok="change",
+        post=lambda w: {"title": "Nouvelle demande", "category": "GENERAL", "description": "Bonjour",
+                        "submission": "8d7c2b1e-4c55-4c9a-9d7e-3f1a2b3c4d5e"}),
+    "support:ticket_detail": Rule(allowed={OWNER}, kwargs=ticket_number),
+    "support:ticket_reply": Rule(allowed={OWNER}, kwargs=ticket_number, get_ok=None, post_ok="change",
+                                 post=lambda w: {"content": "Réponse du client"}),
+    # The ticket is EN_COURS: confirming is refused to its owner too (a message, nothing written).
+    "support:ticket_confirm": Rule(allowed={OWNER}, kwargs=ticket_number, get_ok=None, post_ok={302}),
+    "support:ticket_rate": Rule(allowed={OWNER}, kwargs=ticket_number, get_ok=None, post_ok={302},
+                                post=lambda w: {"score": "5"}),
+    "support:visitor_reply": public_page(
+        "le lien de réponse d'un visiteur (le jeton signé est la preuve)",
+        kwargs=lambda w: {"token": w.tokens["visitor_reply"]}, attack_kwargs=lambda w: {"token": "jeton-falsifie"},
+        post=lambda w: {"content": "Réponse du visiteur"}, post_ok={302}),
+    "support:queue": Rule(allowed={STAFF}, query="?tab=open"),
+    "support:staff_ticket": Rule(allowed={STAFF}, kwargs=ticket_number),
+    "support:staff_take": Rule(allowed={STAFF}, kwargs=ticket_number, get_ok=None, post_ok="change"),
+    "support:staff_assign": Rule(allowed={STAFF}, kwargs=ticket_number, get_ok=None, post_ok="change",
+                                 post=lambda w: {"assignee": w.users[STAFF].pk}),
+    "support:staff_priority": Rule(allowed={STAFF}, kwargs=ticket_number, get_ok=None, post_ok="change",
+                                   post=lambda w: {"priority": "HAUTE"}),
+    "support:staff_category": Rule(allowed={STAFF}, kwargs=ticket_number, get_ok=None, post_ok="change",
+                                   post=lambda w: {"category": "TECHNIQUE"}),
+    "support:staff_status": Rule(allowed={STAFF}, kwargs=ticket_number, get_ok=None, post_ok="change",
+                                 post=lambda w: {"status": "EN_ATTENTE"}),
+    "support:staff_reply": Rule(allowed={STAFF}, kwargs=ticket_number, get_ok=None, post_ok="change",
+                                post=lambda w: {"content": "Réponse de l'équipe"}),
+    # support: public requests (contact, free sample, consultation). Anyone may
+    # send one: each opens a ticket (and moves the shared ticket counter).
+    "public:contact": public_page("le formulaire de contact", acts=EVERYONE, post=lambda w: public_request(
+        subject="Une question", message="Bonjour"), post_ok="change"),
+    "public:free_sample": public_page("la demande d'échantillon gratuit", acts=EVERYONE, post=lambda w: public_request(
+        service=w.orders["EN_ATTENTE"].service_id, sample=pdf("extrait.pdf")), post_ok="change"),
+    "public:consultation": public_page("la réservation d'une consultation", acts=EVERYONE, post=lambda w: public_request(
+        slot=first_free_slot().isoformat(), topic="Mon roman"), post_ok="change"),
+    "public:consultation_cancel": public_page(
+        "le lien d'annulation d'une consultation (le jeton signé est la preuve)",
+        kwargs=lambda w: {"token": w.tokens["consultation_cancel"]},
+        attack_kwargs=lambda w: {"token": "jeton-falsifie"}, post_ok="change"),
+    "public:done": public_page("la page de remerciement", kwargs=lambda w: {"kind": "contact"}),
+    "public:consultation_bookings": Rule(allowed={STAFF}),
     # cms: public pages (the world holds the default content and a page of its own)
     "cms:page": public_page("une page publiée", kwargs=lambda w: {"slug": w.objects["cms_page"].slug}),
     "cms:blog": public_page("le blog"),

@@ -44,6 +44,8 @@ MESSAGING = "messaging/tests/test_races.py"
 BILLING = "billing/tests/test_races.py"
 ACCOUNTS = "accounts/tests/test_races.py"
 NOTIFICATIONS = "notifications/tests/test_races.py"
+SUPPORT = "support/tests/test_races.py"
+PUBLIC = "support/tests/test_consultation_races.py"
 CMS = "cms/tests/test_races.py"
 HERE = "tests/security/test_button_races.py"
 
@@ -120,6 +122,30 @@ RACES = {
     "messaging:draft": f"{MESSAGING}::test_draft_saved_20_times_is_one_draft",
     "messaging:archive": f"{MESSAGING}::test_archive_pressed_20_times_sets_one_state",
     "messaging:pin": f"{MESSAGING}::test_pin_pressed_20_times_sets_one_state",
+    # support
+    "support:help": READ_ONLY, "support:ticket_list": READ_ONLY, "support:queue": READ_ONLY,
+    "support:ticket_detail": "GET seulement (la lecture avance, jamais en arrière)",
+    "support:staff_ticket": "GET seulement (la lecture avance, jamais en arrière)",
+    "support:ticket_new": f"{SUPPORT}::test_the_new_ticket_form_sent_20_times_opens_one_ticket",
+    "support:ticket_reply": f"{SUPPORT}::test_one_client_reply_form_sent_20_times_posts_once",
+    "support:ticket_confirm": f"{SUPPORT}::test_confirm_and_rate_pressed_20_times_act_once",
+    "support:ticket_rate": f"{SUPPORT}::test_confirm_and_rate_pressed_20_times_act_once",
+    "support:visitor_reply": f"{SUPPORT}::test_a_visitor_reply_link_sent_20_times_adds_one_message",
+    "support:staff_take": f"{SUPPORT}::test_take_pressed_20_times_assigns_once",
+    "support:staff_assign": f"{SUPPORT}::test_staff_buttons_pressed_20_times_record_one_change",
+    "support:staff_priority": f"{SUPPORT}::test_staff_buttons_pressed_20_times_record_one_change",
+    "support:staff_category": f"{SUPPORT}::test_staff_buttons_pressed_20_times_record_one_change",
+    "support:staff_status": f"{SUPPORT}::test_staff_buttons_pressed_20_times_record_one_change",
+    "support:staff_reply": f"{SUPPORT}::test_one_staff_reply_form_sent_20_times_posts_once",
+    "admin-action:support.ticket:take_tickets": f"{SUPPORT}::test_admin_actions_20_times_move_once",
+    "admin-action:support.ticket:resolve_tickets": f"{SUPPORT}::test_admin_actions_20_times_move_once",
+    "admin-action:support.ticket:cancel_tickets": f"{SUPPORT}::test_admin_actions_20_times_move_once",
+    # support: public requests
+    "public:done": READ_ONLY, "public:consultation_bookings": READ_ONLY,
+    "public:contact": f"{PUBLIC}::test_contact_form_sent_20_times_opens_one_ticket",
+    "public:free_sample": f"{PUBLIC}::test_free_sample_sent_20_times_opens_one_ticket_and_keeps_the_file_once",
+    "public:consultation": f"{PUBLIC}::test_twenty_people_booking_one_slot_through_the_page_make_one_booking",
+    "public:consultation_cancel": f"{PUBLIC}::test_cancel_pressed_20_times_cancels_once",
     # cms: public pages, GET only
     "cms:page": READ_ONLY, "cms:blog": READ_ONLY, "cms:blog_post": READ_ONLY, "cms:faq": READ_ONLY,
     "cms:terms": READ_ONLY, "cms:terms_version": READ_ONLY, "cms:legal_notice": READ_ONLY, "cms:privacy": READ_ONLY,

@@ -26,7 +26,7 @@ def add_default_availability(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('support', '0002_ticket_counter_row'),
+        ('support', '0003_canned_replies_and_reply_links'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

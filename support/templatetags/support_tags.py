@@ -1,0 +1,66 @@
+from django import template
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from support.models import Ticket, TicketEvent
+
+register = template.Library()
+
+S = Ticket.Status
+STATUS_BADGES = {
+    S.OUVERT: "info", S.EN_COURS: "info", S.EN_ATTENTE: "warning", S.RESOLU: "success", S.FERME: "neutral",
+    S.ANNULE: "neutral",
+}
+SLA_BADGES = {"ok": "success", "warning": "warning", "breached": "danger"}
+
+
+@register.inclusion_tag("support/_status_badge.html")
+def ticket_status(ticket):
+    return {"label": ticket.get_status_display(), "tone": STATUS_BADGES.get(ticket.status, "neutral")}
+
+
+@register.inclusion_tag("support/_sla_badge.html")
+def sla_badge(state, due_at):
+    """ok / bientôt / dépassé, with the time left (or overdue)."""
+    if state is None:
+        return {"state": None}
+    labels = {"ok": gettext("Dans les temps"), "warning": gettext("Bientôt"), "breached": gettext("Dépassé")}
+    return {"state": state, "tone": SLA_BADGES[state], "label": labels[state], "due_at": due_at,
+            "left": time_left(due_at)}
+
+
+def time_left(due_at, now=None):
+    """« reste 3 h 20 min » / « dépassé de 2 j 4 h », short enough for a badge."""
+    delta = due_at - (now or timezone.now())
+    span = duration_short(abs(delta))
+    return (gettext("reste %(span)s") if delta.total_seconds() >= 0 else gettext("dépassé de %(span)s")) % {
+        "span": span}
+
+
+@register.filter
+def duration_short(value):
+    """A timedelta as « 3 h 20 min » / « 2 j 4 h » (the KPIs)."""
+    if value is None:
+        return ""
+    minutes = int(value.total_seconds()) // 60
+    days, hours, mins = minutes // (24 * 60), minutes // 60 % 24, minutes % 60
+    if days:
+        return gettext("%(d)s j %(h)s h") % {"d": days, "h": hours}
+    if hours:
+        return gettext("%(h)s h %(m)s min") % {"h": hours, "m": mins}
+    return gettext("%(m)s min") % {"m": mins}
+
+
+# History values are stored codes: shown with their labels.
+EVENT_CHOICES = {
+    TicketEvent.Kind.STATUS: Ticket.Status, TicketEvent.Kind.PRIORITY: Ticket.Priority,
+    TicketEvent.Kind.CATEGORY: Ticket.Category, TicketEvent.Kind.CREATED: Ticket.Status,
+}
+
+
+@register.simple_tag
+def event_value(event, value):
+    choices = EVENT_CHOICES.get(event.kind)
+    if choices is not None and value in choices.values:
+        return choices(value).label
+    return value
