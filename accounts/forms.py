@@ -6,6 +6,9 @@ from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.validators import RegexValidator
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.templatetags.formatting import filesize, integer
@@ -134,10 +137,23 @@ class RegistrationForm(ReservedNameMixin, forms.Form):
     consent = forms.BooleanField(
         label=_(
             "J'accepte que Staka Livres traite mes données pour gérer mon compte et mes commandes, "
-            "conformément à la politique de confidentialité (RGPD)."
+            "comme le décrit sa politique de confidentialité (RGPD)."
         ),
         error_messages={"required": _("Votre consentement est nécessaire pour créer un compte.")},
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The pages are cms pages at stable URLs (a URL name, not an import).
+        # Links go under the label: a click on one must not tick the box.
+        self.fields["consent"].help_text = format_html(
+            gettext(
+                '<a href="{privacy}" target="_blank" rel="noopener noreferrer">Lire la politique de confidentialité '
+                '(nouvel onglet)</a>. Vos commandes suivent nos <a href="{terms}" target="_blank" '
+                'rel="noopener noreferrer">conditions générales de vente (nouvel onglet)</a>.'
+            ),
+            privacy=reverse("cms:privacy"), terms=reverse("cms:terms"),
+        )
 
     def clean_email(self):
         # Whether the address has an account is never said here (no

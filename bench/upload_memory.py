@@ -145,6 +145,8 @@ def main():
         fields = {
             "csrfmiddlewaretoken": browser.csrf_from(html), "service": service_id,
             "title": "Banc d'essai", "declared_pages": "300",
+            # The CGV in force (seed_demo publishes them), accepted.
+            "terms-accept": "on", "terms-version": re.search(r'name="terms-version" value="(\d+)"', html).group(1),
         }
         rss_before = memory_kb(server.pid, "VmRSS")
         started = time.perf_counter()

@@ -15,7 +15,10 @@ logger = logging.getLogger(__name__)
 
 
 def landing(request):
-    return render(request, "core/landing.html")
+    """The home page. core imports none of our apps: the services, prices,
+    calculator, testimonials, FAQ and public forms come through the template
+    tags of orders, cms and support (loaded by name in the template)."""
+    return render(request, "core/landing.html", {"free_sample_max_pages": settings.FREE_SAMPLE_MAX_PAGES})
 
 
 def _is_internal_probe(request):

@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
 from core.admin_money import EuroAdminMixin
@@ -45,9 +46,15 @@ class OrderAdmin(EuroAdminMixin, admin.ModelAdmin):
     readonly_fields = (
         "status", "status_before_suspension", "estimated_price", "final_price", "amount", "payment_status",
         "stripe_session_id", "revision_count", "paid_at", "delivered_at", "accepted_at", "finished_at",
-        "created_at", "updated_at",
+        "created_at", "updated_at", "terms_acceptance",
     )
     actions = ["auto_assign", "suspend", "resume"]
+
+    @admin.display(description=_("CGV acceptées"))
+    def terms_acceptance(self, obj):
+        if obj.terms_revision_id is None:
+            return _("Aucune (commande créée sans le formulaire)")
+        return render_to_string("orders/_terms_acceptance.html", {"order": obj})
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "corrector":

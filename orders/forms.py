@@ -5,20 +5,23 @@ from django import forms
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.forms import RegistrationForm
 from accounts.models import User
 from core.forms import MultipleFileField
+from core.registry import current_terms
 from core.templatetags.formatting import filesize, integer
 from files.validation import MANUSCRIPT_KINDS, check_quota, validate_upload
 
-from . import pricing
+from . import pricing, selectors
 from .models import OrderRating, Service
 from .pending_uploads import pending_upload_keep, pending_upload_open, pending_upload_read, pending_uploads_discard
-from .selectors import active_services
+from .services import order_terms_missing_message, order_terms_to_accept
 
 MAX_KEPT_FILES = 20
 
@@ -87,7 +90,7 @@ class QuoteForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["service"].queryset = active_services()
+        self.fields["service"].queryset = selectors.active_services()
         # Texts built per form, from the constants that set the price.
         pages = self.fields["declared_pages"]
         pages.widget = page_count_widget()
@@ -113,6 +116,25 @@ class QuoteForm(forms.Form):
     def quote(self):
         data = self.cleaned_data
         return pricing.quote_for(service=data["service"], pages=data.get("declared_pages"), urgent=data["urgent"])
+
+    def quote_context(self):
+        """The quote panel (orders/_quote.html) of this form once bound: the
+        price, or the errors of the price's own fields and no price."""
+        if not self.is_bound:
+            return {"quote": None}
+        self.is_valid()  # an order form's other fields do not hide the price
+        errors = [error for name in ("service", "declared_pages", "urgent") for error in self.errors.get(name, [])]
+        if errors:
+            return {"quote": None, "quote_errors": errors}
+        data = self.cleaned_data
+        return {"quote": self.quote(), "quote_service": data["service"], "quote_pages": data.get("declared_pages")}
+
+    @staticmethod
+    def example_data(services):
+        """The calculator's first figures, priced at once: the standard service
+        (else the first of ``services``) for the public example's page count."""
+        example = selectors.standard_service() or (services[0] if services else None)
+        return {"service": example.pk, "declared_pages": pricing.EXAMPLE_PAGES} if example else None
 
 
 class OrderForm(ManuscriptUploadMixin, QuoteForm):
@@ -216,6 +238,57 @@ class OrderForm(ManuscriptUploadMixin, QuoteForm):
         its small quota is checked here, on the manuscripts alone."""
         if not self.user.is_authenticated:
             check_quota(user=User(is_active=False), adding=sum(upload.size for upload in uploads))
+
+
+class OrderTermsForm(forms.Form):
+    """The CGV box of the order form (clients and visitors alike), shown just
+    above the submit button. It carries the number of the version it showed:
+    if a newer one is published before the form comes back, the form is
+    refused (orders.services.order_terms_to_accept) and shows the new one,
+    box unticked. ``accepted`` is the revision accepted once valid."""
+
+    accept = forms.BooleanField(
+        error_messages={"required": _("Cochez la case pour accepter les conditions générales de vente.")},
+    )
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", "terms")
+        super().__init__(*args, **kwargs)
+        self.current = current_terms()
+        self.accepted = None
+        self.closed_message = order_terms_missing_message() if self.current is None else ""
+        if self.current is None:
+            del self.fields["accept"]  # nothing to accept: clean() says why ordering is closed
+            return
+        number = self.current.number
+        self.initial["version"] = number
+        self.fields["accept"].label = _(
+            "J'ai lu et j'accepte les conditions générales de vente (version %(number)s)"
+        ) % {"number": number}
+        # The link sits under the label, not in it: a click on it must not tick
+        # the box, and the error summary repeats the label inside its own link.
+        self.fields["accept"].help_text = format_html(
+            '<a href="{}" target="_blank" rel="noopener noreferrer">{}</a>',
+            reverse("cms:terms_version", args=[number]),
+            _("Lire les conditions générales de vente, version %(number)s (nouvel onglet)") % {"number": number},
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        try:
+            self.accepted = order_terms_to_accept(shown_version=cleaned.get("version"))
+        except ValidationError as error:
+            if error.code == "terms_outdated":
+                # Shown again with the new version, to be read and accepted anew.
+                self.data = self.data.copy()
+                self.data[self.add_prefix("version")] = self.current.number
+                self.data.pop(self.add_prefix("accept"), None)
+                self.errors.pop("accept", None)
+                self.add_error("accept", error)
+            else:
+                self.add_error(None, error)
+        return cleaned
 
 
 class FileUploadForm(ManuscriptUploadMixin, forms.Form):

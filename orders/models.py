@@ -126,6 +126,14 @@ class Order(models.Model):
     accepted_at = models.DateTimeField(_("acceptée le"), null=True, blank=True)
     finished_at = models.DateTimeField(_("terminée le"), null=True, blank=True)
     overdue_announced_at = models.DateTimeField(_("retard signalé le"), null=True, blank=True, editable=False)
+    # The CGV version the client accepted with the order form, and when: that
+    # text stays readable (cms keeps every revision). Empty for orders made by
+    # the system (demo data, imported legacy orders), which nobody accepted.
+    terms_revision = models.ForeignKey(
+        "cms.PageRevision", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("CGV acceptées"), editable=False,
+    )
+    terms_accepted_at = models.DateTimeField(_("CGV acceptées le"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
 

@@ -81,7 +81,7 @@ def standard_prices_forget(**_kwargs):
 
 def order_for_user(*, user, pk):
     """The order if `user` may see it — its client, its corrector, staff — else 404."""
-    queryset = Order.objects.select_related("service", "client", "corrector")
+    queryset = Order.objects.select_related("service", "client", "corrector", "terms_revision")
     if not user.is_admin:
         queryset = queryset.filter(Q(client=user) | Q(corrector=user))
     try:

@@ -5,7 +5,7 @@ which checks that under a row lock and records it."""
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
@@ -19,7 +19,7 @@ from django.utils.translation import ngettext
 from accounts.models import User
 from accounts.services import user_register
 from core.outbox import outbox_task_queue
-from core.registry import order_purge_hooks
+from core.registry import current_terms, order_purge_hooks
 from core.templatetags.formatting import euros
 from files.models import StoredFile
 from files.services import stored_file_create, stored_file_purge_content, stored_file_soft_delete
@@ -185,9 +185,39 @@ def order_id_for_submission(submission):
     return uuid.uuid5(uuid.NAMESPACE_URL, f"staka:order:{submission}")
 
 
+def order_terms_missing_message():
+    """Why nobody may order while no CGV is published (the form says it too)."""
+    return _("La commande en ligne n'est pas encore ouverte : nos conditions générales de vente ne sont pas "
+             "publiées. Écrivez-nous à %(email)s pour commander.") % {"email": settings.SUPPORT_EMAIL}
+
+
+def order_terms_to_accept(*, shown_version):
+    """The CGV revision a person accepts by ticking the order form's box:
+    the current one, which must be the version the form showed
+    (``shown_version``, its number). Raises OrderError when no CGV is
+    published (nobody may order then) or when a newer version came out since
+    the form was displayed (the person has not read it)."""
+    current = current_terms()
+    if current is None:
+        raise OrderError(order_terms_missing_message(), code="no_terms")
+    if shown_version != current.number:
+        raise OrderError(
+            _("Nos conditions générales de vente ont changé depuis l'affichage de ce formulaire : lisez la "
+              "version %(number)s, puis cochez de nouveau la case pour l'accepter.") % {"number": current.number},
+            code="terms_outdated",
+        )
+    return current
+
+
 def order_create(*, client, service, title, description="", declared_pages=None, urgent=False,
-                 wished_deadline=None, client_note="", manuscripts=(), submission=None):
+                 wished_deadline=None, client_note="", manuscripts=(), submission=None,
+                 terms_revision_id=None, terms_accepted_at=None):
     """Create an order with its server-computed price and its manuscripts.
+
+    ``terms_revision_id``: the CGV revision the client accepted (checked by
+    order_terms_to_accept when the form was sent), recorded with the moment
+    of acceptance (``terms_accepted_at``, now by default). Orders the system
+    makes (demo data, imports) carry none.
 
     Packs that need page verification wait for the team's quote; the others
     wait for payment. ``submission`` (the order form's one-time key) makes a
@@ -223,6 +253,8 @@ def order_create(*, client, service, title, description="", declared_pages=None,
                 due_date=pricing.due_date_for(quote=quote, start=timezone.localdate()),
                 status=S.EN_ATTENTE_VERIFICATION if needs_quote else S.EN_ATTENTE,
                 payment_status="" if needs_quote else "pending",
+                terms_revision_id=terms_revision_id,
+                terms_accepted_at=(terms_accepted_at or timezone.now()) if terms_revision_id else None,
             )
             _record(order=order, kind=OrderEvent.Kind.CREATED, by=client, to_status=order.status)
             outbox_task_queue(task=tasks.announce_order_created, kwargs={"order_id": str(order.pk)})
@@ -715,7 +747,7 @@ def order_form_recap(*, service, title, pages, urgent):
     }
 
 
-def order_request_for_visitor(*, submission, account, manuscripts=(), kept=(), **order_fields):
+def order_request_for_visitor(*, submission, account, manuscripts=(), kept=(), terms_revision_id=None, **order_fields):
     """A visitor's order form, sent (the legacy funnel: an order and an
     inactive account in one step).
 
@@ -732,6 +764,8 @@ def order_request_for_visitor(*, submission, account, manuscripts=(), kept=(), *
     ``manuscripts``: new uploads (checked by the form); ``kept``: (storage key,
     name) of manuscripts already under pending-uploads/. ``submission``: the
     form's one-time key: the same form sent again queues nothing more.
+    ``terms_revision_id``: the CGV revision accepted now; the order records
+    this moment, however late the task runs.
     Returns False for such a duplicate, else True.
     """
     from .tasks import complete_visitor_order
@@ -744,7 +778,9 @@ def order_request_for_visitor(*, submission, account, manuscripts=(), kept=(), *
         "submission": submission,
         "account": {"email": account["email"], "password_hash": password_hash, "first_name": account["first_name"],
                     "last_name": account["last_name"], "phone": account.get("phone", "")},
-        "order": {**order_fields, "service": str(service.pk), "wished_deadline": deadline.isoformat() if deadline else None},
+        "order": {**order_fields, "service": str(service.pk), "wished_deadline": deadline.isoformat() if deadline else None,
+                  "terms_revision_id": terms_revision_id,
+                  "terms_accepted_at": timezone.now().isoformat() if terms_revision_id else None},
         "pending": [[key, name] for key, name in [*kept, *stored]],
     }
     try:
@@ -770,8 +806,10 @@ def order_complete_for_visitor(*, submission, account, order, pending):
     its owner is e-mailed (user_register). The pending files go either way.
     Returns what happened: "created" or "account_exists".
     """
+    accepted_at = order.get("terms_accepted_at")  # absent from rows queued before CGV acceptance existed
     fields = {**order, "service": Service.objects.get(pk=order["service"]),
-              "wished_deadline": date.fromisoformat(order["wished_deadline"]) if order["wished_deadline"] else None}
+              "wished_deadline": date.fromisoformat(order["wished_deadline"]) if order["wished_deadline"] else None,
+              "terms_accepted_at": datetime.fromisoformat(accepted_at) if accepted_at else None}
     order_id = order_id_for_submission(submission)
     with transaction.atomic():
         recap = order_form_recap(service=fields["service"], title=fields["title"], pages=fields["declared_pages"],

@@ -20,7 +20,7 @@ from accounts.models import User
 from core.registry import user_has_saved_card
 from files.services import file_response
 
-from . import pricing, selectors, services
+from . import selectors, services
 from .forms import (
     AssignForm,
     ClientOrderFilterForm,
@@ -29,6 +29,7 @@ from .forms import (
     FileUploadForm,
     NoteForm,
     OrderForm,
+    OrderTermsForm,
     QuoteForm,
     RatingForm,
     RevisionForm,
@@ -44,32 +45,14 @@ FILES_PER_PAGE = 20
 
 def pricing_page(request):
     services_list = list(selectors.active_services())
-    example = selectors.standard_service() or (services_list[0] if services_list else None)
-    data = request.GET or (
-        {"service": example.pk, "declared_pages": pricing.EXAMPLE_PAGES} if example else None
-    )
-    form = QuoteForm(data)
-    return render(request, "orders/pricing.html", {"services": services_list, "form": form, **_quote_context(form)})
+    form = QuoteForm(request.GET or QuoteForm.example_data(services_list))
+    return render(request, "orders/pricing.html", {"services": services_list, "form": form, **form.quote_context()})
 
 
 @require_GET
 def quote_fragment(request):
     """The live calculator: the server computes every price (htmx)."""
-    return render(request, "orders/_quote.html", _quote_context(QuoteForm(request.GET or None)))
-
-
-def _quote_context(form):
-    """The quote panel of a bound QuoteForm (or OrderForm): the price, or the
-    errors of the price's own fields and no price."""
-    if not form.is_bound:
-        return {"quote": None}
-    fields = ("service", "declared_pages", "urgent")
-    form.is_valid()  # an order form's other fields do not hide the price
-    errors = [error for name in fields for error in form.errors.get(name, [])]
-    if errors:
-        return {"quote": None, "quote_errors": errors}
-    data = form.cleaned_data
-    return {"quote": form.quote(), "quote_service": data["service"], "quote_pages": data.get("declared_pages")}
+    return render(request, "orders/_quote.html", QuoteForm(request.GET or None).quote_context())
 
 
 # --- The client ---------------------------------------------------------------
@@ -104,16 +87,19 @@ def order_create(request):
     form = OrderForm(request.POST or None, request.FILES or None, user=user, initial=initial)
     quote_form = QuoteForm(request.GET) if request.method == "GET" and request.GET.get("service") else form
     account_form = None if user.is_authenticated else VisitorAccountForm(request.POST or None, prefix="account")
+    terms_form = OrderTermsForm(request.POST or None)
     if account_form is not None and request.method == "POST" and is_ratelimited(
         request, group="register", key="ip", rate=settings.RATE_LIMITS["register"], increment=True
     ):
         raise Ratelimited  # a visitor order creates an account: same limit as sign-up
-    if request.method == "POST" and form.is_valid() and (account_form is None or account_form.is_valid()):
+    forms_valid = [f.is_valid() for f in (form, account_form, terms_form) if f is not None]  # all, for every error
+    if request.method == "POST" and all(forms_valid):
         data = form.cleaned_data
         order_fields = {
             "service": data["service"], "title": data["title"], "description": data["description"],
             "declared_pages": data.get("declared_pages"), "urgent": data["urgent"],
             "wished_deadline": data["wished_deadline"], "client_note": data["client_note"],
+            "terms_revision_id": terms_form.accepted.pk,
         }
         try:
             if account_form is None:
@@ -132,7 +118,7 @@ def order_create(request):
     elif request.method == "POST":
         form.keep_uploads()  # an error elsewhere; the file input cannot be refilled: keep what was received
     return render(request, "orders/order_form.html", {
-        "form": form, "account_form": account_form, **_quote_context(quote_form),
+        "form": form, "account_form": account_form, "terms_form": terms_form, **quote_form.quote_context(),
     })
 
 

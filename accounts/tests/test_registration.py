@@ -175,3 +175,14 @@ def test_logged_in_user_is_sent_home_from_registration(client):
     client.force_login(UserFactory())
     response = client.get(reverse("accounts:register"))
     assert response.status_code == 302
+
+
+@pytest.mark.parametrize("url_name", ["accounts:register", "orders:create"])
+def test_the_consent_links_the_privacy_policy_and_the_cgv(client, url_name):
+    """Sign-up and the visitor's order form: the consent names pages that exist."""
+    html = client.get(reverse(url_name)).content.decode()
+    consent = re.search(r'<input[^>]*name="(?:account-)?consent".*?</p>', html, re.S).group(0)
+    assert "politique de confidentialité" in consent
+    for target in (reverse("cms:privacy"), reverse("cms:terms")):
+        link = re.search(rf'<a href="{target}"[^>]*>', consent).group(0)
+        assert 'target="_blank"' in link and 'rel="noopener noreferrer"' in link

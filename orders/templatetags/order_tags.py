@@ -1,6 +1,7 @@
 from django import template
 
 from orders import pricing, selectors
+from orders.forms import QuoteForm
 from orders.models import Order, Service
 
 register = template.Library()
@@ -29,3 +30,19 @@ def price_summary():
         example = pricing.quote_for(service=service, pages=pricing.EXAMPLE_PAGES, urgent=False)
     return {"prices": prices, "example": example, "example_pages": pricing.EXAMPLE_PAGES,
             "PRICING": pricing.pricing_terms()}
+
+
+@register.inclusion_tag("orders/_service_cards.html")
+def service_cards(heading_level=2):
+    """The active services and their prices, read now: a price changed in
+    the admin shows at the next page view (one query)."""
+    return {"services": list(selectors.active_services()), "heading_level": heading_level}
+
+
+@register.inclusion_tag("orders/_calculator.html")
+def price_calculator(auto_id="calculator_%s"):
+    """The pricing page's calculator, priced for the public example. Its
+    inputs get their own ids: other forms of the page (the free sample's)
+    have a "service" field too."""
+    form = QuoteForm(QuoteForm.example_data(list(selectors.active_services())), auto_id=auto_id)
+    return {"form": form, **form.quote_context(), "PRICING": pricing.pricing_terms()}

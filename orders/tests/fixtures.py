@@ -29,6 +29,28 @@ def service():
     return ServiceFactory()
 
 
+# What the order form's CGV box posts once ticked, for version 1 (the `terms` fixture).
+TERMS_ACCEPTED = {"terms-accept": "on", "terms-version": 1}
+
+
+def terms_publish(content="Article 1 — Objet."):
+    """Publish a new version of the CGV through cms (which keeps each one)
+    and return it."""
+    from cms.models import Page
+    from cms.services import page_publish
+
+    page, _created = Page.objects.update_or_create(slug="cgv", defaults={
+        "title": "Conditions générales de vente", "content": content, "type": Page.Type.LEGAL,
+    })
+    return page_publish(page=page).revisions.order_by("-number").first()
+
+
+@pytest.fixture
+def terms():
+    """The CGV in force, version 1: nobody may order without them."""
+    return terms_publish()
+
+
 @pytest.fixture
 def make_order(client_user, service):
     def make(**kwargs):

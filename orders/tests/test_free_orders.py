@@ -94,7 +94,7 @@ def test_the_calculator_says_offerte(client, service):
     assert "Offerte" in text and "0,00" not in text
 
 
-def test_a_visitors_free_order_offers_no_payment(client, service):
+def test_a_visitors_free_order_offers_no_payment(client, service, terms):
     response = visitor_post(client, service, declared_pages=3)
     order = Order.objects.get()
     assert order.status == S.PAYEE and billing_rows(order) == (0, 0)

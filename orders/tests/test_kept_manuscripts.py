@@ -17,8 +17,9 @@ from orders.demo import demo_pdf
 from orders.forms import order_form_submission_key
 from orders.models import Order
 from orders.pending_uploads import PREFIX, pending_uploads_purge
+from orders.tests.fixtures import TERMS_ACCEPTED
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("terms")]
 
 ACCOUNT = {
     "account-first_name": "Léon", "account-last_name": "Blum", "account-email": "leon@example.org",
@@ -29,7 +30,7 @@ ACCOUNT = {
 
 def post(client, service, **fields):
     data = {"service": service.pk, "title": "À la recherche", "declared_pages": 40,
-            "submission": order_form_submission_key(), **ACCOUNT, **fields}
+            "submission": order_form_submission_key(), **ACCOUNT, **TERMS_ACCEPTED, **fields}
     return client.post(reverse("orders:create"), data)
 
 

@@ -17,11 +17,12 @@ from files.models import StoredFile
 from orders.demo import demo_pdf
 from orders.forms import order_form_submission_key
 from orders.models import Order
+from orders.tests.fixtures import TERMS_ACCEPTED
 
 from .test_kept_manuscripts import pending_files
 from .test_visitor_enumeration import form_data
 
-pytestmark = [pytest.mark.django_db(transaction=True), server_database_only]
+pytestmark = [pytest.mark.django_db(transaction=True), server_database_only, pytest.mark.usefixtures("terms")]
 SUBMITS = 20
 
 
@@ -44,7 +45,7 @@ def test_a_client_form_submitted_20_times_at_once_makes_one_order(client_user, s
     submission = order_form_submission_key()
     outcomes = submit_all(browsers, lambda: {
         "service": service.pk, "title": "Voyage", "declared_pages": 40, "submission": submission,
-        "manuscripts": [demo_pdf("voyage.pdf")],
+        "manuscripts": [demo_pdf("voyage.pdf")], **TERMS_ACCEPTED,
     })
     order = Order.objects.get()
     assert outcomes == [(302, order.get_absolute_url())] * SUBMITS  # all on the same page, no 500

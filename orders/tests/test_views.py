@@ -11,7 +11,7 @@ from orders.forms import order_form_submission_key
 from orders.models import Order
 
 from .factories import ServiceFactory
-from .fixtures import exe_named_pdf
+from .fixtures import TERMS_ACCEPTED, exe_named_pdf
 
 pytestmark = pytest.mark.django_db
 S = Order.Status
@@ -71,12 +71,12 @@ def test_download_streams_the_file_with_safe_headers(client, working_order, clie
     assert b"".join(response.streaming_content).startswith(b"%PDF")
 
 
-def test_client_orders_through_the_form(client, client_user, service):
+def test_client_orders_through_the_form(client, client_user, service, terms):
     client.force_login(client_user)
     response = client.post(reverse("orders:create"), {
         "service": service.pk, "title": "Voyage au centre", "declared_pages": 11, "submission": order_form_submission_key(),
         # A forged price is simply not a field: the server computes it.
-        "price": 1, "manuscripts": [demo_pdf("voyage.pdf")],
+        "price": 1, "manuscripts": [demo_pdf("voyage.pdf")], **TERMS_ACCEPTED,
     })
     order = Order.objects.get()
     assert response.status_code == 302 and response.url == reverse("orders:detail", args=[order.pk])
@@ -89,11 +89,11 @@ def test_client_orders_through_the_form(client, client_user, service):
     [(exe_named_pdf, "type accepté"),
      (lambda: SimpleUploadedFile("page.docx", b"<html><body>hi</body></html>", "application/msword"), "type accepté")],
 )
-def test_disguised_files_are_refused_by_the_form(client, client_user, service, upload, message):
+def test_disguised_files_are_refused_by_the_form(client, client_user, service, upload, message, terms):
     client.force_login(client_user)
     response = client.post(reverse("orders:create"), {
         "service": service.pk, "title": "X", "declared_pages": 20, "manuscripts": [upload()],
-        "submission": order_form_submission_key(),
+        "submission": order_form_submission_key(), **TERMS_ACCEPTED,
     })
     assert response.status_code == 200
     assert message in page_text(response)

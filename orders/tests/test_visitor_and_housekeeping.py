@@ -15,8 +15,9 @@ from orders import services
 from orders.demo import demo_pdf
 from orders.forms import order_form_submission_key
 from orders.models import Order
+from orders.tests.fixtures import TERMS_ACCEPTED
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("terms")]
 
 ACCOUNT = {
     "account-first_name": "Léon", "account-last_name": "Blum", "account-email": "leon@example.org",
@@ -27,7 +28,7 @@ ACCOUNT = {
 
 def visitor_post(client, service, **overrides):
     data = {"service": service.pk, "title": "À la recherche", "declared_pages": 40,
-            "manuscripts": [demo_pdf("roman.pdf")], "submission": order_form_submission_key(), **ACCOUNT, **overrides}
+            "manuscripts": [demo_pdf("roman.pdf")], "submission": order_form_submission_key(), **ACCOUNT, **TERMS_ACCEPTED, **overrides}
     return client.post(reverse("orders:create"), data)
 
 

@@ -27,10 +27,11 @@ from files.models import StoredFile
 from orders.demo import demo_pdf
 from orders.forms import order_form_submission_key
 from orders.models import Order
+from orders.tests.fixtures import TERMS_ACCEPTED
 
 from .test_kept_manuscripts import pending_files
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("terms")]
 
 PASSWORD = "Mon-Roman-Fleuve-1936"
 ACCOUNT = {
@@ -42,7 +43,7 @@ ACCOUNT = {
 def form_data(service, email, *, submission=None, pages=40, **fields):
     return {"service": service.pk, "title": "A la recherche", "declared_pages": pages,
             "manuscripts": [demo_pdf("roman.pdf")], "submission": submission or order_form_submission_key(),
-            **ACCOUNT, "account-email": email, **fields}
+            **ACCOUNT, "account-email": email, **TERMS_ACCEPTED, **fields}
 
 
 def order_as_visitor(client, service, email, **fields):
@@ -211,7 +212,8 @@ def test_the_task_delivered_twice_has_its_effects_once(client, service, django_c
 
 def test_a_client_form_sent_twice_makes_one_order(client, client_user, service):
     client.force_login(client_user)
-    data = {"service": service.pk, "title": "Voyage", "declared_pages": 40, "submission": order_form_submission_key()}
+    data = {"service": service.pk, "title": "Voyage", "declared_pages": 40, "submission": order_form_submission_key(),
+            **TERMS_ACCEPTED}
     first = client.post(reverse("orders:create"), {**data, "manuscripts": [demo_pdf("voyage.pdf")]})
     second = client.post(reverse("orders:create"), {**data, "manuscripts": [demo_pdf("voyage.pdf")]})
     order = Order.objects.get()
@@ -220,7 +222,8 @@ def test_a_client_form_sent_twice_makes_one_order(client, client_user, service):
 
 
 def test_another_client_cannot_reuse_a_used_form(client, client_user, service):
-    data = {"service": service.pk, "title": "Voyage", "declared_pages": 40, "submission": order_form_submission_key()}
+    data = {"service": service.pk, "title": "Voyage", "declared_pages": 40, "submission": order_form_submission_key(),
+            **TERMS_ACCEPTED}
     client.force_login(client_user)
     client.post(reverse("orders:create"), {**data, "manuscripts": [demo_pdf("voyage.pdf")]})
     client.force_login(UserFactory())
@@ -261,7 +264,7 @@ def test_a_pack_verified_first_waits_for_its_quote_even_at_zero(client, client_u
     client.force_login(client_user)
     response = client.post(reverse("orders:create"), {
         "service": service.pk, "title": "Court", "declared_pages": 8, "submission": order_form_submission_key(),
-        "manuscripts": [demo_pdf("court.pdf")],
+        "manuscripts": [demo_pdf("court.pdf")], **TERMS_ACCEPTED,
     })
     assert response.status_code == 302
     assert Order.objects.get().status == Order.Status.EN_ATTENTE_VERIFICATION

@@ -15,7 +15,7 @@ from orders.tests.factories import ServiceFactory
 
 from .test_visitor_enumeration import done_page, order_as_visitor
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("terms")]
 
 
 def text(html):

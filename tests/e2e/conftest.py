@@ -109,3 +109,4 @@ def fill_order_form(page, *, title, pages, filename, content, service="Correctio
     page.get_by_label(re.compile("Manuscrit")).set_input_files(
         files=[{"name": filename, "mimeType": "application/pdf", "buffer": content}]
     )
+    page.get_by_label(re.compile("J'ai lu et j'accepte les conditions générales de vente")).check()

@@ -34,7 +34,7 @@ def order_as_visitor(page, live_server, email):
 
 
 def test_visitor_confirms_the_address_then_pays_and_downloads_the_invoice(
-    new_page, live_server, log_in, outbox, screenshot, tmp_path
+    new_page, live_server, log_in, outbox, screenshot, tmp_path, terms
 ):
     ServiceFactory(name="Correction Standard", price=200)
     page = new_page()
@@ -114,7 +114,7 @@ def test_visitor_confirms_the_address_then_pays_and_downloads_the_invoice(
         assert expected in text, expected
 
 
-def test_declined_card_keeps_the_order_payable(new_page, live_server, log_in, screenshot):
+def test_declined_card_keeps_the_order_payable(new_page, live_server, log_in, screenshot, terms):
     from accounts.tests.factories import UserFactory
 
     ServiceFactory(name="Correction Standard", price=200)

@@ -28,7 +28,7 @@ DESCRIPTION = """(element) => (element.getAttribute("aria-describedby") || "").s
 
 
 @pytest.mark.parametrize("viewport", [PHONE, LAPTOP], ids=["390", "1366"])
-def test_order_form_errors_take_focus_to_the_summary(page, live_server, log_in, screenshot, viewport):
+def test_order_form_errors_take_focus_to_the_summary(page, live_server, log_in, screenshot, viewport, terms):
     ServiceFactory(name="Correction Standard", price=200)
     author = UserFactory()
     page.set_viewport_size(viewport)
@@ -40,7 +40,8 @@ def test_order_form_errors_take_focus_to_the_summary(page, live_server, log_in, 
     page.get_by_role("button", name="Valider ma commande").focus()
     page.keyboard.press("Enter")
 
-    summary = page.locator("#order-form [data-error-summary]")
+    # The order's own fields come first; the CGV box, unticked, has its summary below.
+    summary = page.locator("#order-form [data-error-summary]").first
     summary.wait_for()
     expect(summary).to_be_focused()
     assert summary.get_attribute("role") == "alert"

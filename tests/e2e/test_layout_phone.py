@@ -84,7 +84,7 @@ def check_menu(page, viewport, links, screenshot, name):
 
 @pytest.mark.parametrize("viewport", [PHONE, TABLET, LAPTOP], ids=["phone", "tablet", "laptop"])
 def test_pages_keep_their_padding_and_the_phone_header_is_compact(
-    viewport, new_page, live_server, log_in, screenshot, working_order, client_user
+    viewport, new_page, live_server, log_in, screenshot, working_order, client_user, terms
 ):
     page = new_page()
     page.set_viewport_size(viewport)

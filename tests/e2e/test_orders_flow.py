@@ -17,7 +17,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 PDF = demo_pdf("x.pdf").read()
 
 
-def test_order_to_accepted_delivery(browser, live_server, new_page, log_in, screenshot):
+def test_order_to_accepted_delivery(browser, live_server, new_page, log_in, screenshot, terms):
     ServiceFactory(name="Correction Standard", price=200)
     author = UserFactory(first_name="Anaïs")
     corrector = CorrectorFactory(first_name="Julien", last_name="Moreau")

@@ -36,6 +36,7 @@ from django.test import Client, TestCase, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from core.registry import current_terms
 from orders.forms import order_form_submission_key
 from support.consultation import consultation_calendar
 from support.public_forms import submission_key_new
@@ -214,7 +215,8 @@ RULES = {
     "orders:create": public_page(
         "la commande (les visiteurs créent leur compte en commandant)", actor=OWNER,
         post=lambda w: {"service": w.orders["EN_ATTENTE"].service_id, "title": "Nouveau roman", "declared_pages": 50,
-                        "manuscripts": [pdf("nouveau.pdf")], "submission": order_form_submission_key()},
+                        "manuscripts": [pdf("nouveau.pdf")], "submission": order_form_submission_key(),
+                        "terms-accept": "on", "terms-version": current_terms().number},
         post_ok="change"),
     "orders:visitor_done": public_page("la fin de commande d'un visiteur"),
     "orders:detail": Rule(kwargs=order("EN_COURS")),
