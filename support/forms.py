@@ -103,19 +103,6 @@ class VisitorReplyForm(AttachmentsMixin, forms.Form):
         self.fields["attachments"] = self._attachments_field()
 
 
-class RatingForm(forms.Form):
-    score = forms.TypedChoiceField(
-        label=_("Votre note"), coerce=int, widget=forms.RadioSelect, choices=[(n, f"{n}/5") for n in range(1, 6)],
-        error_messages={"required": _("Choisissez une note de 1 à 5."),
-                        "invalid_choice": _("Choisissez une note de 1 à 5.")},
-    )
-    comment = forms.CharField(
-        label=_("Votre commentaire (facultatif)"), required=False, max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"max_length": _("Votre commentaire dépasse %(limit_value)d caractères.")},
-    )
-
-
 class StaffChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         return obj.get_full_name() or obj.email
