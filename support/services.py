@@ -637,6 +637,22 @@ def _announce_once(due, field, *, breached):
 
 # --- Announcements (run by the outbox tasks) ------------------------------------------------
 
+def ticket_conversation_url(conversation, user):
+    """A ticket's conversation is read on the ticket's page (messaging's
+    notifications link there): the staff page for the team, the client's
+    page for its requester."""
+    if conversation.kind != conversation.Kind.SUPPORT:
+        return None
+    ticket = Ticket.objects.filter(conversation_id=conversation.pk).only("number", "requester_id").first()
+    if ticket is None:
+        return None
+    if user.is_admin:
+        return reverse("support:staff_ticket", args=[ticket.number])
+    if ticket.requester_id == user.pk:
+        return reverse("support:ticket_detail", args=[ticket.number])
+    return None
+
+
 def _staff_url(ticket):
     return reverse("support:staff_ticket", args=[ticket.number])
 
