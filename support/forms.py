@@ -127,6 +127,15 @@ class CategoryForm(forms.Form):
     category = forms.ChoiceField(label=_("Catégorie"), choices=Ticket.Category.choices)
 
 
+# How the statuses read to the team (the model's labels speak to the client).
+STAFF_STATUS_LABELS = {
+    Ticket.Status.EN_ATTENTE: _("En attente du client (suspend l'échéance)"),
+    Ticket.Status.RESOLU: _("Résolu"),
+    Ticket.Status.ANNULE: _("Annulé (spam, doublon)"),
+    Ticket.Status.EN_COURS: _("Rouvert, en cours"),
+}
+
+
 class StatusForm(forms.Form):
     """The statuses staff may pick now (from the same table the services check)."""
 
@@ -137,6 +146,6 @@ class StatusForm(forms.Form):
     def __init__(self, *args, ticket, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = [
-            (status, Ticket.Status(status).label) for status, action in STATUS_ACTIONS.items()
+            (status, STAFF_STATUS_LABELS[status]) for status, action in STATUS_ACTIONS.items()
             if ticket_may(ticket=ticket, user=user, action=action)
         ]
