@@ -177,6 +177,7 @@ def ticket_open(*, title, description, category=Ticket.Category.GENERAL, priorit
     ``by``: who types it in (staff recording a phone call); default the requester.
     """
     title, description = (title or "").strip(), (description or "").strip()
+    attachments = list(attachments or ())
     visitor_name, visitor_email = (visitor_name or "").strip(), (visitor_email or "").strip().lower()
     _check_open(title=title, description=description, category=category, priority=priority, source=source,
                 requester=requester, visitor_name=visitor_name, visitor_email=visitor_email, order=order,
