@@ -301,3 +301,12 @@ def test_message_notifications_link_to_the_ticket_pages(ticket, client_user, sta
     to_staff = Notification.objects.get(user=staff, type=Notification.Type.MESSAGE)
     assert to_client.action_url == f"/aide/tickets/{ticket.number}/"
     assert to_staff.action_url == f"/support/tickets/{ticket.number}/"
+
+
+def test_the_sweeper_and_auto_close_run_on_beat(settings):
+    from support import tasks
+
+    schedule = {entry["task"]: entry["schedule"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert schedule[tasks.sweep_ticket_deadlines.name] <= 5 * 60
+    assert schedule[tasks.auto_close_resolved_tickets.name] <= 60 * 60
+    assert tasks.sweep_ticket_deadlines() == (0, 0) and tasks.auto_close_resolved_tickets() == 0
