@@ -23,8 +23,8 @@ ALWAYS_SENT = {"billing"}
 EMAIL_KIND_HELP = {
     "billing": _("Toujours envoyés : une facture ou un avoir est un document comptable que nous devons vous "
                  "remettre. Vous les retrouvez aussi sur votre page Facturation."),
-    "support": _("Les réponses à vos demandes d'assistance. Le suivi des demandes sur le site arrive bientôt ; "
-                 "d'ici là, nous vous répondons directement par e-mail, quel que soit ce choix."),
+    "support": _("Vos demandes d'assistance (« Aide & support ») : demande résolue, échéance d'un ticket pour "
+                 "l'équipe. Les réponses elles-mêmes suivent le choix « Nouveaux messages »."),
     "marketing": _("Nous n'envoyons aucune lettre d'information pour l'instant. Si nous le faisons un jour, "
                    "ce sera uniquement aux personnes qui ont coché cette case."),
 }

@@ -108,3 +108,21 @@ message_posted_hooks: dict[str, Callable] = {}
 
 def register_message_posted_hook(name, hook):
     message_posted_hooks[name] = hook
+
+
+# Where a conversation is read by a given user, when an app above messaging
+# shows it on its own page (support: a ticket's conversation on the ticket
+# page). Each provider returns a path, or None to leave the default
+# (/messages/<id>/); messaging's notifications link there.
+conversation_url_providers: dict[str, Callable] = {}
+
+
+def register_conversation_url(name, provider):
+    conversation_url_providers[name] = provider
+
+
+def conversation_url(conversation, user):
+    for provider in conversation_url_providers.values():
+        if (url := provider(conversation, user)) is not None:
+            return url
+    return None

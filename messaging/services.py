@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from core.outbox import outbox_task_queue
-from core.registry import message_posted_hooks
+from core.registry import conversation_url, message_posted_hooks
 from files.models import StoredFile
 from files.services import stored_file_create, stored_file_soft_delete
 from files.validation import ATTACHMENT_KINDS
@@ -445,14 +445,18 @@ def _claim_email_slot(queryset, now, field="last_emailed_at"):
 def _announce(*, message_id, recipient_ids, emailed_ids, alert_team, team_emailed):
     message = Message.objects.select_related("conversation", "sender").get(pk=message_id)
     conversation = message.conversation
-    url = reverse("messaging:conversation", args=[conversation.pk])
+    default_url = reverse("messaging:conversation", args=[conversation.pk])
+
+    def url_for(user):
+        return conversation_url(conversation, user) or default_url
+
     name = sender_display_name(message)
     data = {"conversation_id": str(conversation.pk), "message_id": message.pk}
     title = gettext("Nouveau message")
     text = gettext("%(name)s vous a écrit dans « %(subject)s ».") % {"name": name, "subject": conversation.subject}
     for user in User.objects.filter(pk__in=recipient_ids, is_active=True):
         emailed = user.pk in emailed_ids
-        notify(user=user, type=Notification.Type.MESSAGE, title=title, action_url=url, data=data,
+        notify(user=user, type=Notification.Type.MESSAGE, title=title, action_url=url_for(user), data=data,
                message=_unread_summary(conversation=conversation, user=user) if emailed else text,
                email_kind="messages" if emailed else None)
     if alert_team:
@@ -461,7 +465,7 @@ def _announce(*, message_id, recipient_ids, emailed_ids, alert_team, team_emaile
         }
         for member in User.objects.filter(role=User.Role.ADMIN, is_active=True).exclude(pk__in=recipient_ids):
             notify(user=member, type=Notification.Type.MESSAGE, title=gettext("Un client attend une réponse"),
-                   message=team_text, action_url=url, data=data, priority=Notification.Priority.HAUTE,
+                   message=team_text, action_url=url_for(member), data=data, priority=Notification.Priority.HAUTE,
                    email_kind="messages" if team_emailed else None)
 
 

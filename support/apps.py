@@ -8,14 +8,20 @@ class SupportConfig(AppConfig):
 
     def ready(self):
         from core.emails import register_email_attachments, register_email_context
-        from core.registry import register_demo_seeder, register_message_posted_hook, register_personal_data
+        from core.registry import (
+            register_conversation_url,
+            register_demo_seeder,
+            register_message_posted_hook,
+            register_personal_data,
+        )
 
         from . import consultation
         from .demo import seed_demo_support
         from .personal_data import anonymise_tickets, export_tickets
-        from .services import reply_email_context, ticket_on_message
+        from .services import reply_email_context, ticket_conversation_url, ticket_on_message
 
         register_message_posted_hook("support", ticket_on_message)
+        register_conversation_url("support", ticket_conversation_url)
         register_email_context("support_reply_visitor", reply_email_context)
         register_personal_data("support_tickets", export=export_tickets, anonymise=anonymise_tickets)
         register_demo_seeder("support", seed_demo_support)

@@ -103,19 +103,6 @@ class VisitorReplyForm(AttachmentsMixin, forms.Form):
         self.fields["attachments"] = self._attachments_field()
 
 
-class RatingForm(forms.Form):
-    score = forms.TypedChoiceField(
-        label=_("Votre note"), coerce=int, widget=forms.RadioSelect, choices=[(n, f"{n}/5") for n in range(1, 6)],
-        error_messages={"required": _("Choisissez une note de 1 à 5."),
-                        "invalid_choice": _("Choisissez une note de 1 à 5.")},
-    )
-    comment = forms.CharField(
-        label=_("Votre commentaire (facultatif)"), required=False, max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"max_length": _("Votre commentaire dépasse %(limit_value)d caractères.")},
-    )
-
-
 class StaffChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         return obj.get_full_name() or obj.email
@@ -140,6 +127,15 @@ class CategoryForm(forms.Form):
     category = forms.ChoiceField(label=_("Catégorie"), choices=Ticket.Category.choices)
 
 
+# How the statuses read to the team (the model's labels speak to the client).
+STAFF_STATUS_LABELS = {
+    Ticket.Status.EN_ATTENTE: _("En attente du client (suspend l'échéance)"),
+    Ticket.Status.RESOLU: _("Résolu"),
+    Ticket.Status.ANNULE: _("Annulé (spam, doublon)"),
+    Ticket.Status.EN_COURS: _("Rouvert, en cours"),
+}
+
+
 class StatusForm(forms.Form):
     """The statuses staff may pick now (from the same table the services check)."""
 
@@ -150,6 +146,6 @@ class StatusForm(forms.Form):
     def __init__(self, *args, ticket, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = [
-            (status, Ticket.Status(status).label) for status, action in STATUS_ACTIONS.items()
+            (status, STAFF_STATUS_LABELS[status]) for status, action in STATUS_ACTIONS.items()
             if ticket_may(ticket=ticket, user=user, action=action)
         ]

@@ -94,8 +94,10 @@ class Ticket(models.Model):
     sla_due_at = models.DateTimeField(_("échéance"), null=True, blank=True, editable=False)
     sla_warn_at = models.DateTimeField(_("alerte d'échéance"), null=True, blank=True, editable=False)
     # Announcements are made once per deadline.
-    warning_announced_for = models.DateTimeField(null=True, blank=True, editable=False)
-    breach_announced_for = models.DateTimeField(null=True, blank=True, editable=False)
+    warning_announced_for = models.DateTimeField(_("alerte annoncée pour l'échéance"), null=True, blank=True,
+                                                 editable=False)
+    breach_announced_for = models.DateTimeField(_("dépassement annoncé pour l'échéance"), null=True, blank=True,
+                                                editable=False)
 
     first_response_at = models.DateTimeField(_("première réponse le"), null=True, blank=True, editable=False)
     resolved_at = models.DateTimeField(_("résolu le"), null=True, blank=True, editable=False)
@@ -109,7 +111,8 @@ class Ticket(models.Model):
     satisfaction_at = models.DateTimeField(_("avis donné le"), null=True, blank=True, editable=False)
 
     # A public form submitted twice (double click, two tabs) opens one ticket.
-    submission_key = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
+    submission_key = models.CharField(_("clé du formulaire"), max_length=64, null=True, blank=True, unique=True,
+                                      editable=False)
 
     class Meta:
         verbose_name = _("ticket de support")
@@ -226,7 +229,7 @@ class TicketNumber(models.Model):
     """The counter behind Ticket.number, one row locked per allocation
     (MAX()+1 would hand the same number to two concurrent requests)."""
 
-    last = models.PositiveIntegerField(default=1000)
+    last = models.PositiveIntegerField(_("dernier numéro"), default=1000)
 
     class Meta:
         verbose_name = _("compteur de tickets")

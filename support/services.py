@@ -177,6 +177,7 @@ def ticket_open(*, title, description, category=Ticket.Category.GENERAL, priorit
     ``by``: who types it in (staff recording a phone call); default the requester.
     """
     title, description = (title or "").strip(), (description or "").strip()
+    attachments = list(attachments or ())
     visitor_name, visitor_email = (visitor_name or "").strip(), (visitor_email or "").strip().lower()
     _check_open(title=title, description=description, category=category, priority=priority, source=source,
                 requester=requester, visitor_name=visitor_name, visitor_email=visitor_email, order=order,
@@ -612,28 +613,46 @@ def tickets_sla_sweep(*, now=None):
     member when nobody has them. The claim is a conditional UPDATE, so two
     sweeps at once announce nothing twice. Returns (warned, breached)."""
     now = now or timezone.now()
-    warned = breached = 0
-    due = Ticket.objects.filter(sla_due_at__lte=now).exclude(breach_announced_for=F("sla_due_at"))
-    for pk, deadline in due.values_list("pk", "sla_due_at")[:500]:
-        with transaction.atomic():
-            if Ticket.objects.filter(pk=pk, sla_due_at=deadline).exclude(breach_announced_for=deadline).update(
-                    breach_announced_for=deadline, warning_announced_for=deadline):
-                ticket = Ticket.objects.get(pk=pk)
-                _record(ticket=ticket, kind=E.SLA, by=None, to_value=gettext("Échéance dépassée"))
-                outbox_task_queue(task=tasks.announce_sla, kwargs={"ticket_id": str(pk), "breached": True})
-                breached += 1
-    soon = Ticket.objects.filter(sla_warn_at__lte=now, sla_due_at__gt=now).exclude(
-        warning_announced_for=F("sla_due_at"))
-    for pk, deadline in soon.values_list("pk", "sla_due_at")[:500]:
-        with transaction.atomic():
-            if Ticket.objects.filter(pk=pk, sla_due_at=deadline).exclude(warning_announced_for=deadline).update(
-                    warning_announced_for=deadline):
-                outbox_task_queue(task=tasks.announce_sla, kwargs={"ticket_id": str(pk), "breached": False})
-                warned += 1
+    breached = _announce_once(Ticket.objects.filter(sla_due_at__lte=now), "breach_announced_for", breached=True)
+    warned = _announce_once(Ticket.objects.filter(sla_warn_at__lte=now, sla_due_at__gt=now),
+                            "warning_announced_for", breached=False)
     return warned, breached
 
 
+def _announce_once(due, field, *, breached):
+    """Claim and announce each ticket of ``due`` whose current deadline is
+    not yet in ``field``."""
+    count = 0
+    for pk, deadline in due.exclude(**{field: F("sla_due_at")}).values_list("pk", "sla_due_at")[:500]:
+        with transaction.atomic():
+            # A breach covers the warning of the same deadline.
+            claimed = {field: deadline, **({"warning_announced_for": deadline} if breached else {})}
+            if not Ticket.objects.filter(pk=pk, sla_due_at=deadline).exclude(**{field: deadline}).update(**claimed):
+                continue
+            if breached:
+                _record(ticket=Ticket(pk=pk), kind=E.SLA, by=None, to_value=gettext("Échéance dépassée"))
+            outbox_task_queue(task=tasks.announce_sla, kwargs={"ticket_id": str(pk), "breached": breached})
+            count += 1
+    return count
+
+
 # --- Announcements (run by the outbox tasks) ------------------------------------------------
+
+def ticket_conversation_url(conversation, user):
+    """A ticket's conversation is read on the ticket's page (messaging's
+    notifications link there): the staff page for the team, the client's
+    page for its requester."""
+    if conversation.kind != conversation.Kind.SUPPORT:
+        return None
+    ticket = Ticket.objects.filter(conversation_id=conversation.pk).only("number", "requester_id").first()
+    if ticket is None:
+        return None
+    if user.is_admin:
+        return reverse("support:staff_ticket", args=[ticket.number])
+    if ticket.requester_id == user.pk:
+        return reverse("support:ticket_detail", args=[ticket.number])
+    return None
+
 
 def _staff_url(ticket):
     return reverse("support:staff_ticket", args=[ticket.number])

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -18,13 +19,13 @@ from accounts.decorators import role_required
 from accounts.models import User
 from messaging.selectors import conversation_messages
 from messaging.services import conversation_mark_read
+from orders.forms import RatingForm  # the same 1–5 rating form as an order's
 
 from . import selectors, services
 from .forms import (
     AssignForm,
     CategoryForm,
     PriorityForm,
-    RatingForm,
     ReplyForm,
     StatusForm,
     TicketForm,
@@ -44,6 +45,10 @@ def _first_error(error):
 
 
 # --- Client ----------------------------------------------------------------------
+
+def _ticket_url(ticket):
+    return reverse("support:ticket_detail", args=[ticket.number])
+
 
 def _client_ticket(request, number):
     """The request's user's own ticket; 404 for anyone else's."""
@@ -108,54 +113,45 @@ def ticket_detail(request, number):
     })
 
 
+def _act(request, back, act, success, form=None):
+    """A ticket button: check the form (if any), run ``act(cleaned_data)``
+    (a service), say how it went, go ``back`` to the ticket."""
+    if form is not None and not form.is_valid():
+        messages.error(request, _first_error(next(iter(form.errors.values()))))
+        return redirect(back)
+    try:
+        act(form.cleaned_data if form is not None else {})
+    except ValidationError as error:
+        messages.error(request, _first_error(error))
+    else:
+        messages.success(request, success)
+    return redirect(back)
+
+
 @require_POST
 @client_only
 def ticket_reply_client(request, number):
     ticket = _client_ticket(request, number)
-    form = ReplyForm(request.POST, request.FILES, user=request.user)
-    if form.is_valid():
-        try:
-            services.ticket_reply_by_client(ticket=ticket, by=request.user, content=form.cleaned_data["content"],
-                                            attachments=form.cleaned_data["attachments"],
-                                            client_token=form.cleaned_data["client_token"])
-        except ValidationError as error:
-            messages.error(request, _first_error(error))
-        else:
-            messages.success(request, _("Message envoyé."))
-    else:
-        messages.error(request, _first_error(next(iter(form.errors.values()))))
-    return redirect("support:ticket_detail", number=ticket.number)
+    return _act(request, _ticket_url(ticket), lambda data: services.ticket_reply_by_client(
+        ticket=ticket, by=request.user, content=data["content"], attachments=data["attachments"],
+        client_token=data["client_token"]), _("Message envoyé."), ReplyForm(request.POST, request.FILES, user=request.user))
 
 
 @require_POST
 @client_only
 def ticket_confirm(request, number):
     ticket = _client_ticket(request, number)
-    try:
-        services.ticket_confirm_resolved(ticket=ticket, by=request.user)
-    except ValidationError as error:
-        messages.error(request, _first_error(error))
-    else:
-        messages.success(request, _("Merci ! Votre demande est fermée."))
-    return redirect("support:ticket_detail", number=ticket.number)
+    return _act(request, _ticket_url(ticket), lambda data: services.ticket_confirm_resolved(
+        ticket=ticket, by=request.user), _("Merci ! Votre demande est fermée."))
 
 
 @require_POST
 @client_only
 def ticket_rate(request, number):
     ticket = _client_ticket(request, number)
-    form = RatingForm(request.POST)
-    if form.is_valid():
-        try:
-            services.ticket_rate(ticket=ticket, by=request.user, score=form.cleaned_data["score"],
-                                 comment=form.cleaned_data["comment"])
-        except ValidationError as error:
-            messages.error(request, _first_error(error))
-        else:
-            messages.success(request, _("Merci pour votre avis."))
-    else:
-        messages.error(request, _first_error(next(iter(form.errors.values()))))
-    return redirect("support:ticket_detail", number=ticket.number)
+    return _act(request, _ticket_url(ticket), lambda data: services.ticket_rate(
+        ticket=ticket, by=request.user, score=data["score"], comment=data["comment"]),
+        _("Merci pour votre avis."), RatingForm(request.POST))
 
 
 # --- Staff -----------------------------------------------------------------------
@@ -214,83 +210,61 @@ def staff_ticket(request, number):
     })
 
 
-def _staff_post(request, number, act, success):
-    """Run ``act(ticket)`` for a staff form and come back to the ticket."""
-    ticket = _staff_ticket(number)
-    try:
-        act(ticket)
-    except ValidationError as error:
-        messages.error(request, _first_error(error))
-    else:
-        messages.success(request, success)
-    return redirect("support:staff_ticket", number=ticket.number)
-
-
-def _form_error(request, form, number):
-    messages.error(request, _first_error(next(iter(form.errors.values()))))
-    return redirect("support:staff_ticket", number=number)
+def _staff_url(ticket):
+    return reverse("support:staff_ticket", args=[ticket.number])
 
 
 @require_POST
 @staff_only
 def staff_take(request, number):
-    return _staff_post(request, number, lambda ticket: services.ticket_take(ticket=ticket, by=request.user),
-                       _("Vous suivez ce ticket."))
+    ticket = _staff_ticket(number)
+    return _act(request, _staff_url(ticket), lambda data: services.ticket_take(ticket=ticket, by=request.user),
+                _("Vous suivez ce ticket."))
 
 
 @require_POST
 @staff_only
 def staff_assign(request, number):
-    form = AssignForm(request.POST)
-    if not form.is_valid():
-        return _form_error(request, form, number)
-    return _staff_post(request, number, lambda ticket: services.ticket_assign(
-        ticket=ticket, to=form.cleaned_data["assignee"], by=request.user), _("Affectation enregistrée."))
+    ticket = _staff_ticket(number)
+    return _act(request, _staff_url(ticket), lambda data: services.ticket_assign(
+        ticket=ticket, to=data["assignee"], by=request.user), _("Affectation enregistrée."), AssignForm(request.POST))
 
 
 @require_POST
 @staff_only
 def staff_priority(request, number):
-    form = PriorityForm(request.POST)
-    if not form.is_valid():
-        return _form_error(request, form, number)
-    return _staff_post(request, number, lambda ticket: services.ticket_set_priority(
-        ticket=ticket, priority=form.cleaned_data["priority"], by=request.user),
-        _("Priorité enregistrée : les échéances sont recalculées."))
+    ticket = _staff_ticket(number)
+    return _act(request, _staff_url(ticket), lambda data: services.ticket_set_priority(
+        ticket=ticket, priority=data["priority"], by=request.user),
+        _("Priorité enregistrée : les échéances sont recalculées."), PriorityForm(request.POST))
 
 
 @require_POST
 @staff_only
 def staff_category(request, number):
-    form = CategoryForm(request.POST)
-    if not form.is_valid():
-        return _form_error(request, form, number)
-    return _staff_post(request, number, lambda ticket: services.ticket_set_category(
-        ticket=ticket, category=form.cleaned_data["category"], by=request.user), _("Catégorie enregistrée."))
+    ticket = _staff_ticket(number)
+    return _act(request, _staff_url(ticket), lambda data: services.ticket_set_category(
+        ticket=ticket, category=data["category"], by=request.user), _("Catégorie enregistrée."),
+        CategoryForm(request.POST))
 
 
 @require_POST
 @staff_only
 def staff_status(request, number):
     ticket = _staff_ticket(number)
-    form = StatusForm(request.POST, ticket=ticket, user=request.user)
-    if not form.is_valid():
-        return _form_error(request, form, number)
-    return _staff_post(request, number, lambda ticket: services.ticket_set_status(
-        ticket=ticket, status=form.cleaned_data["status"], by=request.user, note=form.cleaned_data["note"]),
-        _("Statut enregistré."))
+    return _act(request, _staff_url(ticket), lambda data: services.ticket_set_status(
+        ticket=ticket, status=data["status"], by=request.user, note=data["note"]), _("Statut enregistré."),
+        StatusForm(request.POST, ticket=ticket, user=request.user))
 
 
 @require_POST
 @staff_only
 def staff_reply(request, number):
-    form = ReplyForm(request.POST, request.FILES, user=request.user, staff=True)
-    if not form.is_valid():
-        return _form_error(request, form, number)
-    data = form.cleaned_data
-    return _staff_post(request, number, lambda ticket: services.ticket_reply(
+    ticket = _staff_ticket(number)
+    return _act(request, _staff_url(ticket), lambda data: services.ticket_reply(
         ticket=ticket, by=request.user, content=data["content"], attachments=data["attachments"],
-        set_waiting=data["set_waiting"], client_token=data["client_token"]), _("Réponse envoyée."))
+        set_waiting=data["set_waiting"], client_token=data["client_token"]), _("Réponse envoyée."),
+        ReplyForm(request.POST, request.FILES, user=request.user, staff=True))
 
 
 # --- A visitor's reply link ------------------------------------------------------------

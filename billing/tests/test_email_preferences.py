@@ -20,7 +20,7 @@ def test_the_preferences_page_says_invoices_are_always_sent_and_what_each_kind_c
     text = page_text(client.get(reverse("accounts:profile")))
     assert "Toujours envoyés : une facture ou un avoir est un document comptable" in text
     assert "aucune lettre d'information pour l'instant" in text
-    assert "Le suivi des demandes sur le site arrive bientôt" in text
+    assert "Vos demandes d'assistance" in text and "Nouveaux messages" in text
 
 
 def test_turning_billing_off_is_not_possible(client, client_user):

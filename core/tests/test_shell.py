@@ -1,6 +1,7 @@
 """The UI shell: headers, toasts on htmx requests, error pages, seed data."""
 
 import re
+
 import pytest
 from django.contrib import messages
 from django.core.management import call_command

@@ -289,3 +289,24 @@ def test_forged_tampered_or_expired_links_are_refused(visitor_ticket, ticket, st
         stale = services.visitor_reply_token(ticket=visitor_ticket, message=message)
     with pytest.raises(signing.SignatureExpired):
         services.visitor_reply_target(token=stale)
+
+
+def test_message_notifications_link_to_the_ticket_pages(ticket, client_user, staff,
+                                                        django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.ticket_take(ticket=ticket, by=staff)
+        services.ticket_reply(ticket=ticket, by=staff, content="Réponse")
+        services.ticket_reply_by_client(ticket=ticket, by=client_user, content="Merci")
+    to_client = Notification.objects.get(user=client_user, type=Notification.Type.MESSAGE)
+    to_staff = Notification.objects.get(user=staff, type=Notification.Type.MESSAGE)
+    assert to_client.action_url == f"/aide/tickets/{ticket.number}/"
+    assert to_staff.action_url == f"/support/tickets/{ticket.number}/"
+
+
+def test_the_sweeper_and_auto_close_run_on_beat(settings):
+    from support import tasks
+
+    schedule = {entry["task"]: entry["schedule"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert schedule[tasks.sweep_ticket_deadlines.name] <= 5 * 60
+    assert schedule[tasks.auto_close_resolved_tickets.name] <= 60 * 60
+    assert tasks.sweep_ticket_deadlines() == (0, 0) and tasks.auto_close_resolved_tickets() == 0

@@ -218,3 +218,12 @@ def test_visitor_replies_are_rate_limited(client, visitor_ticket, staff, setting
         ticket=visitor_ticket, by=staff, content=f"R{n}")) for n in range(3)]
     statuses = [client.post(url.format(token), {"content": "Oui"}).status_code for token in tokens]
     assert statuses == [302, 302, 429]
+
+
+def test_writing_in_a_closed_ticket_from_the_messages_page_is_refused_with_a_message(client, client_user, ticket,
+                                                                                      staff):
+    services.ticket_set_status(ticket=ticket, status=S.ANNULE, by=staff)
+    client.force_login(client_user)
+    response = client.post(f"/messages/{ticket.conversation_id}/send/", {"content": "Allô ?"}, follow=True)
+    assert response.status_code == 200 and "Action impossible" in response.content.decode()
+    assert Message.objects.filter(conversation=ticket.conversation).count() == 1
