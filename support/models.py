@@ -332,7 +332,7 @@ class ConsultationBooking(models.Model):
         related_name="consultation_bookings",
     )
     # The booking form's one-time key: a double submit makes one booking.
-    submission_key = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
+    submission_key = models.CharField(_("clé du formulaire"), max_length=64, null=True, blank=True, unique=True, editable=False)
     cancelled_at = models.DateTimeField(_("annulée le"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("réservée le"), auto_now_add=True)
 
