@@ -11,7 +11,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 def test_visitor_registers_activates_and_logs_in(page, live_server, outbox, log_in, screenshot):
     page.goto(live_server.url)
     screenshot(page, "01-landing")
-    page.get_by_role("link", name="Créer mon compte").click()
+    page.get_by_role("link", name="Créer un compte").first.click()
 
     page.get_by_label("Prénom").fill("Anaïs")
     page.get_by_label(re.compile(r"^Nom")).fill("Lefèvre")
