@@ -16,6 +16,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from core.admin_money import EuroAdminMixin
+from core.admin_readonly import ReadOnlyAdminMixin
 from core.templatetags.formatting import euros
 from orders.admin import ServiceAdmin
 from orders.models import Service
@@ -26,19 +27,10 @@ from .payments import payment_refund, refund_credits_an_invoice
 from .stripe_sync import service_sync_to_stripe
 
 
-class ReadOnlyAdmin(EuroAdminMixin, admin.ModelAdmin):
+class ReadOnlyAdmin(ReadOnlyAdminMixin, EuroAdminMixin, admin.ModelAdmin):
     """View only: no add, no change, no delete (and so no "delete selected")."""
 
     show_full_result_count = False  # no COUNT(*) over a big table
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class DocumentAdmin(ReadOnlyAdmin):

@@ -5,6 +5,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from core.admin_readonly import ReadOnlyAdminMixin
+
 from . import services
 from .models import FAQ, Page, PageRevision, Testimonial
 
@@ -22,20 +24,7 @@ class PageAdminForm(forms.ModelForm):
         return cleaned
 
 
-class VersionsAreReadOnly:
-    """Versions are written by publishing, never by hand (an order points at the CGV it accepted)."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class PageRevisionInline(VersionsAreReadOnly, admin.TabularInline):
+class PageRevisionInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = PageRevision
     extra = 0
     fields = readonly_fields = ("number", "title", "published_at", "published_by")
@@ -116,7 +105,7 @@ class PageAdmin(admin.ModelAdmin):
 
 
 @admin.register(PageRevision)
-class PageRevisionAdmin(VersionsAreReadOnly, admin.ModelAdmin):
+class PageRevisionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     list_display = ("page", "number", "title", "published_at", "published_by")
     list_filter = ("page__type",)
