@@ -34,6 +34,8 @@ def format_value(value, unit=COUNT):
     if unit == PERCENT:
         return f"{value:.1f}".replace(".", ",").removesuffix(",0") + f"{NBSP}%"
     if unit == HOURS:
+        if value < 1:  # "0 h" would hide a quick answer
+            return f"{round(value * 60)}{NBSP}min"
         return f"{value:.1f}".replace(".", ",").removesuffix(",0") + f"{NBSP}h"
     return integer(value)
 
@@ -165,7 +167,7 @@ def last_weeks(now, count=12):
     this_monday = today - timedelta(days=today.weekday())
     mondays = [this_monday - timedelta(weeks=back) for back in range(count - 1, -1, -1)]
     return [
-        (formats.date_format(monday, "d/m"), local_midnight(monday), local_midnight(monday + timedelta(weeks=1)))
+        (formats.date_format(monday, "j N"), local_midnight(monday), local_midnight(monday + timedelta(weeks=1)))
         for monday in mondays
     ]
 

@@ -95,7 +95,7 @@ def chart_svg(chart, *, dom_id):
         # "juil. 2026": the month above the year, so twelve months fit.
         first, _space, second = str(label).partition(" ")
         parts.append(format_html(
-            '<text x="{}" y="{}" text-anchor="middle" font-size="11">{}<tspan x="{}" dy="13">{}</tspan></text>',
+            '<text class="x-tick" x="{}" y="{}" text-anchor="middle" font-size="11">{}<tspan x="{}" dy="13">{}</tspan></text>',
             _num(x0 + slot / 2), TOP + PLOT_H + 16, first, _num(x0 + slot / 2), second,
         ))
     parts.append(format_html(
