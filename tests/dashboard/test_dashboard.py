@@ -262,3 +262,22 @@ def test_stats_command_json():
         "label": "Encaissé TTC ce mois-ci", "value": 12000, "unit": "euros", "display": "120,00\u00a0€"}
     assert sections["Chiffre d'affaires"]["charts"][0]["series"][0]["values"][-1] == 12000
     assert {"Utilisateurs", "Commandes", "Support", "Clients les plus actifs"} <= set(sections)
+
+
+def test_every_figure_links_to_a_changelist_the_admin_accepts(client):
+    busy = UserFactory()
+    PaidOrderFactory(client=busy)
+    open_ticket(requester=busy)
+    PaidOrderFactory(due_date=timezone.localdate() - timedelta(days=2))  # overdue
+    Ticket.objects.filter(requester=busy).update(sla_due_at=timezone.now() - timedelta(minutes=5))
+    client.force_login(AdminFactory())
+    sections = dashboard(timezone.now())
+    urls = {cell.url for section in sections for t in section.tables for row in t.rows for cell in row if cell.url}
+    for figure in (f for section in sections for f in section.figures if f.url):
+        response = client.get(figure.url)
+        # A lookup the admin refuses redirects to "?e=1".
+        assert response.status_code == 200, figure.url
+        if figure.unit == "count":  # the list shows exactly the rows counted
+            assert response.context["cl"].result_count == figure.value, figure.label
+    for url in urls:
+        assert client.get(url).status_code == 200, url
