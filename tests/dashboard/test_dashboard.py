@@ -40,6 +40,10 @@ def figures(now=NOW):
     return {str(f.label): f for section in dashboard(now) for f in section.figures}
 
 
+def values(found, labels):
+    return {label: found[label].value for label in labels}
+
+
 def chart(title, now=NOW):
     return next(c for section in dashboard(now) for c in section.charts if str(c.title) == title)
 
@@ -69,13 +73,12 @@ def test_revenue_counts_invoices_by_payment_date_and_refunds_by_credit_note():
     credit_note(november, ht=2500, ttc=3000, issued_at=paris(2026, 11, 5, 9), number="A-1")
 
     found = figures()
-    assert found["Encaissé TTC ce mois-ci"].value == 12000
-    assert found["Encaissé HT ce mois-ci"].value == 10000
-    assert found["Remboursé TTC ce mois-ci (avoirs)"].value == 3000
-    assert found["Net HT ce mois-ci"].value == 7500
-    assert found["Encaissé TTC cette année"].value == 19200
-    assert found["Encaissé HT cette année"].value == 16000
-    assert found["Net HT cette année"].value == 13500
+    expected = {
+        "Encaissé TTC ce mois-ci": 12000, "Encaissé HT ce mois-ci": 10000, "Remboursé TTC ce mois-ci (avoirs)": 3000,
+        "Net HT ce mois-ci": 7500, "Encaissé TTC cette année": 19200, "Encaissé HT cette année": 16000,
+        "Net HT cette année": 13500,
+    }
+    assert values(found, expected) == expected
     assert found["Encaissé TTC ce mois-ci"].display == "120,00\u00a0€"
     assert "/admin/billing/invoice/?paid_at__gte=2026-11-01T00%3A00%3A00%2B01%3A00" == found[
         "Encaissé TTC ce mois-ci"].url
@@ -101,12 +104,11 @@ def test_order_figures_overdue_awaiting_average_and_conversion():
                      paid_at=None)
 
     found = figures(timezone.now())
-    assert found["Commandes en retard"].value == 2
-    assert found["En attente d'un correcteur"].value == 2
-    assert found["Panier moyen (commandes payées)"].value == 25000
-    assert found["Payée, en attente d'un correcteur"].value == 3
-    assert found["En cours de correction"].value == 1
-    assert found["Terminée"].value == 0
+    expected = {
+        "Commandes en retard": 2, "En attente d'un correcteur": 2, "Panier moyen (commandes payées)": 25000,
+        "Payée, en attente d'un correcteur": 3, "En cours de correction": 1, "Terminée": 0,
+    }
+    assert values(found, expected) == expected
     assert found["Payée, en attente d'un correcteur"].url == "/admin/orders/order/?status__exact=PAYEE"
 
 
