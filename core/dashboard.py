@@ -101,11 +101,7 @@ class Section:
 def dashboard(now=None):
     """Every registered section, in app order (INSTALLED_APPS)."""
     now = now or timezone.now()
-    sections = []
-    for builder in dashboard_sections.values():
-        built = builder(now=now)
-        sections.extend(built if isinstance(built, list) else [built])
-    return sections
+    return [builder(now=now) for builder in dashboard_sections.values()]
 
 
 def dashboard_json(sections):
@@ -172,16 +168,25 @@ def last_weeks(now, count=12):
     ]
 
 
-def per_period(queryset, periods, date_field, *, total=None, **extra):
+def _per_period_aggregates(periods, date_field, aggregate, column):
+    return {
+        f"p{i}": aggregate(column, filter=Q(**{f"{date_field}__gte": start, f"{date_field}__lt": end}))
+        for i, (_label, start, end) in enumerate(periods)
+    }
+
+
+def per_period(queryset, periods, date_field, *, total=None):
     """One query: a Count (or Sum of `total`) per period, with conditional
     aggregation — [value, ...] in the periods' order, 0 for an empty one."""
     aggregate = Sum if total else Count
-    column = total or "pk"
-    values = queryset.aggregate(**{
-        f"p{i}": aggregate(column, filter=Q(**{f"{date_field}__gte": start, f"{date_field}__lt": end}, **extra))
-        for i, (_label, start, end) in enumerate(periods)
-    })
+    values = queryset.aggregate(**_per_period_aggregates(periods, date_field, aggregate, total or "pk"))
     return [values[f"p{i}"] or 0 for i in range(len(periods))]
+
+
+def count_per_period_by(queryset, periods, date_field, by):
+    """One grouped query: {value of `by`: [count per period, ...]}."""
+    rows = queryset.order_by().values(by).annotate(**_per_period_aggregates(periods, date_field, Count, "pk"))
+    return {row[by]: [row[f"p{i}"] for i in range(len(periods))] for row in rows}
 
 
 def percent(part, whole):

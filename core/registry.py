@@ -129,7 +129,7 @@ def conversation_url(conversation, user):
 
 
 # The admin dashboard's figures: each app registers a builder called with
-# now=... that returns a core.dashboard.Section (or a list of them) built with
+# now=... that returns a core.dashboard.Section built with
 # aggregate queries only, so the page costs a fixed number of queries.
 dashboard_sections: dict[str, Callable] = {}
 

@@ -16,6 +16,7 @@ from core.dashboard import (
     Section,
     Series,
     changelist_url,
+    count_per_period_by,
     last_months,
     percent,
 )
@@ -64,11 +65,7 @@ def _orders_per_month(now):
     """Orders created per month over 12 months, stacked by their current
     status: one grouped query with a count per month."""
     months = last_months(now)
-    rows = Order.objects.filter(created_at__gte=months[0][1]).order_by().values("status").annotate(**{
-        f"p{i}": Count("pk", filter=Q(created_at__gte=start, created_at__lt=end))
-        for i, (_label, start, end) in enumerate(months)
-    })
-    counts = {row["status"]: [row[f"p{i}"] for i in range(len(months))] for row in rows}
+    counts = count_per_period_by(Order.objects.filter(created_at__gte=months[0][1]), months, "created_at", "status")
     return Chart(
         title=_("Commandes par mois et par statut"), x_label=_("Mois de création"), y_label=_("Commandes"),
         labels=[label for label, _start, _end in months],

@@ -112,6 +112,24 @@ def test_order_figures_overdue_awaiting_average_and_conversion():
     assert found["Payée, en attente d'un correcteur"].url == "/admin/orders/order/?status__exact=PAYEE"
 
 
+def test_orders_per_month_are_stacked_by_status():
+    def order_created(at, **fields):
+        order = PaidOrderFactory(**fields)
+        Order.objects.filter(pk=order.pk).update(created_at=at)
+
+    order_created(paris(2026, 11, 3, 9))
+    order_created(paris(2026, 11, 14, 9), status=Order.Status.TERMINE)
+    order_created(paris(2026, 1, 1, 0, 30))  # 31 December 2025 23:30 UTC: January in Paris
+    order_created(paris(2025, 11, 30, 9))  # thirteen months ago: out of the chart
+
+    per_month = chart("Commandes par mois et par statut")
+    assert per_month.stacked
+    assert {str(s.name): s.values for s in per_month.series} == {
+        "Payée, en attente d'un correcteur": [0, 1] + [0] * 9 + [1],
+        "Terminée": [0] * 11 + [1],
+    }
+
+
 def test_conversion_rate_over_30_days_counts_recent_clients_who_ordered():
     now = timezone.now()
     recent = UserFactory.create_batch(4)
