@@ -2,13 +2,22 @@ from django.contrib.admin import AdminSite
 from django.contrib.admin.apps import AdminConfig
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from .dashboard import dashboard
 
 
 class StakaAdminSite(AdminSite):
     site_header = _("Staka Livres — administration")
     site_title = _("Staka Livres")
     index_title = _("Back-office")
+
+    def index(self, request, extra_context=None):
+        """The back office's home: the dashboard's figures, then the apps."""
+        now = timezone.now()
+        context = {"dashboard_sections": dashboard(now), "generated_at": timezone.localtime(now)}
+        return super().index(request, extra_context={**context, **(extra_context or {})})
 
     def login(self, request, extra_context=None):
         """One login page for everybody (rate-limited, lockout, French).

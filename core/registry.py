@@ -126,3 +126,13 @@ def conversation_url(conversation, user):
         if (url := provider(conversation, user)) is not None:
             return url
     return None
+
+
+# The admin dashboard's figures: each app registers a builder called with
+# now=... that returns a core.dashboard.Section built with
+# aggregate queries only, so the page costs a fixed number of queries.
+dashboard_sections: dict[str, Callable] = {}
+
+
+def register_dashboard_section(name, builder):
+    dashboard_sections[name] = builder

@@ -9,9 +9,15 @@ class OrdersConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_delete, post_save
 
-        from core.registry import register_account_deletion, register_demo_seeder, register_personal_data
+        from core.registry import (
+            register_account_deletion,
+            register_dashboard_section,
+            register_demo_seeder,
+            register_personal_data,
+        )
 
         from . import account_deletion
+        from .dashboard import orders_section
         from .demo import seed_demo_orders
         from .models import Service
         from .personal_data import anonymise_ratings, export_orders
@@ -23,6 +29,7 @@ class OrdersConfig(AppConfig):
 
         register_personal_data("orders", export=export_orders, anonymise=anonymise_ratings)
         register_demo_seeder("orders", seed_demo_orders)
+        register_dashboard_section("orders", orders_section)
         # An account with work in progress is not deleted; its unpaid orders are cancelled (accounts asks).
         register_account_deletion(
             "orders", blockers=account_deletion.deletion_blockers, closes=account_deletion.deletion_closes,
