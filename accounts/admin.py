@@ -78,7 +78,7 @@ class UserAdmin(DjangoUserAdmin):
     def save_model(self, request, obj, form, change):
         if not change:
             return super().save_model(request, obj, form, change)
-        services.user_admin_save(user=obj, by=request.user, changed_fields=set(form.changed_data))
+        services.user_admin_save(user=obj, by=request.user, changed_fields=set(form.changed_data), request=request)
 
     def get_actions(self, request):
         # A bulk delete would skip the last-admin rule (and the RGPD path).
@@ -104,7 +104,7 @@ class UserAdmin(DjangoUserAdmin):
         refused = []
         for user in queryset:
             try:
-                service(user=user, by=request.user)
+                service(user=user, by=request.user, request=request)
             except ValidationError as error:
                 refused.extend(error.messages)
         for message in refused:

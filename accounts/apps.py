@@ -10,11 +10,13 @@ class AccountsConfig(AppConfig):
         from core.emails import register_email_context
         from core.registry import register_demo_seeder, register_personal_data
 
+        from . import audit
         from .demo import seed_demo_users
         from .emails import EMAIL_CONTEXTS
         from .personal_data import anonymise_login_records, export_profile
 
         register_personal_data("account", export=export_profile, anonymise=anonymise_login_records)
         register_demo_seeder("accounts", seed_demo_users)
+        audit.connect()
         for template, builder in EMAIL_CONTEXTS.items():
             register_email_context(template, builder)

@@ -1,8 +1,9 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from .admin_readonly import ReadOnlyAdminMixin
 from .emails import outbox_resend
-from .models import OutboxEmail, OutboxTask
+from .models import AuditLog, OutboxEmail, OutboxTask
 from .outbox import outbox_task_retry
 
 
@@ -44,6 +45,24 @@ class OutboxEmailAdmin(admin.ModelAdmin):
     def resend(self, request, queryset):
         count = sum(outbox_resend(record=record) for record in queryset)
         self.message_user(request, _("%(count)s e-mail(s) remis en file.") % {"count": count}, messages.SUCCESS)
+
+
+@admin.register(AuditLog)
+class AuditLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Read by ADMIN staff (the only ones who enter the admin); nobody adds,
+    changes or deletes an entry here: the change and delete URLs answer 403
+    to a POST, the entry page is read-only."""
+
+    list_display = ("timestamp", "actor_email", "action", "target_type", "target_id", "severity", "ip_address")
+    # A date range, not date_hierarchy: the latter needs MariaDB's time-zone
+    # tables (see the axes admins below). The actor is found by searching
+    # their e-mail: a list of every actor would scan the whole table.
+    list_filter = ("severity", "action", "target_type", ("timestamp", admin.DateFieldListFilter))
+    search_fields = ("=action", "=actor_email", "=target_id", "=ip_address")
+    show_full_result_count = False
+    # No select_related: actor_email is the snapshot, and the list never joins.
+    list_select_related = False
+    readonly_fields = [f.name for f in AuditLog._meta.fields]
 
 
 # --- django-axes' login journal -------------------------------------------
