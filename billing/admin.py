@@ -238,7 +238,8 @@ class PaymentAdmin(ReadOnlyAdmin):
         if request.method == "POST" and form.is_valid():
             try:
                 payment_refund(payment=payment, amount=int(form.cleaned_data["amount"] * 100), by=request.user,
-                               reason=form.cleaned_data["reason"], refunded_before=form.cleaned_data["refunded_before"])
+                               reason=form.cleaned_data["reason"], refunded_before=form.cleaned_data["refunded_before"],
+                               request=request)
             except ValidationError as error:
                 form.add_error(None, error)
             else:

@@ -84,7 +84,7 @@ class OrderAdmin(EuroAdminMixin, admin.ModelAdmin):
         new_corrector = obj.corrector if "corrector" in form.changed_data else None
         order = services.order_update_details(order=obj, by=request.user, **edited)
         if new_corrector is not None:
-            order = services.order_assign_corrector(order=order, corrector=new_corrector, by=request.user)
+            order = services.order_assign_corrector(order=order, corrector=new_corrector, by=request.user, request=request)
         obj.refresh_from_db()
 
     def get_form(self, request, obj=None, **kwargs):
@@ -134,11 +134,11 @@ class OrderAdmin(EuroAdminMixin, admin.ModelAdmin):
 
     @admin.action(description=_("Suspendre"))
     def suspend(self, request, queryset):
-        self._apply(request, queryset, lambda o: services.order_suspend(order=o, by=request.user), _("Suspendues."))
+        self._apply(request, queryset, lambda o: services.order_suspend(order=o, by=request.user, request=request), _("Suspendues."))
 
     @admin.action(description=_("Reprendre"))
     def resume(self, request, queryset):
-        self._apply(request, queryset, lambda o: services.order_resume(order=o, by=request.user), _("Reprises."))
+        self._apply(request, queryset, lambda o: services.order_resume(order=o, by=request.user, request=request), _("Reprises."))
 
 
 @admin.register(OrderRating)
