@@ -5,6 +5,8 @@ from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from core.admin_history import HistoryAdmin
+
 from . import services
 from .models import User
 
@@ -43,7 +45,7 @@ class UserChangeForm(DjangoUserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(HistoryAdmin, DjangoUserAdmin):
     add_form = UserCreationForm
     form = UserChangeForm
     list_display = ("email", "first_name", "last_name", "role", "is_active", "email_verified_at", "created_at")

@@ -15,6 +15,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from core.admin_history import HistoryAdmin
 from core.admin_money import EuroAdminMixin
 from core.admin_readonly import ReadOnlyAdminMixin
 from core.templatetags.formatting import euros
@@ -110,7 +111,7 @@ class CreditNoteInline(EuroAdminMixin, admin.TabularInline):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(DocumentAdmin):
+class InvoiceAdmin(DocumentAdmin, HistoryAdmin):
     pdf_url_name = "billing_invoice_pdf"
     list_display = ("number", "buyer_name", "amount_ttc_display", "status", "issued_at", "order", "pdf_link")
     list_filter = ("status",)

@@ -5,6 +5,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from core.admin_history import HistoryAdmin
 from core.admin_readonly import ReadOnlyAdminMixin
 
 from . import services
@@ -32,7 +33,7 @@ class PageRevisionInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Page)
-class PageAdmin(admin.ModelAdmin):
+class PageAdmin(HistoryAdmin):
     form = PageAdminForm
     list_display = ("title", "type", "status", "published_at", "updated_at", "preview_link")
     list_filter = ("type", "status", "category")

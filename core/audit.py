@@ -12,13 +12,59 @@ Celery tasks and commands pass nothing (the entry then has no IP).
 
 from datetime import timedelta
 
+from django.apps import apps
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .client_ip import client_ip
 from .models import AuditLog
 
 Severity = AuditLog.Severity
+
+# What each action code means, for the admin (its filter lists these). The
+# stored code stays short and stable; a new action adds its line here.
+ACTION_LABELS = {
+    "login.success": _("Connexion réussie"),
+    "login.failure": _("Échec de connexion"),
+    "login.lockout": _("Connexion bloquée (trop d'échecs)"),
+    "password.change": _("Mot de passe modifié"),
+    "password_reset.request": _("Réinitialisation du mot de passe demandée"),
+    "password_reset.done": _("Mot de passe réinitialisé"),
+    "user.role": _("Rôle modifié"),
+    "user.activate": _("Compte réactivé"),
+    "user.deactivate": _("Compte désactivé"),
+    "user.delete": _("Compte supprimé (anonymisé)"),
+    "user.export": _("Données personnelles exportées"),
+    "order.status": _("Statut de commande modifié"),
+    "order.assign": _("Correcteur affecté"),
+    "payment.succeeded": _("Paiement reçu"),
+    "payment.refund": _("Remboursement"),
+    "file.delete": _("Fichier supprimé"),
+    "page.publish": _("Page publiée"),
+    "page.schedule": _("Publication programmée"),
+    "page.unpublish": _("Page repassée en brouillon"),
+    "page.archive": _("Page archivée"),
+    "admin.add": _("Ajout (administration)"),
+    "admin.change": _("Modification (administration)"),
+    "admin.delete": _("Suppression (administration)"),
+    "audit.purge": _("Purge du journal d'audit"),
+}
+TARGET_LABELS = {"auth": _("authentification")}
+
+
+def action_label(code):
+    return ACTION_LABELS.get(code, code)
+
+
+def target_type_label(target_type):
+    """The French name of a target type (``orders.order`` → « commande »)."""
+    if target_type in TARGET_LABELS:
+        return TARGET_LABELS[target_type]
+    try:
+        return apps.get_model(target_type)._meta.verbose_name
+    except (LookupError, ValueError):
+        return target_type
 
 
 def target_label(target):

@@ -160,7 +160,8 @@ class AuditLog(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.action} — {self.actor_email or '-'}"
+        # The code (order.status) is not for reading: the admin titles the entry by its moment and author.
+        return f"{timezone.localtime(self.timestamp):%d/%m/%Y %H:%M:%S} — {self.actor_email or '—'}"
 
     def save(self, *args, **kwargs):
         if not self._state.adding:
