@@ -2,6 +2,7 @@
 retention command (which is itself audited), readable by ADMIN staff only."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
@@ -259,3 +260,63 @@ def test_purge_audit_command_reports_and_records_the_count(capsys):
     call_command("purge_audit", "--older-than", "30")
     assert "1 entrée(s) supprimée(s)" in capsys.readouterr().out
     assert list(AuditLog.objects.values_list("action", flat=True)) == ["audit.purge"]
+
+
+# --- Every admin change, whichever ModelAdmin --------------------------------------
+
+def _admin_form_data(form):
+    """What the unbound admin form would post back unchanged."""
+    data = {}
+    for name in form.fields:
+        value = form[name].value()
+        if value is None or value is False:
+            continue
+        data[name] = [str(v) for v in value] if isinstance(value, list | tuple) else value
+    return data
+
+
+def test_a_price_change_in_the_services_admin_records_before_and_after(client, service):
+    admin_user = AdminFactory()
+    client.force_login(admin_user)
+    url = reverse("admin:orders_service_change", args=[service.pk])
+    form = client.get(url).context["adminform"].form
+    data = _admin_form_data(form)
+    price_field = next(name for name in form.fields if "price" in name)
+    before = data[price_field]
+    data[price_field] = "123,45"
+    response = client.post(url, data, REMOTE_ADDR="203.0.113.40")
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    [entry] = written()
+    assert (entry.action, entry.target_type, entry.target_id) == ("admin.change", "orders.service", str(service.pk))
+    # In cents, as stored (the form shows euros).
+    assert entry.details["changes"][price_field] == {"before": round(Decimal(str(before)) * 100), "after": 12345}
+    assert entry.ip_address == "203.0.113.40"
+
+
+def test_a_deletion_in_the_admin_is_recorded_with_what_was_deleted(client):
+    from cms.tests.factories import FAQFactory
+
+    faq = FAQFactory(question="Combien de temps ?")
+    client.force_login(AdminFactory())
+    response = client.post(reverse("admin:cms_faq_delete", args=[faq.pk]), {"post": "yes"})
+    assert response.status_code == 302
+    [entry] = written()
+    assert (entry.action, entry.target_type, entry.target_id) == ("admin.delete", "cms.faq", str(faq.pk))
+    assert "Combien de temps" in entry.details["object"]
+
+
+def test_the_changelist_filters_by_date_action_and_target_type(client):
+    admin_user = AdminFactory()
+    audit_record(action="order.status", target_type="orders.order", target_id="1")
+    audit_record(action="file.delete", target_type="files.storedfile", target_id="2")
+    client.force_login(admin_user)
+    url = reverse("admin:core_auditlog_changelist")
+    by_action = client.get(url, {"action": "file.delete"})
+    assert [e.action for e in by_action.context["cl"].result_list] == ["file.delete"]
+    by_type = client.get(url, {"target_type": "orders.order"})
+    assert [e.action for e in by_type.context["cl"].result_list] == ["order.status"]
+    # What the filter's "Aujourd'hui" link sends: aware bounds of the local day.
+    midnight = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    by_date = client.get(url, {"timestamp__gte": str(midnight), "timestamp__lt": str(midnight + timedelta(days=1))})
+    assert by_date.status_code == 200
+    assert {"order.status", "file.delete"} <= {e.action for e in by_date.context["cl"].result_list}

@@ -76,3 +76,14 @@ def test_reverting_to_an_old_version_is_off(client):
     assert client.post(url, {"name": "Avant"}).status_code == 403
     service.refresh_from_db()
     assert service.name == "Après"
+
+
+def test_anonymising_tickets_blanks_the_comment_in_their_past_versions():
+    from support.personal_data import anonymise_tickets
+
+    user = UserFactory()
+    ticket = open_ticket(requester=user)
+    ticket.satisfaction_comment = "Très bien, merci Éloïse"
+    ticket.save()
+    anonymise_tickets(user)
+    assert not ticket.history.exclude(satisfaction_comment="").exists()
