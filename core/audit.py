@@ -40,6 +40,7 @@ ACTION_LABELS = {
     "order.assign": _("Correcteur affecté"),
     "payment.succeeded": _("Paiement reçu"),
     "payment.refund": _("Remboursement"),
+    "invoice.send": _("Facture envoyée"),
     "file.delete": _("Fichier supprimé"),
     "page.publish": _("Page publiée"),
     "page.schedule": _("Publication programmée"),
