@@ -87,3 +87,11 @@ def test_anonymising_tickets_blanks_the_comment_in_their_past_versions():
     ticket.save()
     anonymise_tickets(user)
     assert not ticket.history.exclude(satisfaction_comment="").exists()
+
+
+def test_a_malformed_id_on_a_history_page_is_a_404_not_an_error(client):
+    client.force_login(AdminFactory())
+    assert client.get("/admin/orders/order/pas-un-uuid/history/").status_code == 404
+    assert client.get("/admin/orders/order/pas-un-uuid/history/12/").status_code == 404
+    service = ServiceFactory()
+    assert client.get(f"/admin/orders/service/{service.pk}/history/pas-un-nombre/").status_code == 404
