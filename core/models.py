@@ -156,6 +156,8 @@ class AuditLog(models.Model):
             models.Index(fields=["action", "-timestamp"], name="audit_action_idx"),
             models.Index(fields=["severity", "-timestamp"], name="audit_severity_idx"),
             models.Index(fields=["actor", "-timestamp"], name="audit_actor_idx"),
+            # The admin's search by e-mail, and the RGPD anonymisation's lookup.
+            models.Index(fields=["actor_email", "-timestamp"], name="audit_actor_email_idx"),
             models.Index(fields=["target_type", "target_id"], name="audit_target_idx"),
         ]
 
