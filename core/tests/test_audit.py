@@ -96,6 +96,23 @@ def test_a_password_reset_request_writes_one_entry_without_looking_the_address_u
         "password_reset.request", "quelqu.un@example.org", "203.0.113.9")
 
 
+def test_a_password_reset_through_the_link_writes_one_entry(client):
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    user = UserFactory()
+    start = reverse("accounts:password_reset_confirm",
+                    args=[urlsafe_base64_encode(force_bytes(user.pk)), default_token_generator.make_token(user)])
+    set_url = client.get(start)["Location"]  # Django swaps the token for a session one
+    password = "Un-Autre-Mot-De-Passe-42"
+    response = client.post(set_url, {"new_password1": password, "new_password2": password}, REMOTE_ADDR="203.0.113.13")
+    assert response.status_code == 302
+    [entry] = AuditLog.objects.all()
+    assert (entry.action, entry.actor, entry.target_id, entry.ip_address) == (
+        "password_reset.done", user, str(user.pk), "203.0.113.13")
+
+
 def test_a_role_change_through_the_admin_writes_the_role_entry_and_the_admins_before_after(client):
     admin_user = AdminFactory()
     user = UserFactory(role=User.Role.USER)
