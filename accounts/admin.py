@@ -5,6 +5,8 @@ from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from core.admin_history import HistoryAdmin
+
 from . import services
 from .models import User
 
@@ -43,7 +45,7 @@ class UserChangeForm(DjangoUserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(HistoryAdmin, DjangoUserAdmin):
     add_form = UserCreationForm
     form = UserChangeForm
     list_display = ("email", "first_name", "last_name", "role", "is_active", "email_verified_at", "created_at")
@@ -78,7 +80,7 @@ class UserAdmin(DjangoUserAdmin):
     def save_model(self, request, obj, form, change):
         if not change:
             return super().save_model(request, obj, form, change)
-        services.user_admin_save(user=obj, by=request.user, changed_fields=set(form.changed_data))
+        services.user_admin_save(user=obj, by=request.user, changed_fields=set(form.changed_data), request=request)
 
     def get_actions(self, request):
         # A bulk delete would skip the last-admin rule (and the RGPD path).
@@ -104,7 +106,7 @@ class UserAdmin(DjangoUserAdmin):
         refused = []
         for user in queryset:
             try:
-                service(user=user, by=request.user)
+                service(user=user, by=request.user, request=request)
             except ValidationError as error:
                 refused.extend(error.messages)
         for message in refused:

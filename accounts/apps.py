@@ -10,6 +10,7 @@ class AccountsConfig(AppConfig):
         from core.emails import register_email_context
         from core.registry import register_dashboard_section, register_demo_seeder, register_personal_data
 
+        from . import audit
         from .dashboard import accounts_section
         from .demo import seed_demo_users
         from .emails import EMAIL_CONTEXTS
@@ -18,5 +19,6 @@ class AccountsConfig(AppConfig):
         register_personal_data("account", export=export_profile, anonymise=anonymise_login_records)
         register_demo_seeder("accounts", seed_demo_users)
         register_dashboard_section("accounts", accounts_section)
+        audit.connect()
         for template, builder in EMAIL_CONTEXTS.items():
             register_email_context(template, builder)

@@ -228,7 +228,7 @@ class QueuedPasswordResetForm(PasswordResetForm):
     email = forms.EmailField(label=_("Adresse e-mail"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
 
     def save(self, **kwargs):
-        user_request_password_reset(email=self.cleaned_data["email"])
+        user_request_password_reset(email=self.cleaned_data["email"], request=kwargs.get("request"))
 
 
 class ProfileForm(BillingAddressMixin, ReservedNameMixin, forms.ModelForm):

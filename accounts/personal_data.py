@@ -27,3 +27,6 @@ def anonymise_login_records(user):
     # Login records are keyed by e-mail, which is personal data.
     for model in (AccessLog, AccessAttempt, AccessFailureLog):
         model.objects.filter(username=user.email).delete()
+    # The account's past versions (field history) are nothing but personal
+    # data: they go; the anonymised save that follows writes the one version kept.
+    user.history.all().delete()

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.audit import Severity, audit_record
 from core.emails import queue_templated_email
 from core.outbox import outbox_task_queue
 from core.registry import account_deletion_parts, personal_data_parts
@@ -105,11 +106,14 @@ def user_send_activation_again(*, email):
         user_send_activation(user=user)
 
 
-def user_request_password_reset(*, email):
+def user_request_password_reset(*, email, request=None):
     """As user_request_activation_resend: the request costs the same for a
-    known and an unknown address."""
+    known and an unknown address (the audit entry names the address asked
+    for, without looking it up)."""
     from .tasks import send_password_reset
 
+    audit_record(action="password_reset.request", actor_email=normalize_email(email)[:255],
+                 target_type="auth", request=request, severity=Severity.MEDIUM)
     outbox_task_queue(task=send_password_reset, kwargs={"email": normalize_email(email)})
 
 
@@ -201,18 +205,19 @@ def user_check_admin_change(*, user, by, action):
         raise ValidationError(LAST_ADMIN_MESSAGE % {"email": user.email}, code="last_admin")
 
 
-def user_deactivate(*, user, by):
+def user_deactivate(*, user, by, request=None):
     """Close the account without erasing it; only staff can reopen it."""
     with transaction.atomic():
         user_check_admin_change(user=user, by=by, action="deactivate")
         user.is_active = False
         user.deactivated_at = timezone.now()
         user.save(update_fields=["is_active", "deactivated_at", "updated_at"])
+        audit_record(action="user.deactivate", actor=by, target=user, request=request, severity=Severity.HIGH)
     logger.info("account deactivated: %s by %s", user.pk, by.pk)
     return user
 
 
-def user_export_data(*, user):
+def user_export_data(*, user, by=None, request=None):
     """Everything the platform holds about the user (RGPD art. 15 and 20).
 
     Each app contributes its part through core.registry, so the export grows
@@ -221,6 +226,7 @@ def user_export_data(*, user):
     data = {"exported_at": timezone.now().isoformat()}
     for name, part in personal_data_parts.items():
         data[name] = part.export(user)
+    audit_record(action="user.export", actor=by or user, target=user, request=request, severity=Severity.MEDIUM)
     return data
 
 
@@ -248,7 +254,7 @@ def _refuse_deletion_in_progress(*, user, by, blockers, tell_team):
     )
 
 
-def user_anonymise(*, user, by):
+def user_anonymise(*, user, by, request=None):
     """Erase the user's personal data (RGPD art. 17) and lock the account.
 
     The row stays so that records the law keeps (invoices, for 10 years) still
@@ -269,6 +275,9 @@ def user_anonymise(*, user, by):
         blockers = user_deletion_report(user=user)["blockers"]  # again, under the account's lock
         if blockers:
             _refuse_deletion_in_progress(user=user, by=by, blockers=blockers, tell_team=False)
+        # Written first: the anonymisation below then blanks the person's
+        # e-mail, IP and browser in it too when they deleted their own account.
+        audit_record(action="user.delete", actor=by, target=user, request=request, severity=Severity.HIGH)
         for part in account_deletion_parts.values():
             if part.close:
                 part.close(user, by)
@@ -296,8 +305,10 @@ def user_anonymise(*, user, by):
     return user
 
 
-def user_admin_save(*, user, by, changed_fields):
-    """Save a user edited in the admin, through the same rules as the services."""
+def user_admin_save(*, user, by, changed_fields, request=None):
+    """Save a user edited in the admin, through the same rules as the services.
+    (The admin's own entry keeps the before/after of every field; role and
+    activation get their entries, as when a service changes them.)"""
     with transaction.atomic():
         if "role" in changed_fields and user.role != User.Role.ADMIN:
             user_check_admin_change(user=user, by=by, action="demote")
@@ -305,6 +316,12 @@ def user_admin_save(*, user, by, changed_fields):
             user_check_admin_change(user=user, by=by, action="deactivate")
             user.deactivated_at = timezone.now()
         user.save()
+        if "role" in changed_fields and user.pk:
+            audit_record(action="user.role", actor=by, target=user, request=request, severity=Severity.HIGH,
+                         details={"role": user.role})
+        if "is_active" in changed_fields and user.pk:
+            audit_record(action="user.activate" if user.is_active else "user.deactivate", actor=by, target=user,
+                         request=request, severity=Severity.HIGH)
     logger.info("user %s changed in the admin by %s: %s", user.pk, by.pk, sorted(changed_fields))
     return user
 
@@ -316,14 +333,17 @@ def user_admin_delete(*, user, by):
     logger.info("user %s deleted by %s", user.pk, by.pk)
 
 
-def user_set_role(*, user, role, by):
+def user_set_role(*, user, role, by, request=None):
     if role not in User.Role.values:
         raise ValidationError(_("Rôle inconnu."), code="invalid_role")
     with transaction.atomic():
         if role != User.Role.ADMIN:
             user_check_admin_change(user=user, by=by, action="demote")
+        previous = user.role
         user.role = role
         user.save(update_fields=["role", "updated_at"])
+        audit_record(action="user.role", actor=by, target=user, request=request, severity=Severity.HIGH,
+                     details={"before": previous, "after": role})
     logger.info("role of %s set to %s by %s", user.pk, role, by.pk)
     return user
 

@@ -18,6 +18,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 from django_ratelimit.decorators import ratelimit
 
+from core.audit import Severity, audit_record
+
 from . import services
 from .forms import (
     DeleteAccountForm,
@@ -141,6 +143,13 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("accounts:password_reset_complete")
 
+    def form_valid(self, form):
+        # Django's view sets the password; the entry is written here, where that is known.
+        response = super().form_valid(form)
+        audit_record(action="password_reset.done", actor=form.user, target=form.user, request=self.request,
+                     severity=Severity.MEDIUM)
+        return response
+
 
 @method_decorator(login_required, name="dispatch")
 class PasswordChangeView(auth_views.PasswordChangeView):
@@ -149,7 +158,10 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form):
         messages.success(self.request, _("Votre mot de passe a été modifié."))
-        return super().form_valid(form)
+        response = super().form_valid(form)
+        audit_record(action="password.change", actor=form.user, target=form.user, request=self.request,
+                     severity=Severity.MEDIUM)
+        return response
 
 
 @login_required
@@ -185,7 +197,7 @@ def notification_preferences(request):
 
 @login_required
 def export_data(request):
-    data = services.user_export_data(user=request.user)
+    data = services.user_export_data(user=request.user, request=request)
     body = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
     filename = f"staka-livres-mes-donnees-{timezone.localdate():%Y-%m-%d}.json"
@@ -199,7 +211,7 @@ def deactivate(request):
     form = PasswordConfirmForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            services.user_deactivate(user=request.user, by=request.user)
+            services.user_deactivate(user=request.user, by=request.user, request=request)
         except ValidationError as error:  # an admin cannot close their own account
             form.add_error(None, error)
             return render(request, "accounts/deactivate.html", {"form": form})
@@ -217,7 +229,7 @@ def delete_account(request):
     form = DeleteAccountForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            services.user_anonymise(user=request.user, by=request.user)
+            services.user_anonymise(user=request.user, by=request.user, request=request)
         except ValidationError as error:
             form.add_error(None, error)
         else:

@@ -15,6 +15,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from core.admin_history import HistoryAdmin
 from core.admin_money import EuroAdminMixin
 from core.admin_readonly import ReadOnlyAdminMixin
 from core.templatetags.formatting import euros
@@ -110,7 +111,7 @@ class CreditNoteInline(EuroAdminMixin, admin.TabularInline):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(DocumentAdmin):
+class InvoiceAdmin(DocumentAdmin, HistoryAdmin):
     pdf_url_name = "billing_invoice_pdf"
     list_display = ("number", "buyer_name", "amount_ttc_display", "status", "issued_at", "order", "pdf_link")
     list_filter = ("status",)
@@ -238,7 +239,8 @@ class PaymentAdmin(ReadOnlyAdmin):
         if request.method == "POST" and form.is_valid():
             try:
                 payment_refund(payment=payment, amount=int(form.cleaned_data["amount"] * 100), by=request.user,
-                               reason=form.cleaned_data["reason"], refunded_before=form.cleaned_data["refunded_before"])
+                               reason=form.cleaned_data["reason"], refunded_before=form.cleaned_data["refunded_before"],
+                               request=request)
             except ValidationError as error:
                 form.add_error(None, error)
             else:

@@ -29,6 +29,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.audit import audit_record
 from core.emails import send_templated_email
 from core.outbox import outbox_task_queue
 from core.templatetags.formatting import euros
@@ -391,6 +392,9 @@ def invoice_send(*, invoice):
         if locked.status == S.GENERATED:
             locked.status = S.SENT
         locked.save(update_fields=["status", "sent_at", "updated_at"])
+        # Each sending, the first one and any resend (which staff trigger: the
+        # admin's action queues this task; the entry then has no person).
+        audit_record(action="invoice.send", target=locked, details={"number": locked.number})
     logger.info("invoice %s sent", locked.number)
     return locked
 

@@ -9,6 +9,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 
 class StripeEvent(models.Model):
@@ -190,6 +191,8 @@ class Invoice(models.Model):
     paid_at = models.DateTimeField(_("payée le"), null=True, blank=True)
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("facture")

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.services import user_send_activation
+from core.audit import Severity, audit_record
 from core.emails import queue_templated_email
 from core.outbox import outbox_task_queue
 from core.templatetags.formatting import euros
@@ -263,6 +264,8 @@ def _record_success(*, payment, amount, payment_intent_id, method_label):
         return "flagged"
     _expire_other_checkouts(payment)
     payment.save()
+    audit_record(action="payment.succeeded", target=payment, severity=Severity.MEDIUM,
+                 details={"order": str(order.pk), "amount": amount})
     _after_payment(order_id=order.pk, payment_id=payment.pk)  # in this transaction: see there
     return "paid"
 
@@ -401,7 +404,7 @@ EVENT_HANDLERS = {
 REFUND_IN_FLIGHT = timedelta(minutes=5)
 
 
-def payment_refund(*, payment, amount, by, reason="", refunded_before=None):
+def payment_refund(*, payment, amount, by, reason="", refunded_before=None, request=None):
     """Staff refund all or part of a payment: the provider first, then a credit
     note; a full refund cancels the order. A refusal changes nothing.
 
@@ -434,7 +437,7 @@ def payment_refund(*, payment, amount, by, reason="", refunded_before=None):
         raise PaymentError(_("Le remboursement a été refusé : %(error)s") % {"error": error}, code="refused") from error
     with transaction.atomic():
         locked = Payment.objects.select_for_update().get(pk=payment.pk)
-        _record_refund(payment=locked, refund_id=refund.id, amount=amount, by=by, reason=reason)
+        _record_refund(payment=locked, refund_id=refund.id, amount=amount, by=by, reason=reason, request=request)
         Payment.objects.filter(pk=locked.pk).update(refund_started_at=None)
     return refund
 
@@ -450,7 +453,7 @@ def _check_refundable(payment, amount):
         )
 
 
-def _record_refund(*, payment, refund_id, amount, by, reason):
+def _record_refund(*, payment, refund_id, amount, by, reason, request=None):
     """Count the refund once, credit the invoice of *this* payment, and cancel
     the order on a full refund — only if this payment is the one that paid
     it. A flagged payment (a duplicate, a wrong amount) has no invoice: its
@@ -465,6 +468,9 @@ def _record_refund(*, payment, refund_id, amount, by, reason):
     full = payment.amount_refunded >= (payment.amount_received or 0)
     payment.status = Payment.Status.REFUNDED if full else Payment.Status.PARTIALLY_REFUNDED
     payment.save(update_fields=["refund_ids", "amount_refunded", "status", "updated_at"])
+    # by=None: a refund made at the provider's dashboard, reported by webhook.
+    audit_record(action="payment.refund", actor=by, target=payment, request=request, severity=Severity.HIGH,
+                 details={"amount": amount, "refund_id": refund_id, "full": full, "reason": str(reason)})
     invoice = invoice_for_payment(payment=payment)
     if invoice is not None:
         credit_note_issue(invoice=invoice, amount_ttc=amount, reason=reason, refund_id=refund_id)

@@ -5,6 +5,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from core.admin_history import HistoryAdmin
 from core.admin_readonly import ReadOnlyAdminMixin
 
 from . import services
@@ -32,7 +33,7 @@ class PageRevisionInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Page)
-class PageAdmin(admin.ModelAdmin):
+class PageAdmin(HistoryAdmin):
     form = PageAdminForm
     list_display = ("title", "type", "status", "published_at", "updated_at", "preview_link")
     list_filter = ("type", "status", "category")
@@ -69,19 +70,19 @@ class PageAdmin(admin.ModelAdmin):
             obj.published_at = wanted_at  # a chosen (past) publication date, e.g. an article's
         super().save_model(request, obj, form, change)
         if wanted == Page.Status.PUBLISHED:
-            services.page_publish(page=obj, by=request.user)
+            services.page_publish(page=obj, by=request.user, request=request)
         elif wanted == Page.Status.SCHEDULED:
-            services.page_schedule(page=obj, at=wanted_at, by=request.user)
+            services.page_schedule(page=obj, at=wanted_at, by=request.user, request=request)
         elif wanted == Page.Status.ARCHIVED:
-            services.page_archive(page=obj, by=request.user)
+            services.page_archive(page=obj, by=request.user, request=request)
         else:
-            services.page_unpublish(page=obj, by=request.user)
+            services.page_unpublish(page=obj, by=request.user, request=request)
         obj.refresh_from_db()
 
     def _apply(self, request, queryset, service, done):
         count = 0
         for page in queryset:
-            service(page=page, by=request.user)
+            service(page=page, by=request.user, request=request)
             count += 1
         self.message_user(request, done(count), messages.SUCCESS)
 

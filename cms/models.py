@@ -5,6 +5,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 # The legal pages live at stable URLs (footer, e-mails, the CGV an order
 # accepted): slug -> URL name.
@@ -54,6 +55,8 @@ class Page(models.Model):
     published_at = models.DateTimeField(_("publiée le"), null=True, blank=True)
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("page")

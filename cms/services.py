@@ -14,6 +14,8 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.audit import Severity, audit_record
+
 from .models import Page, PageRevision
 
 
@@ -34,23 +36,31 @@ def _write_revision(*, page, live_at, by):
     )
 
 
-def page_publish(*, page, by=None):
+def _audit(page, action, by, request, **details):
+    audit_record(action=action, actor=by, target=page, request=request, severity=Severity.MEDIUM,
+                 details={"slug": page.slug, **details})
+
+
+def page_publish(*, page, by=None, request=None):
     """Put ``page`` online now (or keep the moment a scheduled page went live)."""
     with transaction.atomic():
         page = _locked(page)
         now = timezone.now()
         # A due scheduled page went live at its planned moment; anything else now.
         was_due = page.status == Page.Status.SCHEDULED and page.published_at and page.published_at <= now
+        was_online = page.status == Page.Status.PUBLISHED
         live_at = page.published_at if was_due else now
         if page.published_at is None or page.published_at > now:
             page.published_at = now
         page.status = Page.Status.PUBLISHED
         page.save(update_fields=["status", "published_at", "updated_at"])
         _write_revision(page=page, live_at=live_at, by=by)
+        if not was_online:  # the admin saves a published page through here: not a new publication
+            _audit(page, "page.publish", by, request)
     return page
 
 
-def page_schedule(*, page, at, by=None):
+def page_schedule(*, page, at, by=None, request=None):
     """Put ``page`` online at ``at`` (in the future). Its version is written
     now, dated ``at``: the page and the CGV in force change at that very
     moment, whether or not the beat task has run."""
@@ -62,27 +72,31 @@ def page_schedule(*, page, at, by=None):
         page.published_at = at
         page.save(update_fields=["status", "published_at", "updated_at"])
         _write_revision(page=page, live_at=at, by=by)
+        _audit(page, "page.schedule", by, request, at=at)
     return page
 
 
-def _take_offline(*, page, status):
+def _take_offline(*, page, status, action, by, request):
     with transaction.atomic():
         page = _locked(page)
+        moved = page.status != status
         page.status = status
         page.save(update_fields=["status", "updated_at"])
         # A version planned for later will not go live.
         page.revisions.filter(published_at__gt=timezone.now()).delete()
+        if moved:
+            _audit(page, action, by, request)
     return page
 
 
-def page_unpublish(*, page, by=None):
+def page_unpublish(*, page, by=None, request=None):
     """Back to draft: visible to staff only."""
-    return _take_offline(page=page, status=Page.Status.DRAFT)
+    return _take_offline(page=page, status=Page.Status.DRAFT, action="page.unpublish", by=by, request=request)
 
 
-def page_archive(*, page, by=None):
+def page_archive(*, page, by=None, request=None):
     """Out of the site, kept (with its versions)."""
-    return _take_offline(page=page, status=Page.Status.ARCHIVED)
+    return _take_offline(page=page, status=Page.Status.ARCHIVED, action="page.archive", by=by, request=request)
 
 
 def pages_publish_due():

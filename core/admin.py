@@ -1,8 +1,10 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from .admin_readonly import ReadOnlyAdminMixin
+from .audit import ACTION_LABELS, action_label, target_type_label
 from .emails import outbox_resend
-from .models import OutboxEmail, OutboxTask
+from .models import AuditLog, OutboxEmail, OutboxTask
 from .outbox import outbox_task_retry
 
 
@@ -44,6 +46,63 @@ class OutboxEmailAdmin(admin.ModelAdmin):
     def resend(self, request, queryset):
         count = sum(outbox_resend(record=record) for record in queryset)
         self.message_user(request, _("%(count)s e-mail(s) remis en file.") % {"count": count}, messages.SUCCESS)
+
+
+class AuditActionFilter(admin.SimpleListFilter):
+    """The known actions, in words (no scan of the table to list them)."""
+
+    title = _("action")
+    parameter_name = "action"
+
+    def lookups(self, request, model_admin):
+        return sorted(ACTION_LABELS.items(), key=lambda item: str(item[1]))
+
+    def queryset(self, request, queryset):
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
+class AuditTargetTypeFilter(admin.SimpleListFilter):
+    title = _("type de cible")
+    parameter_name = "target_type"
+
+    def lookups(self, request, model_admin):
+        # DISTINCT on the (target_type, target_id) index: a short walk.
+        types = AuditLog.objects.order_by().values_list("target_type", flat=True).distinct()
+        return [(t, target_type_label(t)) for t in types if t]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(target_type=self.value()) if self.value() else queryset
+
+
+@admin.register(AuditLog)
+class AuditLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Read by ADMIN staff (the only ones who enter the admin); nobody adds,
+    changes or deletes an entry here: the change and delete URLs answer 403
+    to a POST, the entry page is read-only."""
+
+    list_display = ("timestamp", "actor_email", "action_display", "target_display", "severity", "ip_address")
+    # A date range, not date_hierarchy: the latter needs MariaDB's time-zone
+    # tables (see the axes admins below). The actor is found by searching
+    # their e-mail: a list of every actor would scan the whole table.
+    list_filter = ("severity", AuditActionFilter, AuditTargetTypeFilter, ("timestamp", admin.DateFieldListFilter))
+    search_fields = ("=action", "=actor_email", "=target_id", "=ip_address")
+    show_full_result_count = False
+    # No join: actor_email is the snapshot.
+    list_select_related = False
+    fields = ("timestamp", "actor", "actor_email", "action_display", "target_display", "severity", "ip_address",
+              "user_agent", "details")
+    readonly_fields = fields
+
+    @admin.display(description=_("action"), ordering="action")
+    def action_display(self, entry):
+        return action_label(entry.action)
+
+    @admin.display(description=_("cible"))
+    def target_display(self, entry):
+        if not entry.target_type:
+            return "—"
+        label = target_type_label(entry.target_type)
+        return f"{label} {entry.target_id}" if entry.target_id else label
 
 
 # --- django-axes' login journal -------------------------------------------

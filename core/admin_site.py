@@ -31,6 +31,14 @@ class StakaAdminSite(AdminSite):
         next_url = request.GET.get("next") or reverse("admin:index")
         return redirect_to_login(next_url, reverse("accounts:login"))
 
+    def register(self, model_or_iterable, admin_class=None, **options):
+        """Every ModelAdmin audits its saves and deletes (core.admin_audit)."""
+        from django.contrib.admin import ModelAdmin
+
+        from .admin_audit import audited
+
+        super().register(model_or_iterable, audited(admin_class or ModelAdmin), **options)
+
 
 class StakaAdminConfig(AdminConfig):
     default_site = "core.admin_site.StakaAdminSite"

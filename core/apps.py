@@ -8,7 +8,10 @@ class CoreConfig(AppConfig):
     verbose_name = _("Boîte d'envoi")
 
     def ready(self):
+        from .audit import audit_anonymise_actor, audit_export_actor
         from .personal_data import erase_emails, export_emails
         from .registry import register_personal_data
 
         register_personal_data("emails", export=export_emails, anonymise=erase_emails)
+        # Entries stay (what happened to what) without who-from-where.
+        register_personal_data("audit", export=audit_export_actor, anonymise=audit_anonymise_actor)

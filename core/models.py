@@ -1,6 +1,9 @@
 import uuid
 
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -88,3 +91,84 @@ class OutboxTask(models.Model):
 
 
 OUTBOX_TASK_ID_PREFIX = "outbox-"
+
+
+class AuditLogImmutable(Exception):  # noqa: N818 — names the rule it enforces
+    """An audit entry is written once and never changed or deleted, except by
+    the retention purge (core.audit.audit_purge) and the RGPD anonymisation."""
+
+
+class AuditLogQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AuditLogImmutable("audit entries cannot be changed")
+
+    def delete(self):
+        raise AuditLogImmutable("audit entries are removed only by manage.py purge_audit")
+
+    # The two sanctioned writes, kept here so that nothing else reaches the
+    # plain QuerySet methods by accident.
+    def _purge(self):
+        return super().delete()
+
+    def _blank_personal_data(self):
+        return super().update(actor_email="", ip_address=None, user_agent="")
+
+
+class AuditLog(models.Model):
+    """Who did what, to what, from where (the legacy ``audit_logs`` table).
+
+    Append-only: written by core.audit.audit_record inside the transaction of
+    the change it records, so an entry exists exactly when the change does."""
+
+    class Severity(models.TextChoices):
+        LOW = "LOW", _("Faible")
+        MEDIUM = "MEDIUM", _("Moyenne")
+        HIGH = "HIGH", _("Élevée")
+        CRITICAL = "CRITICAL", _("Critique")
+
+    USER_AGENT_MAX_LENGTH = 255
+
+    timestamp = models.DateTimeField(_("date"), default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("auteur"), on_delete=models.SET_NULL,
+        null=True, blank=True, related_name="+",
+    )
+    # Kept when the account is deleted; blanked when it is anonymised (RGPD).
+    actor_email = models.CharField(_("e-mail de l'auteur"), max_length=255, blank=True)
+    action = models.CharField(_("action"), max_length=100)
+    target_type = models.CharField(_("type de cible"), max_length=100, blank=True)
+    target_id = models.CharField(_("identifiant de la cible"), max_length=191, blank=True)
+    details = models.JSONField(_("détails"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+    ip_address = models.GenericIPAddressField(_("adresse IP"), null=True, blank=True)
+    user_agent = models.CharField(_("navigateur"), max_length=USER_AGENT_MAX_LENGTH, blank=True)
+    severity = models.CharField(_("gravité"), max_length=10, choices=Severity.choices, default=Severity.LOW)
+
+    objects = AuditLogQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("entrée du journal d'audit")
+        verbose_name_plural = _("journal d'audit")
+        ordering = ["-timestamp"]
+        # The admin lists newest first, filtered by action, severity, actor or
+        # target; the purge walks by date.
+        indexes = [
+            models.Index(fields=["-timestamp"], name="audit_timestamp_idx"),
+            models.Index(fields=["action", "-timestamp"], name="audit_action_idx"),
+            models.Index(fields=["severity", "-timestamp"], name="audit_severity_idx"),
+            models.Index(fields=["actor", "-timestamp"], name="audit_actor_idx"),
+            # The admin's search by e-mail, and the RGPD anonymisation's lookup.
+            models.Index(fields=["actor_email", "-timestamp"], name="audit_actor_email_idx"),
+            models.Index(fields=["target_type", "target_id"], name="audit_target_idx"),
+        ]
+
+    def __str__(self):
+        # The code (order.status) is not for reading: the admin titles the entry by its moment and author.
+        return f"{timezone.localtime(self.timestamp):%d/%m/%Y %H:%M:%S} — {self.actor_email or '—'}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AuditLogImmutable("audit entries cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AuditLogImmutable("audit entries are removed only by manage.py purge_audit")

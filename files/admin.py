@@ -71,7 +71,7 @@ class StoredFileAdmin(admin.ModelAdmin):
     @admin.action(description=_("Supprimer les fichiers sélectionnés (contenu effacé, fiche conservée)"))
     def soft_delete_files(self, request, queryset):
         for stored_file in queryset.filter(deleted_at__isnull=True):
-            services.stored_file_soft_delete(stored_file=stored_file, by=request.user)
+            services.stored_file_soft_delete(stored_file=stored_file, by=request.user, request=request)
         messages.success(request, _("Fichiers supprimés."))
 
     @admin.action(description=_("Purger le contenu des fichiers sélectionnés (fiche conservée)"))

@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from storages.backends.s3 import S3Storage
 
+from core.audit import Severity, audit_record
+
 from .models import StoredFile
 from .selectors import user_storage_used
 from .storage import DigestingReader
@@ -93,11 +95,11 @@ def stored_file_create(
     return stored
 
 
-def stored_file_soft_delete(*, stored_file, by):
+def stored_file_soft_delete(*, stored_file, by, request=None):
     """Hide the file and remove its bytes once the transaction commits.
 
     The row stays (who sent what, when); it no longer counts in the quota.
-    Calling it again does nothing.
+    Calling it again does nothing (and records nothing).
     """
     with transaction.atomic():
         locked = StoredFile.objects.select_for_update().get(pk=stored_file.pk)
@@ -111,6 +113,8 @@ def stored_file_soft_delete(*, stored_file, by):
                 fields.append("content_purged_at")
                 _delete_on_commit(locked)
             locked.save(update_fields=fields)
+            audit_record(action="file.delete", actor=by, target=locked, request=request,
+                         severity=Severity.MEDIUM, details={"name": locked.original_name})
             logger.info("file %s deleted by %s", locked.pk, by.pk if by else None)
     stored_file.deleted_at = locked.deleted_at
     stored_file.content_purged_at = locked.content_purged_at

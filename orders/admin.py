@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
+from core.admin_history import HistoryAdmin
 from core.admin_money import EuroAdminMixin
 
 from . import services
@@ -10,7 +11,7 @@ from .models import Order, OrderEvent, OrderRating, Service
 
 
 @admin.register(Service)
-class ServiceAdmin(EuroAdminMixin, admin.ModelAdmin):
+class ServiceAdmin(EuroAdminMixin, HistoryAdmin):
     euro_fields = ("price", "reduced_unit_price")
     list_display = ("name", "kind", "pricing", "price", "needs_page_verification", "is_active", "display_order")
     list_editable = ("is_active", "display_order")
@@ -30,7 +31,7 @@ class OrderEventInline(admin.TabularInline):
 
 
 @admin.register(Order)
-class OrderAdmin(EuroAdminMixin, admin.ModelAdmin):
+class OrderAdmin(EuroAdminMixin, HistoryAdmin):
     euro_fields = ("estimated_price", "final_price", "amount")
     list_display = ("title", "client", "service", "status", "priority", "corrector", "due_date", "created_at")
     list_filter = ("status", "priority", "urgent", "service")
@@ -84,7 +85,7 @@ class OrderAdmin(EuroAdminMixin, admin.ModelAdmin):
         new_corrector = obj.corrector if "corrector" in form.changed_data else None
         order = services.order_update_details(order=obj, by=request.user, **edited)
         if new_corrector is not None:
-            order = services.order_assign_corrector(order=order, corrector=new_corrector, by=request.user)
+            order = services.order_assign_corrector(order=order, corrector=new_corrector, by=request.user, request=request)
         obj.refresh_from_db()
 
     def get_form(self, request, obj=None, **kwargs):
@@ -134,11 +135,11 @@ class OrderAdmin(EuroAdminMixin, admin.ModelAdmin):
 
     @admin.action(description=_("Suspendre"))
     def suspend(self, request, queryset):
-        self._apply(request, queryset, lambda o: services.order_suspend(order=o, by=request.user), _("Suspendues."))
+        self._apply(request, queryset, lambda o: services.order_suspend(order=o, by=request.user, request=request), _("Suspendues."))
 
     @admin.action(description=_("Reprendre"))
     def resume(self, request, queryset):
-        self._apply(request, queryset, lambda o: services.order_resume(order=o, by=request.user), _("Reprises."))
+        self._apply(request, queryset, lambda o: services.order_resume(order=o, by=request.user, request=request), _("Reprises."))
 
 
 @admin.register(OrderRating)

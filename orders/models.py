@@ -5,6 +5,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 
 class Service(models.Model):
@@ -37,6 +38,8 @@ class Service(models.Model):
     stripe_price_amount = models.PositiveIntegerField(_("montant du prix Stripe"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("service")
@@ -136,6 +139,8 @@ class Order(models.Model):
     terms_accepted_at = models.DateTimeField(_("CGV acceptées le"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("commande")

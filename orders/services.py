@@ -18,6 +18,7 @@ from django.utils.translation import ngettext
 
 from accounts.models import User
 from accounts.services import user_register
+from core.audit import Severity, audit_record
 from core.outbox import outbox_task_queue
 from core.registry import current_terms, order_purge_hooks
 from core.templatetags.formatting import euros
@@ -141,7 +142,7 @@ def _check_action(*, locked, action, by):
     return move
 
 
-def _transition(*, order, action, by, note="", check=None, **changes):
+def _transition(*, order, action, by, note="", check=None, request=None, **changes):
     """Run `action`'s status move on `order` under a row lock; return the fresh order.
 
     `check(locked_order)` may refuse with OrderError (or adjust the locked
@@ -159,6 +160,8 @@ def _transition(*, order, action, by, note="", check=None, **changes):
             setattr(locked, field, value)
         locked.save()
         _record(order=locked, kind=OrderEvent.Kind.STATUS, by=by, note=note, from_status=from_status, to_status=to)
+        audit_record(action="order.status", actor=by, target=locked, request=request, severity=Severity.MEDIUM,
+                     details={"move": action, "from": from_status, "to": to})
         outbox_task_queue(task=tasks.announce_order_transition, kwargs={
             "order_id": str(locked.pk), "from_status": from_status, "to_status": to,
             "actor_id": str(by.pk) if getattr(by, "pk", None) else None, "note": str(note),
@@ -289,10 +292,11 @@ def _order_of_submission(*, client, submission):
     return order
 
 
-def order_send_quote(*, order, verified_pages, by):
+def order_send_quote(*, order, verified_pages, by, request=None):
     """Staff checked the manuscript: the final price follows the real page count."""
     quote = order_quote(service=order.service, pages=verified_pages, urgent=order.urgent)
     order = _transition(
+        request=request,
         order=order, action="send_quote", by=by,
         note=_("%(pages)s pages vérifiées") % {"pages": verified_pages},
         verified_pages=verified_pages, final_price=quote.total,
@@ -300,18 +304,18 @@ def order_send_quote(*, order, verified_pages, by):
     return order
 
 
-def order_accept_quote(*, order, by):
+def order_accept_quote(*, order, by, request=None):
     """The client accepts the quote: it awaits payment, or, at 0 €, goes
     straight to the correctors."""
     with transaction.atomic():
-        order = _transition(order=order, action="accept_quote", by=by, payment_status="pending")
+        order = _transition(request=request, order=order, action="accept_quote", by=by, payment_status="pending")
         if order.is_free:
             order = _order_mark_free(order=order)
     return order
 
 
-def order_decline_quote(*, order, by):
-    return _transition(order=order, action="decline_quote", by=by, note=_("Devis refusé par le client"))
+def order_decline_quote(*, order, by, request=None):
+    return _transition(request=request, order=order, action="decline_quote", by=by, note=_("Devis refusé par le client"))
 
 
 # --- Payment (called by billing) -------------------------------------------
@@ -477,7 +481,7 @@ def order_auto_assign(*, order, by):
         return order_assign_corrector(order=locked, corrector=corrector, by=by)
 
 
-def order_assign_corrector(*, order, corrector, by):
+def order_assign_corrector(*, order, corrector, by, request=None):
     """Staff (or the auto-assignment, by=None) give the order to a corrector."""
     if by is not None and not by.is_admin:
         raise OrderError(_("Seule l'équipe peut affecter un correcteur."), code="forbidden")
@@ -500,6 +504,8 @@ def order_assign_corrector(*, order, corrector, by):
         if previous:
             note = _("%(old)s → %(new)s") % {"old": previous.get_full_name(), "new": note}
         _record(order=locked, kind=OrderEvent.Kind.ASSIGNMENT, by=by, note=note)
+        audit_record(action="order.assign", actor=by, target=locked, request=request, severity=Severity.MEDIUM,
+                     details={"corrector": str(corrector.pk), "previous": str(previous.pk) if previous else None})
         outbox_task_queue(task=tasks.announce_order_assignment,
                           kwargs={"order_id": str(locked.pk), "corrector_id": str(corrector.pk)})
     return locked
@@ -507,16 +513,16 @@ def order_assign_corrector(*, order, corrector, by):
 
 # --- The corrector's work --------------------------------------------------
 
-def order_start(*, order, by):
-    return _transition(order=order, action="start", by=by)
+def order_start(*, order, by, request=None):
+    return _transition(request=request, order=order, action="start", by=by)
 
 
-def order_deliver(*, order, by, note=""):
+def order_deliver(*, order, by, note="", request=None):
     def has_deliverable(locked):
         if not locked.files.alive().filter(role=StoredFile.Role.DELIVERABLE).exists():
             raise OrderError(_("Déposez au moins un fichier corrigé avant de livrer."), code="no_deliverable")
 
-    return _transition(order=order, action="deliver", by=by, note=note, check=has_deliverable,
+    return _transition(request=request, order=order, action="deliver", by=by, note=note, check=has_deliverable,
                        delivered_at=timezone.now())
 
 
@@ -531,12 +537,12 @@ def order_set_corrector_note(*, order, by, note):
 
 # --- The client's decision --------------------------------------------------
 
-def order_accept_delivery(*, order, by):
+def order_accept_delivery(*, order, by, request=None):
     now = timezone.now()
-    return _transition(order=order, action="accept_delivery", by=by, accepted_at=now, finished_at=now)
+    return _transition(request=request, order=order, action="accept_delivery", by=by, accepted_at=now, finished_at=now)
 
 
-def order_request_revision(*, order, by, comment):
+def order_request_revision(*, order, by, comment, request=None):
     comment = (comment or "").strip()
     if not comment:
         raise OrderError(_("Expliquez ce que le correcteur doit revoir."), code="comment_required")
@@ -551,6 +557,7 @@ def order_request_revision(*, order, by, comment):
         locked.revision_count += 1  # counted under the lock
 
     return _transition(
+        request=request,
         order=order, action="request_revision", by=by, note=comment, check=within_included_revisions,
         delivered_at=None,
     )
@@ -576,29 +583,29 @@ def orders_auto_finish(*, now=None):
 
 # --- Staff controls ---------------------------------------------------------
 
-def order_suspend(*, order, by, note=""):
+def order_suspend(*, order, by, note="", request=None):
     def remember_status(locked):
         locked.status_before_suspension = locked.status
 
-    return _transition(order=order, action="suspend", by=by, note=note, check=remember_status)
+    return _transition(request=request, order=order, action="suspend", by=by, note=note, check=remember_status)
 
 
-def order_resume(*, order, by, note=""):
+def order_resume(*, order, by, note="", request=None):
     def was_suspended(locked):
         if not locked.status_before_suspension:
             raise OrderError(_("Cette commande n'est pas suspendue."), code="not_suspended")
         locked.status_before_suspension = ""
 
-    return _transition(order=order, action="resume", by=by, note=note, check=was_suspended)
+    return _transition(request=request, order=order, action="resume", by=by, note=note, check=was_suspended)
 
 
-def order_cancel(*, order, by, note=""):
+def order_cancel(*, order, by, note="", request=None):
     """Before payment the client (or staff) cancels; after it, staff or a full
     refund do: two actions, chosen by the current status (a status changed
     meanwhile makes the move refused under the lock)."""
     current = Order.objects.values_list("status", flat=True).get(pk=order.pk)
     action = "cancel" if current in ACTIONS["cancel"].from_ else "cancel_paid"
-    return _transition(order=order, action=action, by=by, note=note, finished_at=timezone.now())
+    return _transition(request=request, order=order, action=action, by=by, note=note, finished_at=timezone.now())
 
 
 # --- Files ------------------------------------------------------------------
@@ -659,7 +666,7 @@ def order_keeps_a_manuscript(order):
     return order.paid_at is not None or order.status in (*Order.ACTIVE_STATUSES, S.TERMINE)
 
 
-def order_delete_file(*, order, stored_file, by):
+def order_delete_file(*, order, stored_file, by, request=None):
     """Clients remove their own manuscripts before work starts; deliverables
     stay; a paid order keeps at least one manuscript, whoever asks. Recorded
     in the order's history. Deleting a file already gone does nothing."""
@@ -684,7 +691,7 @@ def order_delete_file(*, order, stored_file, by):
                   "puis supprimez celui-ci."),
                 code="last_manuscript",
             )
-        stored_file_soft_delete(stored_file=stored_file, by=by)
+        stored_file_soft_delete(stored_file=stored_file, by=by, request=request)
         _record(order=locked, kind=OrderEvent.Kind.FILE, by=by,
                 note=_("« %(name)s » supprimé") % {"name": stored_file.original_name})
     return stored_file

@@ -246,13 +246,13 @@ def _back_to(request, order):
 
 @order_action_view(form=NoteForm)
 def order_cancel(request, order, data):
-    services.order_cancel(order=order, by=request.user, note=data["note"])
+    services.order_cancel(order=order, by=request.user, note=data["note"], request=request)
     return _("La commande est annulée.")
 
 
 @order_action_view()
 def order_accept_quote(request, order, data):
-    order = services.order_accept_quote(order=order, by=request.user)
+    order = services.order_accept_quote(order=order, by=request.user, request=request)
     if order.is_free:
         return _("Devis accepté : votre commande est offerte, elle part directement en correction.")
     return _("Devis accepté : vous pouvez maintenant régler la commande.")
@@ -260,31 +260,31 @@ def order_accept_quote(request, order, data):
 
 @order_action_view()
 def order_decline_quote(request, order, data):
-    services.order_decline_quote(order=order, by=request.user)
+    services.order_decline_quote(order=order, by=request.user, request=request)
     return _("Devis refusé : la commande est annulée.")
 
 
 @order_action_view()
 def order_accept_delivery(request, order, data):
-    services.order_accept_delivery(order=order, by=request.user)
+    services.order_accept_delivery(order=order, by=request.user, request=request)
     return _("Merci ! La commande est terminée.")
 
 
 @order_action_view(form=RevisionForm)
 def order_request_revision(request, order, data):
-    services.order_request_revision(order=order, by=request.user, comment=data["comment"])
+    services.order_request_revision(order=order, by=request.user, comment=data["comment"], request=request)
     return _("Votre demande de révision a été transmise au correcteur.")
 
 
 @order_action_view()
 def order_start(request, order, data):
-    services.order_start(order=order, by=request.user)
+    services.order_start(order=order, by=request.user, request=request)
     return _("Correction commencée.")
 
 
 @order_action_view(form=NoteForm)
 def order_deliver(request, order, data):
-    services.order_deliver(order=order, by=request.user, note=data["note"])
+    services.order_deliver(order=order, by=request.user, note=data["note"], request=request)
     return _("Livraison envoyée au client.")
 
 
@@ -310,25 +310,25 @@ def order_corrector_note(request, order, data):
 
 @order_action_view(form=AssignForm)
 def order_assign(request, order, data):
-    services.order_assign_corrector(order=order, corrector=data["corrector"], by=request.user)
+    services.order_assign_corrector(order=order, corrector=data["corrector"], by=request.user, request=request)
     return _("Correcteur affecté.")
 
 
 @order_action_view(form=VerifyPagesForm)
 def order_send_quote(request, order, data):
-    services.order_send_quote(order=order, verified_pages=data["verified_pages"], by=request.user)
+    services.order_send_quote(order=order, verified_pages=data["verified_pages"], by=request.user, request=request)
     return _("Devis envoyé au client.")
 
 
 @order_action_view(form=NoteForm)
 def order_suspend(request, order, data):
-    services.order_suspend(order=order, by=request.user, note=data["note"])
+    services.order_suspend(order=order, by=request.user, note=data["note"], request=request)
     return _("Commande suspendue.")
 
 
 @order_action_view()
 def order_resume(request, order, data):
-    services.order_resume(order=order, by=request.user)
+    services.order_resume(order=order, by=request.user, request=request)
     return _("Commande reprise.")
 
 
@@ -382,7 +382,7 @@ def order_file_delete(request, pk, file_pk):
     if request.method == "GET":
         return render(request, "orders/file_delete_confirm.html", {"order": order, "file": stored_file})
     try:
-        services.order_delete_file(order=order, stored_file=stored_file, by=request.user)
+        services.order_delete_file(order=order, stored_file=stored_file, by=request.user, request=request)
     except ValidationError as error:
         messages.error(request, error.messages[0])
     else:

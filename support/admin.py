@@ -4,6 +4,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from core.admin_history import HistoryAdmin
+
 from . import services
 from .models import (
     CannedReply,
@@ -36,7 +38,7 @@ class TicketEventInline(admin.TabularInline):
 
 
 @admin.register(Ticket)
-class TicketAdmin(admin.ModelAdmin):
+class TicketAdmin(HistoryAdmin):
     list_display = ("number", "title", "who", "status", "priority", "assigned_to", "sla_due_at", "created_at")
     list_filter = ("status", "priority", "category", "source")
     search_fields = ("=number", "title", "requester__email", "requester__last_name", "visitor_email", "visitor_name")

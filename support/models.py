@@ -3,6 +3,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 
 class Ticket(models.Model):
@@ -113,6 +114,8 @@ class Ticket(models.Model):
     # A public form submitted twice (double click, two tabs) opens one ticket.
     submission_key = models.CharField(_("clé du formulaire"), max_length=64, null=True, blank=True, unique=True,
                                       editable=False)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("ticket de support")

@@ -36,6 +36,8 @@ def anonymise_tickets(user):
     now = timezone.now()
     with transaction.atomic():
         Ticket.objects.filter(requester=user).exclude(satisfaction_comment="").update(satisfaction_comment="")
+        # ... and from the tickets' past versions (field history), which keep every value.
+        Ticket.history.filter(requester=user).exclude(satisfaction_comment="").update(satisfaction_comment="")
         still_open = Ticket.objects.select_for_update().filter(
             requester=user, status__in=(*Ticket.UNRESOLVED_STATUSES, Ticket.Status.RESOLU))
         for ticket in still_open:

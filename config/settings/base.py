@@ -47,6 +47,7 @@ THIRD_PARTY_APPS = [
     "django_htmx",
     "axes",
     "csp",
+    "simple_history",
 ]
 # Ordered from the bottom layer up (see DESIGN.md): the registries filled in
 # AppConfig.ready() then run in dependency order.
@@ -72,6 +73,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Who made a change, for django-simple-history's rows.
+    "simple_history.middleware.HistoryRequestMiddleware",
     # Permissions-Policy, and no-store on logged-in pages.
     "core.middleware.SecurityHeadersMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -521,3 +524,8 @@ CONSULTATION_SLOT_MINUTES = 30
 CONSULTATION_DAYS_AHEAD = 14
 # A slot starting sooner than this is not offered (the team needs notice).
 CONSULTATION_MIN_NOTICE_MINUTES = env.int("CONSULTATION_MIN_NOTICE_MINUTES", default=120)
+
+# --- Field history (django-simple-history) --------------------------------
+# Staff read a record's past values in the admin ("Historique"); reverting to
+# one would bypass the services (status moves, invoices), so it is off.
+SIMPLE_HISTORY_REVERT_DISABLED = True

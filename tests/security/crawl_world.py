@@ -298,6 +298,10 @@ class Table:
         user_label = get_user_model()._meta.label_lower
         self.user_links = [i for i, label in self.links if label == user_label]
         self.is_user = self.label == user_label
+        # A past version of an account (django-simple-history) is that
+        # account's row: its "id" column is the user's primary key.
+        if getattr(model, "instance_type", None) is get_user_model():
+            self.user_links.append(self.names.index("id"))
 
     def rows(self):
         return {row[self.pk_index]: row for row in self.model._base_manager.values_list(*self.names)}

@@ -383,6 +383,28 @@ RULES = {
     # Django's final catch-all: staff get a 404, the others the login page.
     "admin/(?P<url>.*)$": Rule(allowed={STAFF}, kwargs=lambda w: {"url": "inconnu/"}, get_ok={404}, post_ok={404}),
 }
+def history_version_rule(model_label):
+    """A past version of a record (django-simple-history): read by the team;
+    a POST (a revert) is refused to everybody (core.admin_history)."""
+    def kwargs(world):
+        from django.apps import apps as django_apps
+
+        model = django_apps.get_model(model_label)
+        object_id = admin_object(world, model)
+        version = model.history.filter(**{model._meta.pk.attname: object_id}).order_by("history_id").first()
+        if version is None:
+            raise NotCovered(f"aucune version de {model_label} dans le monde du crawl")
+        return {"object_id": object_id, "version_id": version.history_id}
+
+    return Rule(allowed={STAFF}, kwargs=kwargs, get_ok={200}, post_ok={403})
+
+
+RULES.update({
+    f"admin:{label.replace('.', '_')}_simple_history": history_version_rule(label)
+    for label in ("accounts.user", "orders.order", "billing.invoice", "support.ticket", "orders.service", "cms.page")
+})
+
+
 # Every other admin page: the team only. A read-only ModelAdmin answers the
 # team 403 on its add/delete/change POST; never a login page.
 ADMIN_RULE = Rule(allowed={STAFF}, get_ok="admitted", post_ok="admitted")
