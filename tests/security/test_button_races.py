@@ -167,6 +167,7 @@ RACES = {
     "admin-action:billing.creditnote:regenerate_pdf": "régénère le PDF d'un document figé : même numéro, mêmes montants",
     "admin-action:orders.service:sync_to_stripe": f"{BILLING}::test_stripe_sync_20_times_creates_one_product",
     "admin-action:axes.accessattempt:cleanup_expired_attempts": "supprime ce qui a expiré : idempotent",
+    "admin:export": "lecture seule : exporter deux fois donne deux fichiers et ne change rien",
     "admin-action:*:delete_selected": "désactivé ou une confirmation par objet : supprimer deux fois ne supprime qu'une fois",
 }
 # The admin's own pages (changelists, add/change/delete forms, history) are
