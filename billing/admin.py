@@ -15,6 +15,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from core.admin_bigtable import BigTableAdminMixin
 from core.admin_money import EuroAdminMixin
 from core.admin_readonly import ReadOnlyAdminMixin
 from core.templatetags.formatting import euros
@@ -251,7 +252,8 @@ class PaymentAdmin(ReadOnlyAdmin):
 
 
 @admin.register(StripeEvent)
-class StripeEventAdmin(ReadOnlyAdmin):
+class StripeEventAdmin(BigTableAdminMixin, ReadOnlyAdmin):
+    ordering = ("-pk",)
     list_display = ("event_id", "type", "outcome", "livemode", "received_at")
     list_filter = ("livemode",)
     search_fields = ("=event_id", "type")

@@ -1,18 +1,19 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from .admin_bigtable import BigTableAdminMixin
 from .emails import outbox_resend
 from .models import OutboxEmail, OutboxTask
 from .outbox import outbox_task_retry
 
 
 @admin.register(OutboxTask)
-class OutboxTaskAdmin(admin.ModelAdmin):
+class OutboxTaskAdmin(BigTableAdminMixin, admin.ModelAdmin):
     """Read-only: the relay and the tasks write these rows."""
 
     list_display = ("created_at", "task", "status", "attempts", "dispatched_at", "done_at")
     list_filter = ("status", "task")
-    show_full_result_count = False
+    ordering = ("-created_at",)  # outbox_task_created_idx
     readonly_fields = [f.name for f in OutboxTask._meta.fields]
     actions = ["retry"]
 
@@ -29,11 +30,11 @@ class OutboxTaskAdmin(admin.ModelAdmin):
 
 
 @admin.register(OutboxEmail)
-class OutboxEmailAdmin(admin.ModelAdmin):
+class OutboxEmailAdmin(BigTableAdminMixin, admin.ModelAdmin):
     list_display = ("created_at", "to", "template", "subject", "status", "attempts", "sent_at")
     list_filter = ("status", "template")
     search_fields = ("=to", "subject")
-    show_full_result_count = False
+    ordering = ("-pk",)  # newest first, on the primary key
     readonly_fields = [f.name for f in OutboxEmail._meta.fields]
     actions = ["resend"]
 

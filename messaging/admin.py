@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.template.defaultfilters import truncatechars
 from django.utils.translation import gettext_lazy as _
 
+from core.admin_bigtable import BigTableAdminMixin
+
 from .models import Conversation, Message, MessageAttachment, Participant
 
 INLINE_MESSAGES = 50
@@ -83,13 +85,13 @@ class AttachmentInline(admin.TabularInline):
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(BigTableAdminMixin, admin.ModelAdmin):
     list_display = ("id", "conversation", "sender", "type", "status", "is_pinned", "created_at")
     list_filter = ("type", "status", "is_pinned", "signed_as_team")
     search_fields = ("content", "subject", "conversation__subject")
-    list_select_related = ("conversation", "sender")
+    list_prefetch_related = ("conversation", "sender")
     autocomplete_fields = ("conversation", "sender", "parent", "thread_root")
-    show_full_result_count = False
+    ordering = ("-pk",)  # newest first, on the primary key
     # Only pinning is edited here; messages are written by the services.
     readonly_fields = ("conversation", "sender", "visitor_name", "visitor_email", "content", "subject", "type",
                        "status", "parent", "thread_root", "signed_as_team", "created_at", "updated_at")

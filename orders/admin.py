@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
+from core.admin_bigtable import BigTableAdminMixin
 from core.admin_money import EuroAdminMixin
 
 from . import services
@@ -30,17 +31,17 @@ class OrderEventInline(admin.TabularInline):
 
 
 @admin.register(Order)
-class OrderAdmin(EuroAdminMixin, admin.ModelAdmin):
+class OrderAdmin(BigTableAdminMixin, EuroAdminMixin, admin.ModelAdmin):
     euro_fields = ("estimated_price", "final_price", "amount")
     list_display = ("title", "client", "service", "status", "priority", "corrector", "due_date", "created_at")
     list_filter = ("status", "priority", "urgent", "service")
     search_fields = ("title", "client__email", "client__last_name")
-    list_select_related = ("client", "service", "corrector")
+    list_prefetch_related = ("client", "service", "corrector")
+    ordering = ("-created_at",)  # orders_created_idx
     # The correctors are few: a plain <select>, labelled, instead of an autocomplete
     # (whose combobox has no accessible name while empty). Inactive ones stay listed
     # so a past assignment still shows; clean() refuses to assign them.
     autocomplete_fields = ("client",)
-    show_full_result_count = False
     inlines = [OrderEventInline]
     # Status, prices and payment move only through the workflow's services.
     readonly_fields = (
