@@ -88,7 +88,10 @@ class AttachmentInline(admin.TabularInline):
 class MessageAdmin(BigTableAdminMixin, admin.ModelAdmin):
     list_display = ("id", "conversation", "sender", "type", "status", "is_pinned", "created_at")
     list_filter = ("type", "status", "is_pinned", "signed_as_team")
-    search_fields = ("content", "subject", "conversation__subject")
+    # No search through the conversation: the join lets MariaDB start from the
+    # conversations and sort every message in a temporary table (EXPLAIN);
+    # without it, it reads the primary key backwards and stops at a page.
+    search_fields = ("content", "subject")
     list_prefetch_related = ("conversation", "sender")
     autocomplete_fields = ("conversation", "sender", "parent", "thread_root")
     ordering = ("-pk",)  # newest first, on the primary key
