@@ -5,6 +5,8 @@ from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from core.admin_links import RelatedLinksAdminMixin
+
 from . import services
 from .models import User
 
@@ -43,7 +45,7 @@ class UserChangeForm(DjangoUserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(RelatedLinksAdminMixin, DjangoUserAdmin):
     add_form = UserCreationForm
     form = UserChangeForm
     list_display = ("email", "first_name", "last_name", "role", "is_active", "email_verified_at", "created_at")
@@ -62,6 +64,7 @@ class UserAdmin(DjangoUserAdmin):
         (_("Adresse de facturation"), {"fields": ("company", "address", "postcode", "city", "country", "vat_number")}),
         (_("Préférences"), {"fields": ("preferences",)}),
         (_("Dates"), {"fields": ("email_verified_at", "consent_at", "deactivated_at", "anonymised_at", "last_login", "created_at", "updated_at")}),
+        (_("Éléments liés"), {"fields": ("related_links",)}),
     )
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("email", "first_name", "last_name", "role", "password1", "password2")}),

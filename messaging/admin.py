@@ -3,6 +3,7 @@ from django.template.defaultfilters import truncatechars
 from django.utils.translation import gettext_lazy as _
 
 from core.admin_bigtable import BigTableAdminMixin
+from core.admin_links import register_relation
 
 from .models import Conversation, Message, MessageAttachment, Participant
 
@@ -103,3 +104,8 @@ class MessageAdmin(BigTableAdminMixin, admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # messages are sent from the site, through message_send
+
+
+register_relation("accounts.User", label=_("Conversations"), model=Conversation, lookup="participants__user")
+register_relation("accounts.User", label=_("Messages envoyés"), model=Message, lookup="sender")
+register_relation("orders.Order", label=_("Conversation"), model=Conversation, lookup="order")

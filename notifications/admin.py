@@ -1,6 +1,8 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from core.admin_bigtable import BigTableAdminMixin
+from core.admin_links import register_relation
 
 from .models import Notification
 
@@ -13,3 +15,6 @@ class NotificationAdmin(BigTableAdminMixin, admin.ModelAdmin):
     list_prefetch_related = ("user",)
     autocomplete_fields = ("user",)
     ordering = ("-pk",)  # newest first, on the primary key (no index starts with created_at)
+
+
+register_relation("accounts.User", label=_("Notifications"), model=Notification, lookup="user")

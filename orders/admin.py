@@ -4,7 +4,9 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
 from core.admin_bigtable import BigTableAdminMixin
+from core.admin_links import RelatedLinksAdminMixin, register_relation
 from core.admin_money import EuroAdminMixin
+from core.admin_readonly import ReadOnlyAdminMixin
 
 from . import services
 from .models import Order, OrderEvent, OrderRating, Service
@@ -31,7 +33,7 @@ class OrderEventInline(admin.TabularInline):
 
 
 @admin.register(Order)
-class OrderAdmin(BigTableAdminMixin, EuroAdminMixin, admin.ModelAdmin):
+class OrderAdmin(RelatedLinksAdminMixin, BigTableAdminMixin, EuroAdminMixin, admin.ModelAdmin):
     euro_fields = ("estimated_price", "final_price", "amount")
     list_display = ("title", "client", "service", "status", "priority", "corrector", "due_date", "created_at")
     list_filter = ("status", "priority", "urgent", "service")
@@ -164,3 +166,20 @@ class OrderRatingAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(OrderEvent)
+class OrderEventAdmin(ReadOnlyAdminMixin, BigTableAdminMixin, admin.ModelAdmin):
+    """Every order's history in one list (each order shows its own inline):
+    written by the workflow's services only."""
+
+    list_display = ("created_at", "order", "kind", "from_status", "to_status", "actor", "note")
+    list_filter = ("kind", "to_status")
+    search_fields = ("=order__id", "note")
+    list_prefetch_related = ("order", "actor")
+    ordering = ("-pk",)  # newest first, on the primary key
+
+
+register_relation("accounts.User", label=_("Commandes (client)"), model=Order, lookup="client")
+register_relation("accounts.User", label=_("Commandes (correcteur)"), model=Order, lookup="corrector")
+register_relation("orders.Order", label=_("Historique"), model=OrderEvent, lookup="order")

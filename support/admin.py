@@ -4,14 +4,20 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from core.admin_bigtable import BigTableAdminMixin
+from core.admin_links import register_relation
+from core.admin_readonly import ReadOnlyAdminMixin
+
 from . import services
 from .models import (
     CannedReply,
     ConsultationAvailability,
     ConsultationBooking,
     ConsultationException,
+    ReplyLinkUse,
     Ticket,
     TicketEvent,
+    TicketNumber,
 )
 
 
@@ -158,3 +164,36 @@ class ConsultationBookingAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("ticket")
+
+
+@admin.register(TicketEvent)
+class TicketEventAdmin(ReadOnlyAdminMixin, BigTableAdminMixin, admin.ModelAdmin):
+    """Every ticket's history in one list (each ticket shows its own inline)."""
+
+    list_display = ("created_at", "ticket", "kind", "from_value", "to_value", "actor")
+    list_filter = ("kind",)
+    search_fields = ("=ticket__number", "note")
+    list_prefetch_related = ("ticket", "actor")
+    ordering = ("-pk",)
+
+
+@admin.register(ReplyLinkUse)
+class ReplyLinkUseAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Which visitor reply links have served (each works once)."""
+
+    list_display = ("ticket", "staff_message", "used_at")
+    list_select_related = ("ticket",)
+    search_fields = ("=ticket__number",)
+    show_full_result_count = False
+
+
+@admin.register(TicketNumber)
+class TicketNumberAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The counter behind ticket numbers: shown, never edited (a gap or a
+    duplicate would follow)."""
+
+    list_display = ("last",)
+
+
+register_relation("accounts.User", label=_("Tickets"), model=Ticket, lookup="requester")
+register_relation("orders.Order", label=_("Tickets"), model=Ticket, lookup="order")
