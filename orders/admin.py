@@ -28,6 +28,9 @@ class OrderEventInline(admin.TabularInline):
     readonly_fields = ("created_at", "kind", "from_status", "to_status", "actor", "note")
     fields = readonly_fields
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")  # one query for the whole timeline
+
     def has_add_permission(self, request, obj=None):
         return False
 
