@@ -15,6 +15,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from core.admin_actions import admin_apply
 from core.admin_bigtable import BigTableAdminMixin
 from core.admin_links import RelatedLinksAdminMixin, RelationLookupsAdminMixin, register_relation
 from core.admin_money import EuroAdminMixin
@@ -126,6 +127,12 @@ class InvoiceAdmin(RelatedLinksAdminMixin, DocumentAdmin):
     )
     readonly_fields = ("pdf_link", "amount_ht_display", "vat_amount_display", "amount_ttc_display", "client_link")
     inlines = [CreditNoteInline]
+    actions = [*DocumentAdmin.actions, "resend_invoices"]
+
+    @admin.action(description=_("Renvoyer la facture par e-mail au client"))
+    def resend_invoices(self, request, queryset):
+        admin_apply(request, queryset, lambda invoice: invoicing.invoice_resend(invoice=invoice, by=request.user),
+                    done=_("%(count)s facture(s) remise(s) en envoi."))
 
     @admin.display(description=_("compte client"))
     def client_link(self, obj):

@@ -1,8 +1,13 @@
-from django.contrib import admin, messages
+from django import forms
+from django.contrib import admin
+from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
+from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import User
+from core.admin_actions import admin_apply
 from core.admin_bigtable import BigTableAdminMixin
 from core.admin_links import RelatedLinksAdminMixin, register_relation
 from core.admin_money import EuroAdminMixin
@@ -10,6 +15,15 @@ from core.admin_readonly import ReadOnlyAdminMixin
 
 from . import services
 from .models import Order, OrderEvent, OrderRating, Service
+
+SHOWN_ORDERS = 20  # on the "affecter à un correcteur" page
+
+
+class AssignCorrectorForm(forms.Form):
+    corrector = forms.ModelChoiceField(
+        label=_("Correcteur"), empty_label=None,
+        queryset=User.objects.filter(role=User.Role.CORRECTOR, is_active=True).order_by("last_name", "first_name"),
+    )
 
 
 @admin.register(Service)
@@ -54,7 +68,7 @@ class OrderAdmin(RelatedLinksAdminMixin, BigTableAdminMixin, EuroAdminMixin, adm
         "stripe_session_id", "revision_count", "paid_at", "delivered_at", "accepted_at", "finished_at",
         "created_at", "updated_at", "terms_acceptance",
     )
-    actions = ["auto_assign", "suspend", "resume"]
+    actions = ["auto_assign", "assign_corrector", "suspend", "resume", "cancel_orders"]
 
     @admin.display(description=_("CGV acceptées"))
     def terms_acceptance(self, obj):
@@ -125,26 +139,43 @@ class OrderAdmin(RelatedLinksAdminMixin, BigTableAdminMixin, EuroAdminMixin, adm
     def has_delete_permission(self, request, obj=None):
         return False  # orders carry invoices and history: cancel instead
 
-    def _apply(self, request, queryset, run, done):
-        for order in queryset:
-            try:
-                run(order)
-            except ValidationError as error:
-                self.message_user(request, f"{order}: {' '.join(error.messages)}", messages.ERROR)
-        self.message_user(request, done)
-
     @admin.action(description=_("Affecter au correcteur le moins chargé"))
     def auto_assign(self, request, queryset):
-        self._apply(request, queryset, lambda o: services.order_auto_assign(order=o, by=request.user),
-                    _("Affectations faites."))
+        admin_apply(request, queryset, lambda o: services.order_auto_assign(order=o, by=request.user),
+                    done=_("%(count)s commande(s) affectée(s)."))
+
+    @admin.action(description=_("Affecter à un correcteur…"))
+    def assign_corrector(self, request, queryset):
+        """An intermediate page picks the corrector; then order_assign_corrector per order."""
+        form = AssignCorrectorForm(request.POST if "corrector" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            corrector = form.cleaned_data["corrector"]
+            admin_apply(request, queryset,
+                        lambda o: services.order_assign_corrector(order=o, corrector=corrector, by=request.user),
+                        done=_("%(count)s commande(s) affectée(s) à %(corrector)s."), corrector=corrector)
+            return None
+        select_across = request.POST.get("select_across") == "1"
+        return render(request, "admin/orders/order/assign_corrector.html", {
+            **self.admin_site.each_context(request), "title": _("Affecter à un correcteur"), "form": form,
+            "opts": self.model._meta, "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            # Every filtered order ("tout sélectionner") may be many: a count and the first ones.
+            "select_across": select_across, "count": queryset.count(), "shown": queryset[:SHOWN_ORDERS],
+        })
 
     @admin.action(description=_("Suspendre"))
     def suspend(self, request, queryset):
-        self._apply(request, queryset, lambda o: services.order_suspend(order=o, by=request.user), _("Suspendues."))
+        admin_apply(request, queryset, lambda o: services.order_suspend(order=o, by=request.user),
+                    done=_("%(count)s commande(s) suspendue(s)."))
 
     @admin.action(description=_("Reprendre"))
     def resume(self, request, queryset):
-        self._apply(request, queryset, lambda o: services.order_resume(order=o, by=request.user), _("Reprises."))
+        admin_apply(request, queryset, lambda o: services.order_resume(order=o, by=request.user),
+                    done=_("%(count)s commande(s) reprise(s)."))
+
+    @admin.action(description=_("Annuler (sans remboursement : voir Paiements)"))
+    def cancel_orders(self, request, queryset):
+        admin_apply(request, queryset, lambda o: services.order_cancel(order=o, by=request.user),
+                    done=_("%(count)s commande(s) annulée(s)."))
 
 
 @admin.register(OrderRating)
