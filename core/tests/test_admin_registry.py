@@ -75,3 +75,35 @@ def test_an_orders_page_links_to_its_history_and_conversation(client, paid_order
     events = client.get(changelist_url(paid_order.events.model, order__pk__exact=paid_order.pk))
     assert events.status_code == 200
     assert {e.order_id for e in events.context["cl"].result_list} == {paid_order.pk}
+
+
+# Plain <select>s the back office keeps, each on a small, bounded list.
+PLAIN_SELECTS = {
+    ("orders.Order", "service"): "les services du catalogue : une poignée",
+    ("orders.Order", "corrector"): "les seuls correcteurs (filtrés par rôle), une liste étiquetée et accessible",
+    ("auth.Group", "permissions"): "les permissions de Django : une liste finie",
+}
+
+
+def test_no_form_loads_a_whole_big_table_into_a_select(rf):
+    """Every other foreign key of an add or change form is an autocomplete,
+    a raw id, or read-only."""
+    from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple, ForeignKeyRawIdWidget
+
+    request = rf.get("/")
+    request.user = AdminFactory.build()
+    plain = set()
+    for model, model_admin in admin.site._registry.items():
+        forms = []
+        if model_admin.has_add_permission(request):
+            forms.append(model_admin.get_form(request, None))
+        if model_admin.has_change_permission(request, model()):
+            forms.append(model_admin.get_form(request, model()))
+        forms += [inline.get_formset(request, None).form for inline in model_admin.get_inline_instances(request)]
+        for form in forms:
+            for name, field in form.base_fields.items():
+                widget = getattr(field.widget, "widget", field.widget)
+                if hasattr(field, "queryset") and not isinstance(
+                        widget, (AutocompleteSelect, AutocompleteSelectMultiple, ForeignKeyRawIdWidget)):
+                    plain.add((form._meta.model._meta.label, name))
+    assert plain <= set(PLAIN_SELECTS), f"listes déroulantes sur une table entière : {sorted(plain - set(PLAIN_SELECTS))}"
