@@ -1,10 +1,11 @@
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm
 from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from core.admin_actions import admin_apply
 from core.admin_links import RelatedLinksAdminMixin
 
 from . import services
@@ -103,25 +104,14 @@ class UserAdmin(RelatedLinksAdminMixin, DjangoUserAdmin):
     def delete_model(self, request, obj):
         services.user_admin_delete(user=obj, by=request.user)
 
-    def _apply(self, request, queryset, service, done_message):
-        refused = []
-        for user in queryset:
-            try:
-                service(user=user, by=request.user)
-            except ValidationError as error:
-                refused.extend(error.messages)
-        for message in refused:
-            messages.error(request, message)
-        if len(refused) < len(queryset):
-            messages.success(request, done_message)
-
     @admin.action(description=_("Désactiver les comptes sélectionnés"))
     def deactivate_users(self, request, queryset):
-        self._apply(request, queryset.filter(is_active=True), services.user_deactivate, _("Comptes désactivés."))
+        admin_apply(request, queryset.filter(is_active=True),
+                    lambda user: services.user_deactivate(user=user, by=request.user),
+                    done=_("%(count)s compte(s) désactivé(s)."))
 
     @admin.action(description=_("Anonymiser (RGPD) les comptes sélectionnés"))
     def anonymise_users(self, request, queryset):
-        self._apply(
-            request, queryset.filter(anonymised_at__isnull=True), services.user_anonymise,
-            _("Comptes anonymisés ; les factures sont conservées."),
-        )
+        admin_apply(request, queryset.filter(anonymised_at__isnull=True),
+                    lambda user: services.user_anonymise(user=user, by=request.user),
+                    done=_("%(count)s compte(s) anonymisé(s) ; les factures sont conservées."))
