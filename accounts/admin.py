@@ -4,6 +4,7 @@ from django.contrib.auth.forms import AdminUserCreationForm
 from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from core.admin_actions import admin_apply
 from core.admin_links import RelatedLinksAdminMixin
@@ -108,10 +109,11 @@ class UserAdmin(RelatedLinksAdminMixin, DjangoUserAdmin):
     def deactivate_users(self, request, queryset):
         admin_apply(request, queryset.filter(is_active=True),
                     lambda user: services.user_deactivate(user=user, by=request.user),
-                    done=_("%(count)s compte(s) désactivé(s)."))
+                    done=lambda n: ngettext("%(n)s compte désactivé.", "%(n)s comptes désactivés.", n) % {"n": n})
 
     @admin.action(description=_("Anonymiser (RGPD) les comptes sélectionnés"))
     def anonymise_users(self, request, queryset):
         admin_apply(request, queryset.filter(anonymised_at__isnull=True),
                     lambda user: services.user_anonymise(user=user, by=request.user),
-                    done=_("%(count)s compte(s) anonymisé(s) ; les factures sont conservées."))
+                    done=lambda n: ngettext("%(n)s compte anonymisé ; ses factures sont conservées.",
+                                           "%(n)s comptes anonymisés ; leurs factures sont conservées.", n) % {"n": n})

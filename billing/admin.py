@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from core.admin_actions import admin_apply
 from core.admin_bigtable import BigTableAdminMixin
@@ -132,7 +133,8 @@ class InvoiceAdmin(RelatedLinksAdminMixin, DocumentAdmin):
     @admin.action(description=_("Renvoyer la facture par e-mail au client"))
     def resend_invoices(self, request, queryset):
         admin_apply(request, queryset, lambda invoice: invoicing.invoice_resend(invoice=invoice, by=request.user),
-                    done=_("%(count)s facture(s) remise(s) en envoi."))
+                    done=lambda n: ngettext("%(n)s facture remise en envoi.", "%(n)s factures remises en envoi.", n)
+                    % {"n": n})
 
     @admin.display(description=_("compte client"))
     def client_link(self, obj):

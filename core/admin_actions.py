@@ -7,10 +7,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 
-def admin_apply(request, queryset, act, *, done, **done_values):
+def admin_apply(request, queryset, act, *, done):
     """Call ``act(obj)`` for each object; a ValidationError refuses that one
-    and the others go on. ``done``: "%(count)s ..." (and ``done_values``)
-    for the objects it did."""
+    and the others go on. ``done(count)``: the message for those it did."""
     count, refused = 0, []
     for obj in queryset:
         try:
@@ -20,7 +19,7 @@ def admin_apply(request, queryset, act, *, done, **done_values):
         else:
             count += 1
     if count:
-        messages.success(request, done % {"count": count, **done_values})
+        messages.success(request, done(count))
     if refused:
         messages.error(request, ngettext(
             "%(count)s refusé : %(reasons)s", "%(count)s refusés : %(reasons)s", len(refused),

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from core.admin_actions import admin_apply
@@ -142,7 +143,7 @@ class OrderAdmin(RelatedLinksAdminMixin, BigTableAdminMixin, EuroAdminMixin, adm
     @admin.action(description=_("Affecter au correcteur le moins chargé"))
     def auto_assign(self, request, queryset):
         admin_apply(request, queryset, lambda o: services.order_auto_assign(order=o, by=request.user),
-                    done=_("%(count)s commande(s) affectée(s)."))
+                    done=lambda n: ngettext("%(n)s commande affectée.", "%(n)s commandes affectées.", n) % {"n": n})
 
     @admin.action(description=_("Affecter à un correcteur…"))
     def assign_corrector(self, request, queryset):
@@ -152,7 +153,8 @@ class OrderAdmin(RelatedLinksAdminMixin, BigTableAdminMixin, EuroAdminMixin, adm
             corrector = form.cleaned_data["corrector"]
             admin_apply(request, queryset,
                         lambda o: services.order_assign_corrector(order=o, corrector=corrector, by=request.user),
-                        done=_("%(count)s commande(s) affectée(s) à %(corrector)s."), corrector=corrector)
+                        done=lambda n: ngettext("%(n)s commande affectée à %(who)s.", "%(n)s commandes affectées à %(who)s.",
+                                                  n) % {"n": n, "who": corrector})
             return None
         select_across = request.POST.get("select_across") == "1"
         return render(request, "admin/orders/order/assign_corrector.html", {
@@ -165,17 +167,17 @@ class OrderAdmin(RelatedLinksAdminMixin, BigTableAdminMixin, EuroAdminMixin, adm
     @admin.action(description=_("Suspendre"))
     def suspend(self, request, queryset):
         admin_apply(request, queryset, lambda o: services.order_suspend(order=o, by=request.user),
-                    done=_("%(count)s commande(s) suspendue(s)."))
+                    done=lambda n: ngettext("%(n)s commande suspendue.", "%(n)s commandes suspendues.", n) % {"n": n})
 
     @admin.action(description=_("Reprendre"))
     def resume(self, request, queryset):
         admin_apply(request, queryset, lambda o: services.order_resume(order=o, by=request.user),
-                    done=_("%(count)s commande(s) reprise(s)."))
+                    done=lambda n: ngettext("%(n)s commande reprise.", "%(n)s commandes reprises.", n) % {"n": n})
 
     @admin.action(description=_("Annuler (sans remboursement : voir Paiements)"))
     def cancel_orders(self, request, queryset):
         admin_apply(request, queryset, lambda o: services.order_cancel(order=o, by=request.user),
-                    done=_("%(count)s commande(s) annulée(s)."))
+                    done=lambda n: ngettext("%(n)s commande annulée.", "%(n)s commandes annulées.", n) % {"n": n})
 
 
 @admin.register(OrderRating)

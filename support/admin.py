@@ -1,9 +1,9 @@
-from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.contrib import admin
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from core.admin_actions import admin_apply
 from core.admin_bigtable import BigTableAdminMixin
 from core.admin_links import register_relation
 from core.admin_readonly import ReadOnlyAdminMixin
@@ -74,36 +74,22 @@ class TicketAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # cancelled (ANNULE), never deleted: the history stays
 
-    def _run(self, request, queryset, act, done_message):
-        done, refused = 0, []
-        for ticket in queryset:
-            try:
-                act(ticket)
-            except ValidationError as error:
-                refused.append(f"n° {ticket.number} : {error.messages[0]}")
-            else:
-                done += 1
-        if done:
-            self.message_user(request, done_message(done), messages.SUCCESS)
-        for line in refused:
-            self.message_user(request, line, messages.WARNING)
-
     @admin.action(description=_("Prendre en charge les tickets sélectionnés"))
     def take_tickets(self, request, queryset):
-        self._run(request, queryset, lambda t: services.ticket_take(ticket=t, by=request.user),
-                  lambda n: ngettext("%(n)s ticket pris en charge.", "%(n)s tickets pris en charge.", n) % {"n": n})
+        admin_apply(request, queryset, lambda t: services.ticket_take(ticket=t, by=request.user),
+                    done=lambda n: ngettext("%(n)s ticket pris en charge.", "%(n)s tickets pris en charge.", n) % {"n": n})
 
     @admin.action(description=_("Marquer comme résolus"))
     def resolve_tickets(self, request, queryset):
-        self._run(request, queryset,
-                  lambda t: services.ticket_set_status(ticket=t, status=Ticket.Status.RESOLU, by=request.user),
-                  lambda n: ngettext("%(n)s ticket résolu.", "%(n)s tickets résolus.", n) % {"n": n})
+        admin_apply(request, queryset,
+                    lambda t: services.ticket_set_status(ticket=t, status=Ticket.Status.RESOLU, by=request.user),
+                    done=lambda n: ngettext("%(n)s ticket résolu.", "%(n)s tickets résolus.", n) % {"n": n})
 
     @admin.action(description=_("Annuler (spam, doublon)"))
     def cancel_tickets(self, request, queryset):
-        self._run(request, queryset,
-                  lambda t: services.ticket_set_status(ticket=t, status=Ticket.Status.ANNULE, by=request.user),
-                  lambda n: ngettext("%(n)s ticket annulé.", "%(n)s tickets annulés.", n) % {"n": n})
+        admin_apply(request, queryset,
+                    lambda t: services.ticket_set_status(ticket=t, status=Ticket.Status.ANNULE, by=request.user),
+                    done=lambda n: ngettext("%(n)s ticket annulé.", "%(n)s tickets annulés.", n) % {"n": n})
 
 
 @admin.register(CannedReply)

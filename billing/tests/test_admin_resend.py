@@ -22,7 +22,7 @@ def test_the_action_emails_the_invoice_again(client, staff_user, invoice):
     client.force_login(staff_user)
     mail.outbox.clear()
     response = resend(client, [invoice])
-    assert [str(m) for m in get_messages(response.wsgi_request)] == ["1 facture(s) remise(s) en envoi."]
+    assert [str(m) for m in get_messages(response.wsgi_request)] == ["1 facture remise en envoi."]
     assert [m.to for m in mail.outbox] == [[invoice.buyer["email"]]]
     assert invoice.number in mail.outbox[0].subject + mail.outbox[0].body
     invoice.refresh_from_db()
