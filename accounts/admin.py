@@ -62,11 +62,11 @@ class UserAdmin(RelatedLinksAdminMixin, DjangoUserAdmin):
     # The password hash is never shown; "changer le mot de passe" is a link.
     fieldsets = (
         (None, {"fields": ("email", "role", "is_active", "is_staff", "is_superuser")}),
+        (_("Éléments liés"), {"fields": ("related_links",)}),
         (_("Identité"), {"fields": ("first_name", "last_name", "phone", "bio", "avatar")}),
         (_("Adresse de facturation"), {"fields": ("company", "address", "postcode", "city", "country", "vat_number")}),
         (_("Préférences"), {"fields": ("preferences",)}),
         (_("Dates"), {"fields": ("email_verified_at", "consent_at", "deactivated_at", "anonymised_at", "last_login", "created_at", "updated_at")}),
-        (_("Éléments liés"), {"fields": ("related_links",)}),
     )
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("email", "first_name", "last_name", "role", "password1", "password2")}),
