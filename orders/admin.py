@@ -13,6 +13,7 @@ from core.admin_bigtable import BigTableAdminMixin
 from core.admin_links import RelatedLinksAdminMixin, register_relation
 from core.admin_money import EuroAdminMixin
 from core.admin_readonly import ReadOnlyAdminMixin
+from core.templatetags.formatting import euros
 
 from . import services
 from .models import Order, OrderEvent, OrderRating, Service
@@ -53,7 +54,8 @@ class OrderEventInline(admin.TabularInline):
 @admin.register(Order)
 class OrderAdmin(RelatedLinksAdminMixin, BigTableAdminMixin, EuroAdminMixin, admin.ModelAdmin):
     euro_fields = ("estimated_price", "final_price", "amount")
-    list_display = ("title", "client", "service", "status", "priority", "corrector", "due_date", "created_at")
+    list_display = ("title", "client", "service", "status", "price_display", "priority", "corrector", "due_date",
+                    "created_at")
     list_filter = ("status", "priority", "urgent", "service")
     search_fields = ("title", "client__email", "client__last_name")
     list_prefetch_related = ("client", "service", "corrector")
@@ -70,6 +72,10 @@ class OrderAdmin(RelatedLinksAdminMixin, BigTableAdminMixin, EuroAdminMixin, adm
         "created_at", "updated_at", "terms_acceptance",
     )
     actions = ["auto_assign", "assign_corrector", "suspend", "resume", "cancel_orders"]
+
+    @admin.display(description=_("prix"))
+    def price_display(self, obj):
+        return "—" if obj.price is None else euros(obj.price)
 
     @admin.display(description=_("CGV acceptées"))
     def terms_acceptance(self, obj):

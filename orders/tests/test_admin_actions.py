@@ -81,3 +81,9 @@ def test_a_finished_order_cannot_be_suspended(client, staff, paid_order):
     assert "1 refusé" in told(response)[-1]
     paid_order.refresh_from_db()
     assert paid_order.status == Order.Status.ANNULEE
+
+
+def test_the_orders_list_shows_the_price_in_euros(client, staff, paid_order):
+    client.force_login(staff)
+    text = visible_text(client.get(URL).content.decode())
+    assert "Prix" in text and f"{paid_order.price // 100},00 €" in text.replace("\u202f", " ").replace("\xa0", " ")
