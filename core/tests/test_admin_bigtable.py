@@ -62,3 +62,16 @@ def test_an_unfiltered_list_on_mysql_uses_the_table_estimate(client, notificatio
     text, counts = get(client)
     assert "environ" in text
     assert not counts  # no COUNT(*) at all
+
+
+def test_the_overridden_admin_templates_keep_djangos_french(client, notifications):
+    """Our copies of Django's templates write French source strings: copying
+    Django's English ones would put them, untranslated, in our catalogue,
+    which wins over Django's ("Save" instead of "Enregistrer" everywhere)."""
+    from django.utils import translation
+
+    with translation.override("fr"):
+        assert [translation.gettext(s) for s in ("Save", "Show all", "Search", "Clear selection")] == [
+            "Enregistrer", "Tout afficher", "Rechercher", "Effacer la sélection"]
+    page = client.get(URL + "?q=Avis&p=3").content.decode()
+    assert "5 résultats" in visible_text(page) and 'value="Rechercher"' in page
