@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
@@ -57,7 +58,7 @@ class OrderAdmin(RelatedLinksAdminMixin, BigTableAdminMixin, EuroAdminMixin, adm
     list_display = ("title", "client", "service", "status", "price_display", "priority", "corrector", "due_date",
                     "created_at")
     list_filter = ("status", "priority", "urgent", "service")
-    search_fields = ("title", "client__email", "client__last_name")
+    search_fields = ("title",)  # and the client's e-mail or name: get_search_results
     list_prefetch_related = ("client", "service", "corrector")
     ordering = ("-created_at",)  # orders_created_idx
     # The correctors are few: a plain <select>, labelled, instead of an autocomplete
@@ -72,6 +73,17 @@ class OrderAdmin(RelatedLinksAdminMixin, BigTableAdminMixin, EuroAdminMixin, adm
         "created_at", "updated_at", "terms_acceptance",
     )
     actions = ["auto_assign", "assign_corrector", "suspend", "resume", "cancel_orders"]
+
+    def get_search_results(self, request, queryset, search_term):
+        """The client's e-mail or name through ``client_id IN (…)``, not a join:
+        joined, MariaDB starts from the users and sorts every order in a
+        temporary table (EXPLAIN)."""
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if search_term.strip():
+            clients = User.objects.filter(Q(email__icontains=search_term.strip())
+                                          | Q(last_name__icontains=search_term.strip())).values("pk")
+            queryset |= self.get_queryset(request).filter(client_id__in=clients)
+        return queryset, may_have_duplicates
 
     @admin.display(description=_("prix"))
     def price_display(self, obj):

@@ -87,3 +87,17 @@ def test_the_orders_list_shows_the_price_in_euros(client, staff, paid_order):
     client.force_login(staff)
     text = visible_text(client.get(URL).content.decode())
     assert "Prix" in text and f"{paid_order.price // 100},00 €" in text.replace("\u202f", " ").replace("\xa0", " ")
+
+
+def test_the_orders_search_finds_by_title_or_by_the_clients_email_or_name(client, staff, paid_order, make_order):
+    from accounts.tests.factories import UserFactory
+
+    other = make_order(client=UserFactory(email="autre@example.org", last_name="Zzautre"), title="Autre roman")
+    client.force_login(staff)
+
+    def found(term):
+        return set(client.get(URL, {"q": term}).context["cl"].result_list)
+
+    assert found(paid_order.client.email) == {paid_order}
+    assert found("Zzautre") == {other}
+    assert found("Autre roman") == {other}
