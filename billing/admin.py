@@ -41,6 +41,7 @@ class DocumentAdmin(ReadOnlyAdmin):
     """What invoices and credit notes share: amounts, buyer, PDF."""
 
     pdf_url_name = ""  # admin URL name of the download view
+    export_euro_fields = ("amount_ht", "vat_amount", "amount_ttc")  # CSV exports in euros
     search_fields = ("number", "buyer__name", "buyer__email")
     actions = ["regenerate_pdf"]
 

@@ -16,13 +16,17 @@ Rows are read in primary-key order by keyset chunks (``pk > last``), not with
 even for an iterator, a keyset chunk is bounded on every database. So 100 000
 rows never sit in memory, whatever the backend.
 
-CSV is the French Excel dialect: ``;`` as separator (the decimal separator is
-the comma in French), UTF-8 with a BOM so accents open correctly, a header of
-French column names. JSON is an array of objects keyed by field name.
+CSV is for people, in the French Excel dialect: ``;`` as separator (the
+decimal separator is the comma in French), UTF-8 with a BOM so accents open
+correctly, French column names, Paris times, "oui"/"non", and amounts in euros
+("480,00", the column named "… (€)") for the ModelAdmin's ``euro_fields`` and
+``export_euro_fields``. JSON is for programs: an array of objects keyed by
+field name, with the stored values (amounts in cents, UTC times).
 """
 
 import csv
 import json
+from decimal import Decimal
 
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
@@ -69,11 +73,21 @@ class _Echo:
         return value
 
 
-def _csv_stream(queryset, fields):
+def _csv_stream(queryset, fields, euro_names):
     writer = csv.writer(_Echo(), delimiter=";")
-    yield "\ufeff" + writer.writerow([capfirst(str(field.verbose_name)) for field in fields])
+    in_euros = [field.name in euro_names for field in fields]
+    yield "\ufeff" + writer.writerow([
+        capfirst(str(field.verbose_name)) + (" (€)" if euros else "") for field, euros in zip(fields, in_euros, strict=True)
+    ])
     for row in _chunks(queryset, [field.attname for field in fields]):
-        yield writer.writerow(["" if value is None else _csv_value(value) for value in row])
+        yield writer.writerow([
+            "" if value is None else _euros(value) if euros else _csv_value(value)
+            for value, euros in zip(row, in_euros, strict=True)
+        ])
+
+
+def _euros(cents):
+    return f"{Decimal(cents) / 100:.2f}".replace(".", ",")
 
 
 def _csv_value(value):
@@ -101,7 +115,9 @@ def export_response(model_admin, queryset, fmt):
     opts = model_admin.model._meta
     filename = f"{opts.app_label}-{opts.model_name}-{timezone.localtime():%Y%m%d-%H%M}.{fmt}"
     if fmt == "csv":
-        response = StreamingHttpResponse(_csv_stream(queryset, fields), content_type="text/csv; charset=utf-8")
+        euro_names = {*getattr(model_admin, "euro_fields", ()), *getattr(model_admin, "export_euro_fields", ())}
+        response = StreamingHttpResponse(_csv_stream(queryset, fields, euro_names),
+                                         content_type="text/csv; charset=utf-8")
     else:
         response = StreamingHttpResponse(_json_stream(queryset, fields), content_type="application/json")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -123,3 +123,12 @@ def test_unknown_model_or_format_is_404_and_outsiders_are_kept_out(client, world
     assert client.get(export_url("csv"), follow=True).status_code == 403  # via the admin's login
     client.logout()
     assert client.get(export_url("csv")).status_code == 302
+
+
+def test_the_csv_gives_amounts_in_euros_and_the_json_the_stored_cents(client, world, paid_order):
+    csv_header, *csv_rows_ = csv_rows(client.get(export_url("csv", app="orders", model="order")))
+    column = next(name for name in csv_header if name.endswith("(€)") and "estim" in name.lower())
+    euros = f"{paid_order.estimated_price // 100},{paid_order.estimated_price % 100:02d}"
+    assert [row[csv_header.index(column)] for row in csv_rows_] == [euros]
+    data = json.loads(body(client.get(export_url("json", app="orders", model="order"))))
+    assert [row["estimated_price"] for row in data] == [paid_order.estimated_price]
