@@ -1,11 +1,14 @@
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm
 from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from core.admin_actions import admin_apply
 from core.admin_history import HistoryAdmin
+from core.admin_links import RelatedLinksAdminMixin
 
 from . import services
 from .models import User
@@ -45,7 +48,7 @@ class UserChangeForm(DjangoUserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(HistoryAdmin, DjangoUserAdmin):
+class UserAdmin(RelatedLinksAdminMixin, HistoryAdmin, DjangoUserAdmin):
     add_form = UserCreationForm
     form = UserChangeForm
     list_display = ("email", "first_name", "last_name", "role", "is_active", "email_verified_at", "created_at")
@@ -60,6 +63,7 @@ class UserAdmin(HistoryAdmin, DjangoUserAdmin):
     # The password hash is never shown; "changer le mot de passe" is a link.
     fieldsets = (
         (None, {"fields": ("email", "role", "is_active", "is_staff", "is_superuser")}),
+        (_("Éléments liés"), {"fields": ("related_links",)}),
         (_("Identité"), {"fields": ("first_name", "last_name", "phone", "bio", "avatar")}),
         (_("Adresse de facturation"), {"fields": ("company", "address", "postcode", "city", "country", "vat_number")}),
         (_("Préférences"), {"fields": ("preferences",)}),
@@ -102,25 +106,15 @@ class UserAdmin(HistoryAdmin, DjangoUserAdmin):
     def delete_model(self, request, obj):
         services.user_admin_delete(user=obj, by=request.user)
 
-    def _apply(self, request, queryset, service, done_message):
-        refused = []
-        for user in queryset:
-            try:
-                service(user=user, by=request.user, request=request)
-            except ValidationError as error:
-                refused.extend(error.messages)
-        for message in refused:
-            messages.error(request, message)
-        if len(refused) < len(queryset):
-            messages.success(request, done_message)
-
     @admin.action(description=_("Désactiver les comptes sélectionnés"))
     def deactivate_users(self, request, queryset):
-        self._apply(request, queryset.filter(is_active=True), services.user_deactivate, _("Comptes désactivés."))
+        admin_apply(request, queryset.filter(is_active=True),
+                    lambda user: services.user_deactivate(user=user, by=request.user, request=request),
+                    done=lambda n: ngettext("%(n)s compte désactivé.", "%(n)s comptes désactivés.", n) % {"n": n})
 
     @admin.action(description=_("Anonymiser (RGPD) les comptes sélectionnés"))
     def anonymise_users(self, request, queryset):
-        self._apply(
-            request, queryset.filter(anonymised_at__isnull=True), services.user_anonymise,
-            _("Comptes anonymisés ; les factures sont conservées."),
-        )
+        admin_apply(request, queryset.filter(anonymised_at__isnull=True),
+                    lambda user: services.user_anonymise(user=user, by=request.user, request=request),
+                    done=lambda n: ngettext("%(n)s compte anonymisé ; ses factures sont conservées.",
+                                           "%(n)s comptes anonymisés ; leurs factures sont conservées.", n) % {"n": n})

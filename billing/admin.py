@@ -14,8 +14,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from core.admin_actions import admin_apply
+from core.admin_bigtable import BigTableAdminMixin
 from core.admin_history import HistoryAdmin
+from core.admin_links import RelatedLinksAdminMixin, RelationLookupsAdminMixin, register_relation
 from core.admin_money import EuroAdminMixin
 from core.admin_readonly import ReadOnlyAdminMixin
 from core.templatetags.formatting import euros
@@ -23,12 +27,12 @@ from orders.admin import ServiceAdmin
 from orders.models import Service
 
 from . import document_views, invoicing
-from .models import CreditNote, Customer, Invoice, Payment, PaymentMethod, StripeEvent
+from .models import CreditNote, Customer, DocumentCounter, Invoice, Payment, PaymentMethod, StripeEvent
 from .payments import payment_refund, refund_credits_an_invoice
 from .stripe_sync import service_sync_to_stripe
 
 
-class ReadOnlyAdmin(ReadOnlyAdminMixin, EuroAdminMixin, admin.ModelAdmin):
+class ReadOnlyAdmin(RelationLookupsAdminMixin, ReadOnlyAdminMixin, EuroAdminMixin, admin.ModelAdmin):
     """View only: no add, no change, no delete (and so no "delete selected")."""
 
     show_full_result_count = False  # no COUNT(*) over a big table
@@ -38,6 +42,7 @@ class DocumentAdmin(ReadOnlyAdmin):
     """What invoices and credit notes share: amounts, buyer, PDF."""
 
     pdf_url_name = ""  # admin URL name of the download view
+    export_euro_fields = ("amount_ht", "vat_amount", "amount_ttc")  # CSV exports in euros
     search_fields = ("number", "buyer__name", "buyer__email")
     actions = ["regenerate_pdf"]
 
@@ -111,20 +116,32 @@ class CreditNoteInline(EuroAdminMixin, admin.TabularInline):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(DocumentAdmin, HistoryAdmin):
+class InvoiceAdmin(RelatedLinksAdminMixin, DocumentAdmin, HistoryAdmin):
     pdf_url_name = "billing_invoice_pdf"
     list_display = ("number", "buyer_name", "amount_ttc_display", "status", "issued_at", "order", "pdf_link")
     list_filter = ("status",)
     list_select_related = ("order",)
     fieldsets = (
-        (None, {"fields": ("number", "status", "order", "payment", "pdf_link")}),
+        (None, {"fields": ("number", "status", "order", "client_link", "payment", "pdf_link", "related_links")}),
         (_("Montants"), {"fields": ("amount_ht_display", "vat_amount_display", "amount_ttc_display", "vat_rate",
                                     "vat_exempt", "payment_method")}),
         (_("Dates"), {"fields": ("issued_at", "due_at", "sent_at", "paid_at")}),
         (_("Mentions figées à l'émission"), {"fields": ("seller", "buyer", "lines")}),
     )
-    readonly_fields = ("pdf_link", "amount_ht_display", "vat_amount_display", "amount_ttc_display")
+    readonly_fields = ("pdf_link", "amount_ht_display", "vat_amount_display", "amount_ttc_display", "client_link")
     inlines = [CreditNoteInline]
+    actions = [*DocumentAdmin.actions, "resend_invoices"]
+
+    @admin.action(description=_("Renvoyer la facture par e-mail au client"))
+    def resend_invoices(self, request, queryset):
+        admin_apply(request, queryset, lambda invoice: invoicing.invoice_resend(invoice=invoice, by=request.user),
+                    done=lambda n: ngettext("%(n)s facture remise en envoi.", "%(n)s factures remises en envoi.", n)
+                    % {"n": n})
+
+    @admin.display(description=_("compte client"))
+    def client_link(self, obj):
+        client = obj.order.client
+        return format_html('<a href="{}">{}</a>', reverse("admin:accounts_user_change", args=[client.pk]), client)
 
     def pdf_response(self, document):
         return document_views.invoice_pdf_response(invoice=document)
@@ -253,7 +270,8 @@ class PaymentAdmin(ReadOnlyAdmin):
 
 
 @admin.register(StripeEvent)
-class StripeEventAdmin(ReadOnlyAdmin):
+class StripeEventAdmin(BigTableAdminMixin, ReadOnlyAdmin):
+    ordering = ("-pk",)
     list_display = ("event_id", "type", "outcome", "livemode", "received_at")
     list_filter = ("livemode",)
     search_fields = ("=event_id", "type")
@@ -293,3 +311,21 @@ class StripeSyncedServiceAdmin(ServiceAdmin):
                 self.message_user(request, f"{service.name} : {', '.join(changes)}")
         except Exception as error:  # noqa: BLE001 — Stripe or configuration: show it to staff
             self.message_user(request, str(error), messages.ERROR)
+
+
+@admin.register(DocumentCounter)
+class DocumentCounterAdmin(ReadOnlyAdmin):
+    """The invoice and credit-note series' last numbers: shown, never edited
+    (the series must have no gap and no duplicate)."""
+
+    list_display = ("prefix", "year", "last_number")
+    list_filter = ("prefix",)
+    ordering = ("-year", "prefix")
+
+
+register_relation("accounts.User", label=_("Factures"), model=Invoice, lookup="order__client")
+register_relation("accounts.User", label=_("Paiements"), model=Payment, lookup="order__client")
+register_relation("orders.Order", label=_("Factures"), model=Invoice, lookup="order")
+register_relation("orders.Order", label=_("Avoirs"), model=CreditNote, lookup="invoice__order")
+register_relation("orders.Order", label=_("Paiements"), model=Payment, lookup="order")
+register_relation("billing.Invoice", label=_("Avoirs"), model=CreditNote, lookup="invoice")

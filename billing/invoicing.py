@@ -399,6 +399,23 @@ def invoice_send(*, invoice):
     return locked
 
 
+def invoice_resend(*, invoice, by):
+    """The team e-mails an invoice again (the buyer lost it, the first
+    e-mail bounced). Queued through the outbox; a double click before it is
+    sent queues one e-mail (the key is the invoice's last sending). A
+    cancelled invoice is not sent again. True if queued."""
+    from .tasks import resend_invoice  # tasks import this module
+
+    if invoice.status == S.CANCELLED:
+        raise ValidationError(_("Une facture annulée n'est pas renvoyée."), code="cancelled")
+    last_sent = invoice.sent_at.isoformat() if invoice.sent_at else "jamais"
+    with transaction.atomic():
+        record = outbox_task_queue(task=resend_invoice, kwargs={"invoice_id": str(invoice.pk)},
+                                   once_key=f"{invoice.pk}:{last_sent}")
+    logger.info("invoice %s resend %s by %s", invoice.number, "queued" if record else "already queued", by.pk)
+    return record is not None
+
+
 def invoices_mark_overdue(*, now=None):
     """Unpaid invoices past their due date become OVERDUE. Idempotent: one
     conditional UPDATE; returns how many changed."""

@@ -105,6 +105,15 @@ def mark_overdue_invoices():
 
 
 @shared_task(**RETRY)
+@outbox_once
+def resend_invoice(invoice_id):
+    """The team's "renvoyer la facture" (invoicing.invoice_resend): one
+    e-mail per queued row, a redelivered task sends nothing more."""
+    with exclusive(f"invoice-send:{invoice_id}"):  # never beside the first sending
+        return invoicing.invoice_send(invoice=Invoice.objects.get(pk=invoice_id)).number
+
+
+@shared_task(**RETRY)
 def send_credit_note(credit_note_id):
     """Idempotent: a redelivered task does not e-mail the credit note twice."""
     with exclusive(f"credit-note-send:{credit_note_id}"):  # one sender at a time, as for invoices

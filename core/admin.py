@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from .admin_bigtable import BigTableAdminMixin
 from .admin_readonly import ReadOnlyAdminMixin
 from .audit import ACTION_LABELS, action_label, target_type_label
 from .emails import outbox_resend
@@ -9,12 +10,12 @@ from .outbox import outbox_task_retry
 
 
 @admin.register(OutboxTask)
-class OutboxTaskAdmin(admin.ModelAdmin):
+class OutboxTaskAdmin(BigTableAdminMixin, admin.ModelAdmin):
     """Read-only: the relay and the tasks write these rows."""
 
     list_display = ("created_at", "task", "status", "attempts", "dispatched_at", "done_at")
     list_filter = ("status", "task")
-    show_full_result_count = False
+    ordering = ("-created_at",)  # outbox_task_created_idx
     readonly_fields = [f.name for f in OutboxTask._meta.fields]
     actions = ["retry"]
 
@@ -31,11 +32,11 @@ class OutboxTaskAdmin(admin.ModelAdmin):
 
 
 @admin.register(OutboxEmail)
-class OutboxEmailAdmin(admin.ModelAdmin):
+class OutboxEmailAdmin(BigTableAdminMixin, admin.ModelAdmin):
     list_display = ("created_at", "to", "template", "subject", "status", "attempts", "sent_at")
     list_filter = ("status", "template")
     search_fields = ("=to", "subject")
-    show_full_result_count = False
+    ordering = ("-pk",)  # newest first, on the primary key
     readonly_fields = [f.name for f in OutboxEmail._meta.fields]
     actions = ["resend"]
 
@@ -75,7 +76,7 @@ class AuditTargetTypeFilter(admin.SimpleListFilter):
 
 
 @admin.register(AuditLog)
-class AuditLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class AuditLogAdmin(ReadOnlyAdminMixin, BigTableAdminMixin, admin.ModelAdmin):
     """Read by ADMIN staff (the only ones who enter the admin); nobody adds,
     changes or deletes an entry here: the change and delete URLs answer 403
     to a POST, the entry page is read-only."""
@@ -86,9 +87,8 @@ class AuditLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     # their e-mail: a list of every actor would scan the whole table.
     list_filter = ("severity", AuditActionFilter, AuditTargetTypeFilter, ("timestamp", admin.DateFieldListFilter))
     search_fields = ("=action", "=actor_email", "=target_id", "=ip_address")
-    show_full_result_count = False
-    # No join: actor_email is the snapshot.
-    list_select_related = False
+    # The timestamp index serves it; no join (actor_email is the snapshot).
+    ordering = ("-timestamp",)
     fields = ("timestamp", "actor", "actor_email", "action_display", "target_display", "severity", "ip_address",
               "user_agent", "details")
     readonly_fields = fields

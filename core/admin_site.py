@@ -13,6 +13,26 @@ class StakaAdminSite(AdminSite):
     site_title = _("Staka Livres")
     index_title = _("Back-office")
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from . import admin_export
+
+        self.add_action(admin_export.export_csv)
+        self.add_action(admin_export.export_json)
+
+    def get_urls(self):
+        from django.urls import path
+
+        from . import admin_export
+
+        def export(request, app_label, model_name, fmt):
+            return admin_export.export_changelist_view(self, request, app_label, model_name, fmt)
+
+        return [
+            path("<slug:app_label>/<slug:model_name>/exporter/<slug:fmt>/", self.admin_view(export), name="export"),
+            *super().get_urls(),
+        ]
+
     def index(self, request, extra_context=None):
         """The back office's home: the dashboard's figures, then the apps."""
         now = timezone.now()

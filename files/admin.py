@@ -5,6 +5,8 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from core.admin_links import register_relation
+
 from . import services
 from .models import StoredFile
 
@@ -79,3 +81,7 @@ class StoredFileAdmin(admin.ModelAdmin):
         for stored_file in queryset.filter(content_purged_at__isnull=True):
             services.stored_file_purge_content(stored_file=stored_file)
         messages.success(request, _("Contenu des fichiers purgé."))
+
+
+register_relation("accounts.User", label=_("Fichiers déposés"), model=StoredFile, lookup="uploaded_by")
+register_relation("orders.Order", label=_("Fichiers"), model=StoredFile, lookup="order")

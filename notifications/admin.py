@@ -1,13 +1,20 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from core.admin_bigtable import BigTableAdminMixin
+from core.admin_links import register_relation
 
 from .models import Notification
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(BigTableAdminMixin, admin.ModelAdmin):
     list_display = ("title", "user", "type", "priority", "is_read", "is_deleted", "created_at", "expires_at")
     list_filter = ("type", "priority", "is_read", "is_deleted")
     search_fields = ("title", "user__email")
-    list_select_related = ("user",)
+    list_prefetch_related = ("user",)
     autocomplete_fields = ("user",)
-    show_full_result_count = False
+    ordering = ("-pk",)  # newest first, on the primary key (no index starts with created_at)
+
+
+register_relation("accounts.User", label=_("Notifications"), model=Notification, lookup="user")

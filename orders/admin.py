@@ -1,13 +1,33 @@
-from django.contrib import admin, messages
+from django import forms
+from django.contrib import admin
+from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from accounts.models import User
+from core.admin_actions import admin_apply
+from core.admin_bigtable import BigTableAdminMixin
 from core.admin_history import HistoryAdmin
+from core.admin_links import RelatedLinksAdminMixin, register_relation
 from core.admin_money import EuroAdminMixin
+from core.admin_readonly import ReadOnlyAdminMixin
+from core.templatetags.formatting import euros
 
 from . import services
 from .models import Order, OrderEvent, OrderRating, Service
+
+SHOWN_ORDERS = 20  # on the "affecter à un correcteur" page
+
+
+class AssignCorrectorForm(forms.Form):
+    corrector = forms.ModelChoiceField(
+        label=_("Correcteur"), empty_label=None,
+        queryset=User.objects.filter(role=User.Role.CORRECTOR, is_active=True).order_by("last_name", "first_name"),
+    )
 
 
 @admin.register(Service)
@@ -26,22 +46,26 @@ class OrderEventInline(admin.TabularInline):
     readonly_fields = ("created_at", "kind", "from_status", "to_status", "actor", "note")
     fields = readonly_fields
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")  # one query for the whole timeline
+
     def has_add_permission(self, request, obj=None):
         return False
 
 
 @admin.register(Order)
-class OrderAdmin(EuroAdminMixin, HistoryAdmin):
+class OrderAdmin(RelatedLinksAdminMixin, BigTableAdminMixin, EuroAdminMixin, HistoryAdmin):
     euro_fields = ("estimated_price", "final_price", "amount")
-    list_display = ("title", "client", "service", "status", "priority", "corrector", "due_date", "created_at")
+    list_display = ("title", "client", "service", "status", "price_display", "priority", "corrector", "due_date",
+                    "created_at")
     list_filter = ("status", "priority", "urgent", "service")
-    search_fields = ("title", "client__email", "client__last_name")
-    list_select_related = ("client", "service", "corrector")
+    search_fields = ("title",)  # and the client's e-mail or name: get_search_results
+    list_prefetch_related = ("client", "service", "corrector")
+    ordering = ("-created_at",)  # orders_created_idx
     # The correctors are few: a plain <select>, labelled, instead of an autocomplete
     # (whose combobox has no accessible name while empty). Inactive ones stay listed
     # so a past assignment still shows; clean() refuses to assign them.
     autocomplete_fields = ("client",)
-    show_full_result_count = False
     inlines = [OrderEventInline]
     # Status, prices and payment move only through the workflow's services.
     readonly_fields = (
@@ -49,7 +73,22 @@ class OrderAdmin(EuroAdminMixin, HistoryAdmin):
         "stripe_session_id", "revision_count", "paid_at", "delivered_at", "accepted_at", "finished_at",
         "created_at", "updated_at", "terms_acceptance",
     )
-    actions = ["auto_assign", "suspend", "resume"]
+    actions = ["auto_assign", "assign_corrector", "suspend", "resume", "cancel_orders"]
+
+    def get_search_results(self, request, queryset, search_term):
+        """The client's e-mail or name through ``client_id IN (…)``, not a join:
+        joined, MariaDB starts from the users and sorts every order in a
+        temporary table (EXPLAIN)."""
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if search_term.strip():
+            clients = User.objects.filter(Q(email__icontains=search_term.strip())
+                                          | Q(last_name__icontains=search_term.strip())).values("pk")
+            queryset |= self.get_queryset(request).filter(client_id__in=clients)
+        return queryset, may_have_duplicates
+
+    @admin.display(description=_("prix"))
+    def price_display(self, obj):
+        return "—" if obj.price is None else euros(obj.price)
 
     @admin.display(description=_("CGV acceptées"))
     def terms_acceptance(self, obj):
@@ -120,26 +159,44 @@ class OrderAdmin(EuroAdminMixin, HistoryAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # orders carry invoices and history: cancel instead
 
-    def _apply(self, request, queryset, run, done):
-        for order in queryset:
-            try:
-                run(order)
-            except ValidationError as error:
-                self.message_user(request, f"{order}: {' '.join(error.messages)}", messages.ERROR)
-        self.message_user(request, done)
-
     @admin.action(description=_("Affecter au correcteur le moins chargé"))
     def auto_assign(self, request, queryset):
-        self._apply(request, queryset, lambda o: services.order_auto_assign(order=o, by=request.user),
-                    _("Affectations faites."))
+        admin_apply(request, queryset, lambda o: services.order_auto_assign(order=o, by=request.user),
+                    done=lambda n: ngettext("%(n)s commande affectée.", "%(n)s commandes affectées.", n) % {"n": n})
+
+    @admin.action(description=_("Affecter à un correcteur…"))
+    def assign_corrector(self, request, queryset):
+        """An intermediate page picks the corrector; then order_assign_corrector per order."""
+        form = AssignCorrectorForm(request.POST if "corrector" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            corrector = form.cleaned_data["corrector"]
+            admin_apply(request, queryset,
+                        lambda o: services.order_assign_corrector(order=o, corrector=corrector, by=request.user, request=request),
+                        done=lambda n: ngettext("%(n)s commande affectée à %(who)s.", "%(n)s commandes affectées à %(who)s.",
+                                                  n) % {"n": n, "who": corrector})
+            return None
+        select_across = request.POST.get("select_across") == "1"
+        return render(request, "admin/orders/order/assign_corrector.html", {
+            **self.admin_site.each_context(request), "title": _("Affecter à un correcteur"), "form": form,
+            "opts": self.model._meta, "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            # Every filtered order ("tout sélectionner") may be many: a count and the first ones.
+            "select_across": select_across, "count": queryset.count(), "shown": queryset[:SHOWN_ORDERS],
+        })
 
     @admin.action(description=_("Suspendre"))
     def suspend(self, request, queryset):
-        self._apply(request, queryset, lambda o: services.order_suspend(order=o, by=request.user, request=request), _("Suspendues."))
+        admin_apply(request, queryset, lambda o: services.order_suspend(order=o, by=request.user, request=request),
+                    done=lambda n: ngettext("%(n)s commande suspendue.", "%(n)s commandes suspendues.", n) % {"n": n})
 
     @admin.action(description=_("Reprendre"))
     def resume(self, request, queryset):
-        self._apply(request, queryset, lambda o: services.order_resume(order=o, by=request.user, request=request), _("Reprises."))
+        admin_apply(request, queryset, lambda o: services.order_resume(order=o, by=request.user, request=request),
+                    done=lambda n: ngettext("%(n)s commande reprise.", "%(n)s commandes reprises.", n) % {"n": n})
+
+    @admin.action(description=_("Annuler (sans remboursement : voir Paiements)"))
+    def cancel_orders(self, request, queryset):
+        admin_apply(request, queryset, lambda o: services.order_cancel(order=o, by=request.user, request=request),
+                    done=lambda n: ngettext("%(n)s commande annulée.", "%(n)s commandes annulées.", n) % {"n": n})
 
 
 @admin.register(OrderRating)
@@ -164,3 +221,20 @@ class OrderRatingAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(OrderEvent)
+class OrderEventAdmin(ReadOnlyAdminMixin, BigTableAdminMixin, admin.ModelAdmin):
+    """Every order's history in one list (each order shows its own inline):
+    written by the workflow's services only."""
+
+    list_display = ("created_at", "order", "kind", "from_status", "to_status", "actor", "note")
+    list_filter = ("kind", "to_status")
+    search_fields = ("=order__id", "note")
+    list_prefetch_related = ("order", "actor")
+    ordering = ("-pk",)  # newest first, on the primary key
+
+
+register_relation("accounts.User", label=_("Commandes (client)"), model=Order, lookup="client")
+register_relation("accounts.User", label=_("Commandes (correcteur)"), model=Order, lookup="corrector")
+register_relation("orders.Order", label=_("Historique"), model=OrderEvent, lookup="order")

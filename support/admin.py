@@ -1,10 +1,13 @@
-from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.contrib import admin
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from core.admin_actions import admin_apply
+from core.admin_bigtable import BigTableAdminMixin
 from core.admin_history import HistoryAdmin
+from core.admin_links import register_relation
+from core.admin_readonly import ReadOnlyAdminMixin
 
 from . import services
 from .models import (
@@ -12,8 +15,10 @@ from .models import (
     ConsultationAvailability,
     ConsultationBooking,
     ConsultationException,
+    ReplyLinkUse,
     Ticket,
     TicketEvent,
+    TicketNumber,
 )
 
 
@@ -70,36 +75,22 @@ class TicketAdmin(HistoryAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # cancelled (ANNULE), never deleted: the history stays
 
-    def _run(self, request, queryset, act, done_message):
-        done, refused = 0, []
-        for ticket in queryset:
-            try:
-                act(ticket)
-            except ValidationError as error:
-                refused.append(f"n° {ticket.number} : {error.messages[0]}")
-            else:
-                done += 1
-        if done:
-            self.message_user(request, done_message(done), messages.SUCCESS)
-        for line in refused:
-            self.message_user(request, line, messages.WARNING)
-
     @admin.action(description=_("Prendre en charge les tickets sélectionnés"))
     def take_tickets(self, request, queryset):
-        self._run(request, queryset, lambda t: services.ticket_take(ticket=t, by=request.user),
-                  lambda n: ngettext("%(n)s ticket pris en charge.", "%(n)s tickets pris en charge.", n) % {"n": n})
+        admin_apply(request, queryset, lambda t: services.ticket_take(ticket=t, by=request.user),
+                    done=lambda n: ngettext("%(n)s ticket pris en charge.", "%(n)s tickets pris en charge.", n) % {"n": n})
 
     @admin.action(description=_("Marquer comme résolus"))
     def resolve_tickets(self, request, queryset):
-        self._run(request, queryset,
-                  lambda t: services.ticket_set_status(ticket=t, status=Ticket.Status.RESOLU, by=request.user),
-                  lambda n: ngettext("%(n)s ticket résolu.", "%(n)s tickets résolus.", n) % {"n": n})
+        admin_apply(request, queryset,
+                    lambda t: services.ticket_set_status(ticket=t, status=Ticket.Status.RESOLU, by=request.user),
+                    done=lambda n: ngettext("%(n)s ticket résolu.", "%(n)s tickets résolus.", n) % {"n": n})
 
     @admin.action(description=_("Annuler (spam, doublon)"))
     def cancel_tickets(self, request, queryset):
-        self._run(request, queryset,
-                  lambda t: services.ticket_set_status(ticket=t, status=Ticket.Status.ANNULE, by=request.user),
-                  lambda n: ngettext("%(n)s ticket annulé.", "%(n)s tickets annulés.", n) % {"n": n})
+        admin_apply(request, queryset,
+                    lambda t: services.ticket_set_status(ticket=t, status=Ticket.Status.ANNULE, by=request.user),
+                    done=lambda n: ngettext("%(n)s ticket annulé.", "%(n)s tickets annulés.", n) % {"n": n})
 
 
 @admin.register(CannedReply)
@@ -160,3 +151,36 @@ class ConsultationBookingAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("ticket")
+
+
+@admin.register(TicketEvent)
+class TicketEventAdmin(ReadOnlyAdminMixin, BigTableAdminMixin, admin.ModelAdmin):
+    """Every ticket's history in one list (each ticket shows its own inline)."""
+
+    list_display = ("created_at", "ticket", "kind", "from_value", "to_value", "actor")
+    list_filter = ("kind",)
+    search_fields = ("=ticket__number", "note")
+    list_prefetch_related = ("ticket", "actor")
+    ordering = ("-pk",)
+
+
+@admin.register(ReplyLinkUse)
+class ReplyLinkUseAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Which visitor reply links have served (each works once)."""
+
+    list_display = ("ticket", "staff_message", "used_at")
+    list_select_related = ("ticket",)
+    search_fields = ("=ticket__number",)
+    show_full_result_count = False
+
+
+@admin.register(TicketNumber)
+class TicketNumberAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The counter behind ticket numbers: shown, never edited (a gap or a
+    duplicate would follow)."""
+
+    list_display = ("last",)
+
+
+register_relation("accounts.User", label=_("Tickets"), model=Ticket, lookup="requester")
+register_relation("orders.Order", label=_("Tickets"), model=Ticket, lookup="order")

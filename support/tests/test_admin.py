@@ -1,3 +1,5 @@
+import html
+
 import pytest
 
 from support.models import Ticket
@@ -27,7 +29,7 @@ def test_status_actions_go_through_the_services(client, staff, client_user):
         "action": "resolve_tickets", "index": "0", "_selected_action": [str(open_one.pk), str(closed.pk)]},
         follow=True)
     page = response.content.decode()
-    assert "1 ticket résolu." in page and f"N° {closed.number} : Action impossible" in page
+    assert "1 ticket résolu." in page and f"1 refusé : {closed} : Action impossible" in html.unescape(page)
     open_one.refresh_from_db()
     assert open_one.status == Ticket.Status.RESOLU and open_one.events.filter(actor=staff, to_value="RESOLU").exists()
     assert Ticket.objects.get(pk=closed.pk).status == Ticket.Status.FERME

@@ -48,7 +48,8 @@ ADMIN_PAGES = (
     "admin:orders_order_add", "admin:accounts_user_changelist", "admin:accounts_user_change",
     "admin:billing_payment_changelist", "admin:billing_payment_change", "admin:billing_payment_refund",
     "admin:billing_invoice_changelist", "admin:messaging_conversation_changelist",
-    "admin:support_consultationbooking_changelist",
+    "admin:support_consultationbooking_changelist", "admin:billing_invoice_change",
+    "admin:messaging_message_changelist",
     # The audit trail and a record's field history (django-simple-history's templates).
     "admin:core_auditlog_changelist", "admin:core_auditlog_change", "admin:orders_order_history",
 )

@@ -252,6 +252,11 @@ def build_world():
     world.objects["booking"] = booking
     world.tokens["consultation_cancel"] = consultation_cancel_token(booking)
     ConsultationException.objects.create(date=slot.date() + timedelta(days=60), kind=ConsultationException.Kind.CLOSED)
+    # A visitor's reply link that has served (its admin page).
+    from support.models import ReplyLinkUse
+
+    ReplyLinkUse.objects.create(ticket=booking.ticket,
+                                staff_message=Message.objects.exclude(pk=world.objects["draft"].pk).order_by("pk").first())
 
     world.markers = [
         *PRIVATE_WORDS, world.objects["invoice"].number, world.objects["credit_note"].number, f"•••• {CARD_LAST4}",

@@ -380,6 +380,9 @@ RULES = {
     "admin:billing_payment_refund": Rule(
         allowed={STAFF}, kwargs=lambda w: {"pk": w.objects["payment"].pk},
         post=lambda w: {"amount": "10.00", "reason": "Geste du crawl"}, post_ok="change"),
+    # Every changelist's export (its querystring selects the rows): read-only.
+    "admin:export": Rule(allowed={STAFF}, kwargs=lambda w: {"app_label": "orders", "model_name": "order", "fmt": "csv"},
+                         post_ok="ok"),
     # Django's final catch-all: staff get a 404, the others the login page.
     "admin/(?P<url>.*)$": Rule(allowed={STAFF}, kwargs=lambda w: {"url": "inconnu/"}, get_ok={404}, post_ok={404}),
 }

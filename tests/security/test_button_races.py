@@ -157,6 +157,10 @@ RACES = {
     "admin-action:orders.order:auto_assign": f"{HERE}::test_auto_assign_20_times_assigns_once",
     "admin-action:orders.order:suspend": f"{HERE}::test_suspend_and_resume_actions_20_times_move_once",
     "admin-action:orders.order:resume": f"{HERE}::test_suspend_and_resume_actions_20_times_move_once",
+    "admin-action:orders.order:assign_corrector": f"{HERE}::test_assign_and_cancel_actions_20_times_act_once",
+    "admin-action:orders.order:cancel_orders": f"{HERE}::test_assign_and_cancel_actions_20_times_act_once",
+    "admin-action:billing.invoice:resend_invoices": "renvoyer une facture est répétable exprès (le client l'a perdue) ;"
+                                                     " un double clic avant l'envoi n'en met qu'un en file (clé : dernier envoi)",
     "admin-action:accounts.user:deactivate_users": f"{HERE}::test_user_actions_20_times_act_once",
     "admin-action:accounts.user:anonymise_users": f"{HERE}::test_user_actions_20_times_act_once",
     "admin-action:core.outboxemail:resend": f"{HERE}::test_resending_a_failed_email_20_times_sends_it_once",
@@ -167,6 +171,7 @@ RACES = {
     "admin-action:billing.creditnote:regenerate_pdf": "régénère le PDF d'un document figé : même numéro, mêmes montants",
     "admin-action:orders.service:sync_to_stripe": f"{BILLING}::test_stripe_sync_20_times_creates_one_product",
     "admin-action:axes.accessattempt:cleanup_expired_attempts": "supprime ce qui a expiré : idempotent",
+    "admin:export": "lecture seule : exporter deux fois donne deux fichiers et ne change rien",
     "admin-action:*:delete_selected": "désactivé ou une confirmation par objet : supprimer deux fois ne supprime qu'une fois",
 }
 # The admin's own pages (changelists, add/change/delete forms, history) are
@@ -243,6 +248,23 @@ def test_suspend_and_resume_actions_20_times_move_once(working_order, staff):
     working_order.refresh_from_db()
     assert working_order.status == Order.Status.EN_COURS
     assert OrderEvent.objects.filter(order=working_order, to_status=Order.Status.EN_COURS).count() == 2  # start, resume
+
+
+@pytest.mark.django_db(transaction=True)
+@server_database_only
+def test_assign_and_cancel_actions_20_times_act_once(paid_order, staff):
+    corrector = CorrectorFactory()
+    data = {"action": "assign_corrector", "index": "0", "_selected_action": [str(paid_order.pk)],
+            "corrector": str(corrector.pk)}
+    responses = submit_all(staff, changelist(Order), lambda: dict(data))
+    assert {r.status_code for r in responses} == {302}
+    paid_order.refresh_from_db()
+    assert paid_order.corrector == corrector
+    assert OrderEvent.objects.filter(order=paid_order, kind=OrderEvent.Kind.ASSIGNMENT).count() == 1
+    run_action(staff, Order, "cancel_orders", [paid_order.pk])
+    paid_order.refresh_from_db()
+    assert paid_order.status == Order.Status.ANNULEE
+    assert OrderEvent.objects.filter(order=paid_order, to_status=Order.Status.ANNULEE).count() == 1
 
 
 @pytest.mark.django_db(transaction=True)
