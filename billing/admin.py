@@ -134,7 +134,7 @@ class InvoiceAdmin(RelatedLinksAdminMixin, DocumentAdmin, HistoryAdmin):
 
     @admin.action(description=_("Renvoyer la facture par e-mail au client"))
     def resend_invoices(self, request, queryset):
-        admin_apply(request, queryset, lambda invoice: invoicing.invoice_resend(invoice=invoice, by=request.user),
+        admin_apply(request, queryset, lambda invoice: invoicing.invoice_resend(invoice=invoice, by=request.user, request=request),
                     done=lambda n: ngettext("%(n)s facture remise en envoi.", "%(n)s factures remises en envoi.", n)
                     % {"n": n})
 

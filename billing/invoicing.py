@@ -399,7 +399,7 @@ def invoice_send(*, invoice):
     return locked
 
 
-def invoice_resend(*, invoice, by):
+def invoice_resend(*, invoice, by, request=None):
     """The team e-mails an invoice again (the buyer lost it, the first
     e-mail bounced). Queued through the outbox; a double click before it is
     sent queues one e-mail (the key is the invoice's last sending). A
@@ -412,6 +412,9 @@ def invoice_resend(*, invoice, by):
     with transaction.atomic():
         record = outbox_task_queue(task=resend_invoice, kwargs={"invoice_id": str(invoice.pk)},
                                    once_key=f"{invoice.pk}:{last_sent}")
+        if record is not None:  # who asked; the sending itself is audited as invoice.send
+            audit_record(action="invoice.resend", actor=by, target=invoice, request=request,
+                         details={"number": invoice.number})
     logger.info("invoice %s resend %s by %s", invoice.number, "queued" if record else "already queued", by.pk)
     return record is not None
 

@@ -41,6 +41,7 @@ ACTION_LABELS = {
     "payment.succeeded": _("Paiement reçu"),
     "payment.refund": _("Remboursement"),
     "invoice.send": _("Facture envoyée"),
+    "invoice.resend": _("Renvoi de facture demandé"),
     "file.delete": _("Fichier supprimé"),
     "page.publish": _("Page publiée"),
     "page.schedule": _("Publication programmée"),

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from billing import invoicing
 from billing.models import Invoice
-from core.models import OutboxTask
+from core.models import AuditLog, OutboxTask
 
 pytestmark = pytest.mark.django_db
 
@@ -34,6 +34,13 @@ def test_a_double_click_before_sending_queues_one_email(invoice, staff_user, dja
         assert invoicing.invoice_resend(invoice=invoice, by=staff_user) is True
         assert invoicing.invoice_resend(invoice=invoice, by=staff_user) is False
     assert OutboxTask.objects.filter(task__endswith="resend_invoice").count() == 1
+
+
+def test_the_resend_is_audited_once_with_who_asked(client, staff_user, invoice):
+    client.force_login(staff_user)
+    resend(client, [invoice])
+    entries = AuditLog.objects.filter(action="invoice.resend")
+    assert [(e.actor, e.target_id, e.ip_address) for e in entries] == [(staff_user, str(invoice.pk), "127.0.0.1")]
 
 
 def test_a_cancelled_invoice_is_refused_with_its_reason(client, staff_user, invoice):
