@@ -36,6 +36,9 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from .audit import audit_record
+from .models import AuditLog
+
 CHUNK_SIZE = 2000
 SENSITIVE_NAME_PARTS = ("password", "token", "secret", "session_key", "session_data", "session_hash",
                         "submission_key", "api_key")
@@ -110,9 +113,12 @@ def _json_stream(queryset, fields):
     yield "\n]\n"
 
 
-def export_response(model_admin, queryset, fmt):
+def export_response(model_admin, request, queryset, fmt):
     fields = export_fields(model_admin)
     opts = model_admin.model._meta
+    # Data leaving the platform in bulk: who took what, with which filters.
+    audit_record(action="admin.export", actor=request.user, request=request, severity=AuditLog.Severity.MEDIUM,
+                 target_type=opts.label, details={"format": fmt, "filters": request.GET.urlencode()})
     filename = f"{opts.app_label}-{opts.model_name}-{timezone.localtime():%Y%m%d-%H%M}.{fmt}"
     if fmt == "csv":
         euro_names = {*getattr(model_admin, "euro_fields", ()), *getattr(model_admin, "export_euro_fields", ())}
@@ -140,14 +146,14 @@ def export_changelist_view(admin_site, request, app_label, model_name, fmt):
         changelist = model_admin.get_changelist_instance(request)
     except IncorrectLookupParameters as error:
         raise Http404 from error
-    return export_response(model_admin, changelist.queryset, fmt)
+    return export_response(model_admin, request, changelist.queryset, fmt)
 
 
 @admin.action(description=_("Exporter en CSV les lignes sélectionnées"), permissions=["view"])
 def export_csv(model_admin, request, queryset):
-    return export_response(model_admin, queryset, "csv")
+    return export_response(model_admin, request, queryset, "csv")
 
 
 @admin.action(description=_("Exporter en JSON les lignes sélectionnées"), permissions=["view"])
 def export_json(model_admin, request, queryset):
-    return export_response(model_admin, queryset, "json")
+    return export_response(model_admin, request, queryset, "json")

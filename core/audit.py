@@ -50,6 +50,7 @@ ACTION_LABELS = {
     "admin.add": _("Ajout (administration)"),
     "admin.change": _("Modification (administration)"),
     "admin.delete": _("Suppression (administration)"),
+    "admin.export": _("Export (administration)"),
     "audit.purge": _("Purge du journal d'audit"),
 }
 TARGET_LABELS = {"auth": _("authentification")}

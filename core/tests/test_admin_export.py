@@ -12,6 +12,7 @@ from django.urls import reverse
 from accounts.models import User
 from accounts.tests.factories import AdminFactory, CorrectorFactory, UserFactory
 from core import admin_export
+from core.models import AuditLog
 
 pytestmark = pytest.mark.django_db
 
@@ -132,3 +133,11 @@ def test_the_csv_gives_amounts_in_euros_and_the_json_the_stored_cents(client, wo
     assert [row[csv_header.index(column)] for row in csv_rows_] == [euros]
     data = json.loads(body(client.get(export_url("json", app="orders", model="order"))))
     assert [row["estimated_price"] for row in data] == [paid_order.estimated_price]
+
+
+def test_an_export_is_audited_with_who_took_which_rows(client, world):
+    admin, _, _ = world
+    body(client.get(export_url("csv") + "?role__exact=CORRECTOR"))
+    entry = AuditLog.objects.get(action="admin.export")
+    assert (entry.actor, entry.target_type, entry.severity) == (admin, "accounts.User", AuditLog.Severity.MEDIUM)
+    assert entry.details == {"format": "csv", "filters": "role__exact=CORRECTOR"}
