@@ -22,17 +22,21 @@ class Relation:
     label: str
     model: type
     lookup: str  # from `model` to the object, e.g. "client" or "order__client"
+    # Narrows the rows, as changelist filters ("is_read__exact": 0 for the unread ones).
+    filters: tuple = ()
 
 
 _relations: dict[str, list[Relation]] = {}
 
 
-def register_relation(source, *, label, model, lookup):
+def register_relation(source, *, label, model, lookup, filters=None):
     """``source``: the model label ("accounts.User") whose change page shows
-    the link; ``model``: the rows listed; ``lookup``: their path to it."""
+    the link; ``model``: the rows listed; ``lookup``: their path to it;
+    ``filters``: changelist filters that narrow them (e.g. the unread ones)."""
+    relation = Relation(label=label, model=model, lookup=lookup, filters=tuple(sorted((filters or {}).items())))
     relations = _relations.setdefault(source, [])
-    if not any(r.model is model and r.lookup == lookup for r in relations):
-        relations.append(Relation(label=label, model=model, lookup=lookup))
+    if relation not in relations:
+        relations.append(relation)
 
 
 def relations_to(model):
@@ -55,9 +59,9 @@ def related_links(obj):
     items = []
     for relation in _relations.get(obj._meta.label, ()):
         try:
-            count = relation.model._default_manager.filter(**{relation.lookup: obj.pk}).count()
-            link = changelist_link(relation.model, label=relation.label, count=count,
-                                   **{f"{relation.lookup}__pk__exact": obj.pk})
+            filters = {f"{relation.lookup}__pk__exact": obj.pk, **dict(relation.filters)}
+            count = relation.model._default_manager.filter(**filters).count()
+            link = changelist_link(relation.model, label=relation.label, count=count, **filters)
         except NoReverseMatch:  # the target has no admin
             continue
         items.append((link,))

@@ -18,3 +18,5 @@ class NotificationAdmin(BigTableAdminMixin, admin.ModelAdmin):
 
 
 register_relation("accounts.User", label=_("Notifications"), model=Notification, lookup="user")
+register_relation("accounts.User", label=_("Notifications non lues"), model=Notification, lookup="user",
+                  filters={"is_read__exact": 0})

@@ -112,3 +112,16 @@ def test_no_form_loads_a_whole_big_table_into_a_select(rf):
                         widget, (AutocompleteSelect, AutocompleteSelectMultiple, ForeignKeyRawIdWidget)):
                     plain.add((form._meta.model._meta.label, name))
     assert plain <= set(PLAIN_SELECTS), f"listes déroulantes sur une table entière : {sorted(plain - set(PLAIN_SELECTS))}"
+
+
+def test_a_users_page_counts_their_unread_notifications(client):
+    client.force_login(AdminFactory())
+    someone = UserFactory()
+    for i in range(3):
+        Notification.objects.create(user=someone, title=f"Avis {i}", message="…", is_read=(i == 0))
+    page = client.get(reverse("admin:accounts_user_change", args=[someone.pk])).content.decode()
+    assert "Notifications non lues (2)" in visible_text(page)
+    url = changelist_url(Notification, user__pk__exact=someone.pk, is_read__exact=0)
+    assert f'href="{url.replace("&", "&amp;")}"' in page
+    listed = client.get(url)
+    assert sorted(n.title for n in listed.context["cl"].result_list) == ["Avis 1", "Avis 2"]
