@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class CoreConfig(AppConfig):
     name = "core"
     # In the admin, core shows its outbox: the e-mails and deferred tasks waiting to leave.
-    verbose_name = _("Boîte d'envoi")
+    verbose_name = _("Journal et boîte d'envoi")
 
     def ready(self):
         from .audit import audit_anonymise_actor, audit_export_actor

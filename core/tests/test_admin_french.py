@@ -57,7 +57,7 @@ def test_every_model_field_has_a_french_label():
 
 
 def test_the_core_app_is_named_for_what_the_admin_shows():
-    assert str(apps.get_app_config("core").verbose_name) == "Boîte d'envoi"
+    assert str(apps.get_app_config("core").verbose_name) == "Journal et boîte d'envoi"
 
 
 def test_every_webhook_outcome_has_a_french_label():
