@@ -124,6 +124,17 @@ def test_htmx_send_returns_the_message_and_the_other_side_polls_it(client, conve
     assert selectors.unread_total(user=corrector) == 0
 
 
+def test_message_ids_past_a_thousand_stay_plain_numbers_in_the_page(client, conversation, client_user, corrector):
+    """French formatting writes 1234 as "1 234"; the page's script reads ids
+    from data-message-id, so every message past id 999 looked like another's
+    duplicate and vanished from the list (seen once the table grew)."""
+    Message.objects.create(id=123_456, conversation=conversation, sender=corrector, content="Grand numéro")
+    client.force_login(client_user)
+    page = client.get(reverse("messaging:conversation", args=[conversation.pk])).content.decode()
+    assert 'data-message-id="123456"' in page and 'id="message-123456"' in page
+    assert 'data-reply-to="123456"' in page and "?reply_to=123456#" in page
+
+
 def test_poll_with_a_junk_cursor_is_harmless(client, conversation, client_user, corrector):
     services.message_send(conversation=conversation, sender=client_user, content="Bonjour")
     client.force_login(corrector)
