@@ -128,10 +128,12 @@ def test_message_ids_past_a_thousand_stay_plain_numbers_in_the_page(client, conv
     """French formatting writes 1234 as "1 234"; the page's script reads ids
     from data-message-id, so every message past id 999 looked like another's
     duplicate and vanished from the list (seen once the table grew)."""
-    Message.objects.create(id=123_456, conversation=conversation, sender=corrector, content="Grand numéro")
+    first = Message.objects.create(id=123_456, conversation=conversation, sender=corrector, content="Grand numéro")
+    Message.objects.create(id=123_457, conversation=conversation, sender=client_user, content="Réponse", parent=first)
     client.force_login(client_user)
     page = client.get(reverse("messaging:conversation", args=[conversation.pk])).content.decode()
     assert 'data-message-id="123456"' in page and 'id="message-123456"' in page
+    assert 'href="#message-123456"' in page  # the reply's quote of its parent
     assert 'data-reply-to="123456"' in page and "?reply_to=123456#" in page
 
 
