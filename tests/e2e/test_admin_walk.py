@@ -33,7 +33,8 @@ def test_an_admin_walks_the_graph_and_exports_the_orders(page, live_server, log_
     page.locator(".field-order a").first.click()  # back to the invoice's order
     page.get_by_role("link", name="Conversation (1)").click()
     page.get_by_role("link", name=conversation.subject).click()
-    assert "Bonjour, une question." in page.locator("#content").inner_text()
+    # Waits for the page to be there: reading at once may catch it half-parsed.
+    page.locator("#content").get_by_text("Bonjour, une question.").wait_for()
 
     page.goto(f"{live_server.url}/admin/orders/order/?status__exact=PAYEE")
     with page.expect_download() as download:
