@@ -142,6 +142,10 @@ class AuditLog(models.Model):
     ip_address = models.GenericIPAddressField(_("adresse IP"), null=True, blank=True)
     user_agent = models.CharField(_("navigateur"), max_length=USER_AGENT_MAX_LENGTH, blank=True)
     severity = models.CharField(_("gravité"), max_length=10, choices=Severity.choices, default=Severity.LOW)
+    # The row's id in the legacy Node/Prisma database (manage.py import_legacy):
+    # our id is a number, so a re-import finds the row by this instead.
+    legacy_id = models.CharField(_("identifiant d'origine"), max_length=191, null=True, blank=True, unique=True,
+                                 editable=False)
 
     objects = AuditLogQuerySet.as_manager()
 

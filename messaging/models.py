@@ -109,6 +109,7 @@ class Message(models.Model):
         NOTIFICATION = "NOTIFICATION", _("Notification")
         SUPPORT_MESSAGE = "SUPPORT_MESSAGE", _("Message du support")
         ADMIN_MESSAGE = "ADMIN_MESSAGE", _("Message de l'équipe")
+        CONSULTATION_REQUEST = "CONSULTATION_REQUEST", _("Demande de consultation")  # legacy rows only
 
     class Status(models.TextChoices):
         BROUILLON = "BROUILLON", _("Brouillon")
@@ -156,6 +157,10 @@ class Message(models.Model):
     client_token = models.UUIDField(_("jeton du formulaire"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("envoyé le"), default=timezone.now)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
+    # The row's id in the legacy Node/Prisma database (manage.py import_legacy):
+    # our id is a number, so a re-import finds the row by this instead.
+    legacy_id = models.CharField(_("identifiant d'origine"), max_length=191, null=True, blank=True, unique=True,
+                                 editable=False)
 
     class Meta:
         verbose_name = _("message")
@@ -200,6 +205,10 @@ class MessageAttachment(models.Model):
         "files.StoredFile", on_delete=models.CASCADE, related_name="message_attachments", verbose_name=_("fichier")
     )
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    # The row's id in the legacy Node/Prisma database (manage.py import_legacy):
+    # our id is a number, so a re-import finds the row by this instead.
+    legacy_id = models.CharField(_("identifiant d'origine"), max_length=191, null=True, blank=True, unique=True,
+                                 editable=False)
 
     class Meta:
         verbose_name = _("pièce jointe")

@@ -28,6 +28,7 @@ class Notification(models.Model):
         ORDER = "ORDER", _("Commande")
         MESSAGE = "MESSAGE", _("Message")
         SYSTEM = "SYSTEM", _("Système")
+        CONSULTATION = "CONSULTATION", _("Consultation")  # legacy rows only
 
     class Priority(models.TextChoices):
         FAIBLE = "FAIBLE", _("Faible")
@@ -49,6 +50,10 @@ class Notification(models.Model):
     is_deleted = models.BooleanField(_("supprimée"), default=False)
     expires_at = models.DateTimeField(_("expire le"), default=default_expiry)
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+    # The row's id in the legacy Node/Prisma database (manage.py import_legacy):
+    # our id is a number, so a re-import finds the row by this instead.
+    legacy_id = models.CharField(_("identifiant d'origine"), max_length=191, null=True, blank=True, unique=True,
+                                 editable=False)
 
     objects = NotificationQuerySet.as_manager()
 

@@ -61,6 +61,7 @@ LOCAL_APPS = [
     "billing",
     "support",
     "cms",
+    "ops",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
