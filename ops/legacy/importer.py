@@ -308,8 +308,7 @@ class LegacyImporter:
         self._upload_index = None
         # Legacy id -> ours, for the foreign keys of the tables read later.
         self.users = {}  # legacy id -> User pk
-        self.user_roles = {}  # User pk -> role
-        self.user_by_email = {}
+        self.user_by_email = {}  # e-mail -> User pk
         self.services = {}  # legacy tarif id -> Service pk
         self.orders = {}  # legacy id -> (Order pk, client pk, title)
         self.files = {}  # legacy id -> StoredFile pk
@@ -358,6 +357,19 @@ class LegacyImporter:
                 if bar is not None:
                     bar.advance()
                 yield row
+
+    def _converted(self, table, convert, *args):
+        """``convert(table, row, *args)`` over the rows of ``table``: what it
+        returns (None: the row is left out). A value it cannot read (a broken
+        date, text in a number) leaves out that row only."""
+        for row in self._rows(table):
+            try:
+                result = convert(table, row, *args)
+            except (ValueError, TypeError, ArithmeticError) as error:
+                self._skip(table, "valeur illisible", row.where, str(error)[:200])
+                continue
+            if result is not None:
+                yield result
 
     def _skip(self, table, reason, where=None, detail=None):
         """A row left out: counted under ``reason``; with ``where``, also listed."""
@@ -437,38 +449,35 @@ class LegacyImporter:
         existing = {email: (pk, anonymised) for email, pk, anonymised in
                     User.objects.values_list("email", "pk", "anonymised_at")}
         anonymised = {pk for pk, when in existing.values() if when}
-        self._write_all(table, "users", self._users(table, existing, anonymised))
-        self.user_roles = dict(User.objects.filter(pk__in=set(self.users.values())).values_list("pk", "role"))
-        self.user_by_email = {
-            email: pk for email, pk in User.objects.filter(pk__in=set(self.users.values())).values_list("email", "pk")
-        }
+        self._write_all(table, "users", self._converted(table, self._users, existing, anonymised))
+        # Who is who by e-mail, for the audit entries (which name their author so).
+        self.user_by_email = dict(User.objects.values_list("email", "pk"))
 
-    def _users(self, table, existing, anonymised):
-        for row in self._rows(table):
-            v = row.values
-            pk = legacy_uuid(table, v.get("id"))
-            email = normalize_email(v.get("email"))
-            if not email:
-                self._skip(table, "adresse e-mail vide", row.where)
-                continue
-            if email in self.user_by_email:  # the same address twice in the legacy table
-                self.users[v.get("id")] = self.user_by_email[email]
-                self._skip(table, "e-mail déjà lu plus haut : même compte", row.where, email)
-                continue
-            self.user_by_email[email] = pk
-            owner, _when = existing.get(email, (None, None))
-            if owner is not None and owner != pk:
-                # The same person already has an account here (the first
-                # admin, an early sign-up): their legacy rows go to it.
-                self.users[v.get("id")] = owner
-                self._skip(table, "un compte existe déjà ici avec cet e-mail : conservé, les données y sont rattachées",
-                           row.where, email)
-                continue
-            if pk in anonymised:
-                self._skip(table, "compte anonymisé ici (RGPD) : jamais réimporté", row.where)
-                continue
-            self.users[v.get("id")] = pk
-            yield self._user(table, row, pk, email), row.where
+    def _users(self, table, row, existing, anonymised):
+        v = row.values
+        pk = legacy_uuid(table, v.get("id"))
+        email = normalize_email(v.get("email"))
+        if not email:
+            self._skip(table, "adresse e-mail vide", row.where)
+            return None
+        if email in self.user_by_email:  # the same address twice in the legacy table
+            self.users[v.get("id")] = self.user_by_email[email]
+            self._skip(table, "e-mail déjà lu plus haut : même compte", row.where, email)
+            return None
+        self.user_by_email[email] = pk
+        owner, _when = existing.get(email, (None, None))
+        if owner is not None and owner != pk:
+            # The same person already has an account here (the first
+            # admin, an early sign-up): their legacy rows go to it.
+            self.users[v.get("id")] = owner
+            self._skip(table, "un compte existe déjà ici avec cet e-mail : conservé, les données y sont rattachées",
+                       row.where, email)
+            return None
+        if pk in anonymised:
+            self._skip(table, "compte anonymisé ici (RGPD) : jamais réimporté", row.where)
+            return None
+        self.users[v.get("id")] = pk
+        return self._user(table, row, pk, email), row.where
 
     def _user(self, table, row, pk, email):
         v = row.values
@@ -519,38 +528,36 @@ class LegacyImporter:
 
     def _import_tarifs(self, table):
         by_name = dict(Service.objects.values_list("name", "pk"))
-        written = self._write_all(table, "tarifs", self._tarifs(table, by_name))
+        written = self._write_all(table, "tarifs", self._converted(table, self._tarifs, by_name, {}))
         for service in written:
             self.services[service._legacy_id] = service.pk
 
-    def _tarifs(self, table, by_name):
-        seen = {}
-        for row in self._rows(table):
-            v = row.values
-            pk = legacy_uuid(table, v.get("id"))
-            name = text(v.get("nom"), 255)
-            owner = seen.get(name) or by_name.get(name)
-            if owner is not None and owner != pk:
-                self.services[v.get("id")] = owner
-                self._skip(table, "un service du même nom existe déjà : conservé, les commandes y sont rattachées",
-                           row.where, name)
-                continue
-            seen[name] = pk
-            price = positive(v.get("prix")) or 0
-            created = legacy_datetime(v.get("createdAt")) or self.now
-            per_page = "page" in text(v.get("prixFormate")).lower()
-            service = Service(
-                id=pk, name=name, description=text(v.get("description")), kind=text(v.get("typeService"), 100),
-                pricing=Service.Pricing.PER_PAGE if per_page else Service.Pricing.FIXED, price=price,
-                estimated_duration=text(v.get("dureeEstimee"), 100), is_active=legacy_bool(v.get("actif")) is not False,
-                display_order=positive(v.get("ordre")) or 0, stripe_product_id=text(v.get("stripeProductId"), 255),
-                stripe_price_id=text(v.get("stripePriceId"), 255),
-                # That Stripe price was made for this amount: no new one is needed.
-                stripe_price_amount=price if v.get("stripePriceId") else None,
-                created_at=created, updated_at=legacy_datetime(v.get("updatedAt")) or created,
-            )
-            service._legacy_id = v.get("id")
-            yield service, row.where
+    def _tarifs(self, table, row, by_name, seen):
+        v = row.values
+        pk = legacy_uuid(table, v.get("id"))
+        name = text(v.get("nom"), 255)
+        owner = seen.get(name) or by_name.get(name)
+        if owner is not None and owner != pk:
+            self.services[v.get("id")] = owner
+            self._skip(table, "un service du même nom existe déjà : conservé, les commandes y sont rattachées",
+                       row.where, name)
+            return None
+        seen[name] = pk
+        price = positive(v.get("prix")) or 0
+        created = legacy_datetime(v.get("createdAt")) or self.now
+        per_page = "page" in text(v.get("prixFormate")).lower()
+        service = Service(
+            id=pk, name=name, description=text(v.get("description")), kind=text(v.get("typeService"), 100),
+            pricing=Service.Pricing.PER_PAGE if per_page else Service.Pricing.FIXED, price=price,
+            estimated_duration=text(v.get("dureeEstimee"), 100), is_active=legacy_bool(v.get("actif")) is not False,
+            display_order=positive(v.get("ordre")) or 0, stripe_product_id=text(v.get("stripeProductId"), 255),
+            stripe_price_id=text(v.get("stripePriceId"), 255),
+            # That Stripe price was made for this amount: no new one is needed.
+            stripe_price_amount=price if v.get("stripePriceId") else None,
+            created_at=created, updated_at=legacy_datetime(v.get("updatedAt")) or created,
+        )
+        service._legacy_id = v.get("id")
+        return service, row.where
 
     def _service_for_pack(self):
         """packType -> Service pk: a pack names a tariff by its id, its name
@@ -567,45 +574,44 @@ class LegacyImporter:
 
     def _import_commandes(self, table):
         packs = self._service_for_pack()
-        self._write_all(table, "commandes", self._commandes(table, packs))
+        self._write_all(table, "commandes", self._converted(table, self._commandes, packs))
 
-    def _commandes(self, table, packs):
-        for row in self._rows(table):
-            v = row.values
-            client = self._user_pk(table, row, "userId", required=True)
-            if client is None:
-                self._skip(table, "client inconnu", row.where, f"userId={v.get('userId')}")
-                continue
-            pk = legacy_uuid(table, v.get("id"))
-            status = ORDER_STATUSES.get(v.get("statut"), v.get("statut"))
-            if status not in Order.Status.values:
-                self._problem(table, row.where, f"statut « {status} » inconnu : EN_ATTENTE")
-                status = Order.Status.EN_ATTENTE
-            pack = text(v.get("packType"))
-            service = packs.get(pack) or packs.get(slugify(pack)) if pack else None
-            if pack and service is None:
-                self._problem(table, row.where, f"packType « {pack} » ne correspond à aucun service : commande "
-                                                "sans service (facturée « Prestation éditoriale », prix conservés)")
-            due = legacy_datetime(v.get("dateEcheance"))
-            created = legacy_datetime(v.get("createdAt")) or self.now
-            updated = legacy_datetime(v.get("updatedAt")) or created
-            finished = legacy_datetime(v.get("dateFinition"))
-            title = text(v.get("titre"), 255)
-            self.orders[v.get("id")] = (pk, client, title)
-            yield Order(
-                id=pk, client_id=client, service_id=service, title=title, description=text(v.get("description")),
-                status=status, status_before_suspension=RESUMED_STATUS if status == Order.Status.SUSPENDUE else "",
-                client_note=text(v.get("noteClient")), corrector_note=text(v.get("noteCorrecteur")),
-                priority=v.get("priorite") if v.get("priorite") in Order.Priority.values else Order.Priority.NORMALE,
-                due_date=timezone.localtime(due).date() if due else None,
-                declared_pages=positive(v.get("pagesDeclarees")), verified_pages=positive(v.get("pagesVerifiees")),
-                estimated_price=positive(v.get("prixEstime")), final_price=positive(v.get("prixFinal")),
-                amount=positive(v.get("amount")),
-                payment_status=PAYMENT_STATUSES.get(text(v.get("paymentStatus")).lower(), ""),
-                stripe_session_id=text(v.get("stripeSessionId"), 255),
-                finished_at=finished or (updated if status == Order.Status.TERMINE else None),
-                created_at=created, updated_at=updated,
-            ), row.where
+    def _commandes(self, table, row, packs):
+        v = row.values
+        client = self._user_pk(table, row, "userId", required=True)
+        if client is None:
+            self._skip(table, "client inconnu", row.where, f"userId={v.get('userId')}")
+            return None
+        pk = legacy_uuid(table, v.get("id"))
+        status = ORDER_STATUSES.get(v.get("statut"), v.get("statut"))
+        if status not in Order.Status.values:
+            self._problem(table, row.where, f"statut « {status} » inconnu : EN_ATTENTE")
+            status = Order.Status.EN_ATTENTE
+        pack = text(v.get("packType"))
+        service = packs.get(pack) or packs.get(slugify(pack)) if pack else None
+        if pack and service is None:
+            self._problem(table, row.where, f"packType « {pack} » ne correspond à aucun service : commande "
+                                            "sans service (facturée « Prestation éditoriale », prix conservés)")
+        due = legacy_datetime(v.get("dateEcheance"))
+        created = legacy_datetime(v.get("createdAt")) or self.now
+        updated = legacy_datetime(v.get("updatedAt")) or created
+        finished = legacy_datetime(v.get("dateFinition"))
+        title = text(v.get("titre"), 255)
+        self.orders[v.get("id")] = (pk, client, title)
+        return Order(
+            id=pk, client_id=client, service_id=service, title=title, description=text(v.get("description")),
+            status=status, status_before_suspension=RESUMED_STATUS if status == Order.Status.SUSPENDUE else "",
+            client_note=text(v.get("noteClient")), corrector_note=text(v.get("noteCorrecteur")),
+            priority=v.get("priorite") if v.get("priorite") in Order.Priority.values else Order.Priority.NORMALE,
+            due_date=timezone.localtime(due).date() if due else None,
+            declared_pages=positive(v.get("pagesDeclarees")), verified_pages=positive(v.get("pagesVerifiees")),
+            estimated_price=positive(v.get("prixEstime")), final_price=positive(v.get("prixFinal")),
+            amount=positive(v.get("amount")),
+            payment_status=PAYMENT_STATUSES.get(text(v.get("paymentStatus")).lower(), ""),
+            stripe_session_id=text(v.get("stripeSessionId"), 255),
+            finished_at=finished or (updated if status == Order.Status.TERMINE else None),
+            created_at=created, updated_at=updated,
+        ), row.where
 
     def _order(self, table, row, column, *, required):
         legacy = row.values.get(column)
@@ -623,7 +629,7 @@ class LegacyImporter:
             self.report.tables[table].problems.append(
                 ("--uploads-dir", "aucun dossier des fichiers de l'ancien système : métadonnées seules, "
                                   "contenus marqués indisponibles"))
-        for batch in self._batches(self._files(table)):
+        for batch in self._batches(self._converted(table, self._files)):
             stored = {pk: (name, checksum, size, purged) for pk, name, checksum, size, purged in
                       StoredFile.objects.filter(pk__in=[obj.pk for obj, _where in batch])
                       .values_list("pk", "file", "checksum", "size", "content_purged_at")}
@@ -632,30 +638,29 @@ class LegacyImporter:
             for obj in self._write(table, "files", batch):
                 self.files[obj._legacy_id] = obj.pk
 
-    def _files(self, table):
-        for row in self._rows(table):
-            v = row.values
-            uploader = self._user_pk(table, row, "uploadedById", required=True)
-            if uploader is None:
-                self._skip(table, "déposant inconnu", row.where, f"uploadedById={v.get('uploadedById')}")
-                continue
-            order = self._order(table, row, "commandeId", required=False)
-            if order is None:
-                role = StoredFile.Role.ATTACHMENT
-            else:
-                role = StoredFile.Role.MANUSCRIPT if order[1] == uploader else StoredFile.Role.DELIVERABLE
-            created = legacy_datetime(v.get("createdAt")) or self.now
-            category = v.get("type") if v.get("type") in StoredFile.Category.values else StoredFile.Category.OTHER
-            stored = StoredFile(
-                id=legacy_uuid(table, v.get("id")), original_name=text(v.get("filename"), 255), file="",
-                mime_type=text(v.get("mimeType"), 100), size=positive(v.get("size")) or 0, category=category,
-                role=role, uploaded_by_id=uploader, order_id=order[0] if order else None,
-                description=text(v.get("description")), is_public=bool(legacy_bool(v.get("isPublic"))),
-                checksum="", created_at=created, updated_at=legacy_datetime(v.get("updatedAt")) or created,
-            )
-            stored._legacy_id = v.get("id")
-            stored._names = (v.get("storedName"), v.get("url"))
-            yield stored, row.where
+    def _files(self, table, row):
+        v = row.values
+        uploader = self._user_pk(table, row, "uploadedById", required=True)
+        if uploader is None:
+            self._skip(table, "déposant inconnu", row.where, f"uploadedById={v.get('uploadedById')}")
+            return None
+        order = self._order(table, row, "commandeId", required=False)
+        if order is None:
+            role = StoredFile.Role.ATTACHMENT
+        else:
+            role = StoredFile.Role.MANUSCRIPT if order[1] == uploader else StoredFile.Role.DELIVERABLE
+        created = legacy_datetime(v.get("createdAt")) or self.now
+        category = v.get("type") if v.get("type") in StoredFile.Category.values else StoredFile.Category.OTHER
+        stored = StoredFile(
+            id=legacy_uuid(table, v.get("id")), original_name=text(v.get("filename"), 255), file="",
+            mime_type=text(v.get("mimeType"), 100), size=positive(v.get("size")) or 0, category=category,
+            role=role, uploaded_by_id=uploader, order_id=order[0] if order else None,
+            description=text(v.get("description")), is_public=bool(legacy_bool(v.get("isPublic"))),
+            checksum="", created_at=created, updated_at=legacy_datetime(v.get("updatedAt")) or created,
+        )
+        stored._legacy_id = v.get("id")
+        stored._names = (v.get("storedName"), v.get("url"))
+        return stored, row.where
 
     def _attach_bytes(self, table, stored, where, previous):
         """Copy the file's bytes from --uploads-dir into our storage, unless a
@@ -708,7 +713,7 @@ class LegacyImporter:
         conversation (the thread, the "new messages" poll and the read state
         rely on it)."""
         known = dict(Message.objects.filter(legacy_id__isnull=False).values_list("legacy_id", "pk"))
-        kept = sorted(self._messages(table), key=lambda m: (m.created_at, m.legacy_id))
+        kept = sorted(self._converted(table, self._messages), key=lambda m: (m.created_at, m.legacy_id))
         next_id = (Message.objects.aggregate(top=Max("pk"))["top"] or 0) + 1
         for message in kept:
             if message.legacy_id in known:
@@ -721,38 +726,37 @@ class LegacyImporter:
             by_conversation[message.conversation_key].append(message)
         self._write_conversations(table, by_conversation)
 
-    def _messages(self, table):
-        for row in self._rows(table):
-            v = row.values
-            if legacy_bool(v.get("deletedByAdmin")):
-                self._skip(table, "supprimé par l'équipe dans l'ancien système")
-                continue
-            if v.get("statut") == "BROUILLON":
-                self._skip(table, "brouillon jamais envoyé")
-                continue
-            sender = self._user_pk(table, row, "senderId", required=True)
-            if sender is None and v.get("senderId"):
-                self._skip(table, "expéditeur inconnu", row.where, f"senderId={v.get('senderId')}")
-                continue
-            content = text(v.get("content"))
-            if len(content) > MAX_CONTENT_LENGTH:
-                self._problem(table, row.where, f"message de plus de {MAX_CONTENT_LENGTH} caractères : tronqué")
-                content = content[:MAX_CONTENT_LENGTH]
-            created = legacy_datetime(v.get("createdAt")) or self.now
-            message_type = v.get("type") if v.get("type") in Message.Type.values else Message.Type.USER_MESSAGE
-            read = bool(legacy_bool(v.get("isRead"))) or v.get("statut") in MESSAGE_STATUSES_READ
-            visitor_email = "" if sender else normalize_email(v.get("visitorEmail"))[:254]
-            yield LegacyMessage(
-                legacy_id=str(v.get("id")), where=row.where, conversation_key=text(v.get("conversationId")),
-                sender=sender, receiver=self._user_pk(table, row, "receiverId", required=False),
-                visitor_name="" if sender else text(v.get("visitorName"), 150), visitor_email=visitor_email,
-                subject=text(v.get("subject"), 255), content=content, type=message_type,
-                status=Message.Status.LU if read else (
-                    v.get("statut") if v.get("statut") in Message.Status.values else Message.Status.ENVOYE),
-                is_read=read, is_archived=bool(legacy_bool(v.get("isArchived"))),
-                is_pinned=bool(legacy_bool(v.get("isPinned"))), parent=v.get("parentId") or None,
-                created_at=created, updated_at=legacy_datetime(v.get("updatedAt")) or created,
-            )
+    def _messages(self, table, row):
+        v = row.values
+        if legacy_bool(v.get("deletedByAdmin")):
+            self._skip(table, "supprimé par l'équipe dans l'ancien système")
+            return None
+        if v.get("statut") == "BROUILLON":
+            self._skip(table, "brouillon jamais envoyé")
+            return None
+        sender = self._user_pk(table, row, "senderId", required=True)
+        if sender is None and v.get("senderId"):
+            self._skip(table, "expéditeur inconnu", row.where, f"senderId={v.get('senderId')}")
+            return None
+        content = text(v.get("content"))
+        if len(content) > MAX_CONTENT_LENGTH:
+            self._problem(table, row.where, f"message de plus de {MAX_CONTENT_LENGTH} caractères : tronqué")
+            content = content[:MAX_CONTENT_LENGTH]
+        created = legacy_datetime(v.get("createdAt")) or self.now
+        message_type = v.get("type") if v.get("type") in Message.Type.values else Message.Type.USER_MESSAGE
+        read = bool(legacy_bool(v.get("isRead"))) or v.get("statut") in MESSAGE_STATUSES_READ
+        visitor_email = "" if sender else normalize_email(v.get("visitorEmail"))[:254]
+        return LegacyMessage(
+            legacy_id=str(v.get("id")), where=row.where, conversation_key=text(v.get("conversationId")),
+            sender=sender, receiver=self._user_pk(table, row, "receiverId", required=False),
+            visitor_name="" if sender else text(v.get("visitorName"), 150), visitor_email=visitor_email,
+            subject=text(v.get("subject"), 255), content=content, type=message_type,
+            status=Message.Status.LU if read else (
+                v.get("statut") if v.get("statut") in Message.Status.values else Message.Status.ENVOYE),
+            is_read=read, is_archived=bool(legacy_bool(v.get("isArchived"))),
+            is_pinned=bool(legacy_bool(v.get("isPinned"))), parent=v.get("parentId") or None,
+            created_at=created, updated_at=legacy_datetime(v.get("updatedAt")) or created,
+        )
 
     def _conversation_order(self, key):
         """The order a legacy conversationId is about: the order's id itself,
@@ -911,20 +915,19 @@ class LegacyImporter:
     # --- message_attachments ----------------------------------------------------
 
     def _import_message_attachments(self, table):
-        self._write_all(table, "message_attachments", self._attachments(table))
+        self._write_all(table, "message_attachments", self._converted(table, self._attachments))
 
-    def _attachments(self, table):
-        for row in self._rows(table):
-            v = row.values
-            message, stored = self.messages.get(v.get("messageId")), self.files.get(v.get("fileId"))
-            if message is None:
-                self._skip(table, "message inconnu ou non importé", row.where, f"messageId={v.get('messageId')}")
-                continue
-            if stored is None:
-                self._skip(table, "fichier inconnu", row.where, f"fileId={v.get('fileId')}")
-                continue
-            yield MessageAttachment(message_id=message, stored_file_id=stored, legacy_id=str(v.get("id")),
-                                    created_at=self.now), row.where
+    def _attachments(self, table, row):
+        v = row.values
+        message, stored = self.messages.get(v.get("messageId")), self.files.get(v.get("fileId"))
+        if message is None:
+            self._skip(table, "message inconnu ou non importé", row.where, f"messageId={v.get('messageId')}")
+            return None
+        if stored is None:
+            self._skip(table, "fichier inconnu", row.where, f"fileId={v.get('fileId')}")
+            return None
+        return MessageAttachment(message_id=message, stored_file_id=stored, legacy_id=str(v.get("id")),
+                                created_at=self.now), row.where
 
     # --- support_requests -> tickets ------------------------------------------------
 
@@ -953,7 +956,7 @@ class LegacyImporter:
         sla.sla_refresh(ticket)
 
     def _import_support_requests(self, table):
-        for batch in self._batches(self._support_requests(table)):
+        for batch in self._batches(self._converted(table, self._support_requests)):
             numbers = self._ticket_numbers([ticket.pk for ticket, _message, _where in batch])
             known = dict(Message.objects.filter(legacy_id__in=[m.legacy_id for _t, m, _w in batch])
                          .values_list("legacy_id", "pk"))
@@ -986,70 +989,68 @@ class LegacyImporter:
                 update_fields=["last_message", "last_message_at"],
             )
 
-    def _support_requests(self, table):
-        for row in self._rows(table):
-            v = row.values
-            requester = self._user_pk(table, row, "userId", required=True)
-            if requester is None:
-                self._skip(table, "demandeur inconnu", row.where, f"userId={v.get('userId')}")
-                continue
-            pk = legacy_uuid(table, v.get("id"))
-            created = legacy_datetime(v.get("createdAt")) or self.now
-            status = v.get("status") if v.get("status") in Ticket.Status.values else Ticket.Status.OUVERT
-            ticket = Ticket(
-                id=pk, number=0, requester_id=requester, title=text(v.get("title"), 255),
-                description=text(v.get("description")),
-                category=v.get("category") if v.get("category") in Ticket.Category.values else Ticket.Category.GENERAL,
-                priority=v.get("priority") if v.get("priority") in Ticket.Priority.values else Ticket.Priority.NORMALE,
-                status=status, source=TICKET_SOURCES.get(text(v.get("source")).lower(), Ticket.Source.WEB),
-                tags=text(v.get("tags"), 500), assigned_to_id=self._user_pk(table, row, "assignedToId", required=False),
-                conversation_id=legacy_uuid("support_conversations", v.get("id")),
-                first_response_at=legacy_datetime(v.get("firstResponseAt")),
-                resolved_at=legacy_datetime(v.get("resolvedAt")), closed_at=legacy_datetime(v.get("closedAt")),
-                created_at=created, updated_at=legacy_datetime(v.get("updatedAt")) or created,
-            )
-            self._ticket_sla(ticket)
-            # The request is the first message of the ticket's conversation, as
-            # support.services writes it.
-            message = Message(
-                conversation_id=ticket.conversation_id, sender_id=requester, content=ticket.description[
-                    :MAX_CONTENT_LENGTH], type=Message.Type.USER_MESSAGE, status=Message.Status.ENVOYE,
-                created_at=created, updated_at=created, legacy_id=f"support_requests:{v.get('id')}",
-            )
-            yield ticket, message, row.where
+    def _support_requests(self, table, row):
+        v = row.values
+        requester = self._user_pk(table, row, "userId", required=True)
+        if requester is None:
+            self._skip(table, "demandeur inconnu", row.where, f"userId={v.get('userId')}")
+            return None
+        pk = legacy_uuid(table, v.get("id"))
+        created = legacy_datetime(v.get("createdAt")) or self.now
+        status = v.get("status") if v.get("status") in Ticket.Status.values else Ticket.Status.OUVERT
+        ticket = Ticket(
+            id=pk, number=0, requester_id=requester, title=text(v.get("title"), 255),
+            description=text(v.get("description")),
+            category=v.get("category") if v.get("category") in Ticket.Category.values else Ticket.Category.GENERAL,
+            priority=v.get("priority") if v.get("priority") in Ticket.Priority.values else Ticket.Priority.NORMALE,
+            status=status, source=TICKET_SOURCES.get(text(v.get("source")).lower(), Ticket.Source.WEB),
+            tags=text(v.get("tags"), 500), assigned_to_id=self._user_pk(table, row, "assignedToId", required=False),
+            conversation_id=legacy_uuid("support_conversations", v.get("id")),
+            first_response_at=legacy_datetime(v.get("firstResponseAt")),
+            resolved_at=legacy_datetime(v.get("resolvedAt")), closed_at=legacy_datetime(v.get("closedAt")),
+            created_at=created, updated_at=legacy_datetime(v.get("updatedAt")) or created,
+        )
+        self._ticket_sla(ticket)
+        # The request is the first message of the ticket's conversation, as
+        # support.services writes it.
+        message = Message(
+            conversation_id=ticket.conversation_id, sender_id=requester, content=ticket.description[
+                :MAX_CONTENT_LENGTH], type=Message.Type.USER_MESSAGE, status=Message.Status.ENVOYE,
+            created_at=created, updated_at=created, legacy_id=f"support_requests:{v.get('id')}",
+        )
+        return ticket, message, row.where
 
     # --- payment_methods -----------------------------------------------------------
 
     def _import_payment_methods(self, table):
         taken = dict(PaymentMethod.objects.values_list("stripe_payment_method_id", "pk"))
-        self._write_all(table, "payment_methods", self._payment_methods(table, taken))
+        self._write_all(table, "payment_methods", self._converted(table, self._payment_methods, taken))
 
-    def _payment_methods(self, table, taken):
-        for row in self._rows(table):
-            v = row.values
-            user = self._user_pk(table, row, "userId", required=True)
-            if user is None:
-                self._skip(table, "titulaire inconnu", row.where, f"userId={v.get('userId')}")
-                continue
-            pk, stripe_id = legacy_uuid(table, v.get("id")), text(v.get("stripePaymentMethodId"), 255)
-            if taken.setdefault(stripe_id, pk) != pk:
-                self._skip(table, "carte Stripe déjà enregistrée ici", row.where, stripe_id)
-                continue
-            created = legacy_datetime(v.get("createdAt")) or self.now
-            yield PaymentMethod(
-                id=pk, user_id=user, stripe_payment_method_id=stripe_id, brand=text(v.get("brand"), 50),
-                last4=text(v.get("last4"), 4), exp_month=positive(v.get("expMonth")) or 1,
-                exp_year=positive(v.get("expYear")) or 1, fingerprint=text(v.get("fingerprint"), 255),
-                is_default=bool(legacy_bool(v.get("isDefault"))), is_active=legacy_bool(v.get("isActive")) is not False,
-                created_at=created, updated_at=legacy_datetime(v.get("updatedAt")) or created,
-            ), row.where
+    def _payment_methods(self, table, row, taken):
+        v = row.values
+        user = self._user_pk(table, row, "userId", required=True)
+        if user is None:
+            self._skip(table, "titulaire inconnu", row.where, f"userId={v.get('userId')}")
+            return None
+        pk, stripe_id = legacy_uuid(table, v.get("id")), text(v.get("stripePaymentMethodId"), 255)
+        if taken.setdefault(stripe_id, pk) != pk:
+            self._skip(table, "carte Stripe déjà enregistrée ici", row.where, stripe_id)
+            return None
+        created = legacy_datetime(v.get("createdAt")) or self.now
+        return PaymentMethod(
+            id=pk, user_id=user, stripe_payment_method_id=stripe_id, brand=text(v.get("brand"), 50),
+            last4=text(v.get("last4"), 4), exp_month=positive(v.get("expMonth")) or 1,
+            exp_year=positive(v.get("expYear")) or 1, fingerprint=text(v.get("fingerprint"), 255),
+            is_default=bool(legacy_bool(v.get("isDefault"))), is_active=legacy_bool(v.get("isActive")) is not False,
+            created_at=created, updated_at=legacy_datetime(v.get("updatedAt")) or created,
+        ), row.where
 
     # --- invoices ------------------------------------------------------------------
 
     def _import_invoices(self, table):
         taken_numbers = dict(Invoice.objects.values_list("number", "pk"))
         invoiced_orders = dict(Invoice.objects.values_list("order_id", "pk"))
-        for batch in self._batches(self._invoice_rows(table, taken_numbers, invoiced_orders)):
+        for batch in self._batches(self._converted(table, self._invoice_rows, taken_numbers, invoiced_orders)):
             orders = Order.objects.select_related("service", "client").in_bulk([o for _row, o in batch])
             previous = dict(Invoice.objects.filter(pk__in=[legacy_uuid(table, row.values.get("id"))
                                                            for row, _o in batch]).values_list("pk", "pdf"))
@@ -1057,23 +1058,22 @@ class LegacyImporter:
             self._write(table, "invoices", invoices)
         self._continue_numbering(taken_numbers)
 
-    def _invoice_rows(self, table, taken_numbers, invoiced_orders):
-        for row in self._rows(table):
-            v = row.values
-            order = self._order(table, row, "commandeId", required=True)
-            if order is None:
-                self._skip(table, "commande inconnue", row.where, f"commandeId={v.get('commandeId')}")
-                continue
-            pk, number = legacy_uuid(table, v.get("id")), text(v.get("number"), 50)
-            if invoiced_orders.setdefault(order[0], pk) != pk:
-                # Our invoice is one-to-one with its order.
-                self._skip(table, "deuxième facture de la même commande (une seule par commande ici)", row.where,
-                           number)
-                continue
-            if taken_numbers.setdefault(number, pk) != pk:
-                self._skip(table, "numéro de facture déjà utilisé ici", row.where, number)
-                continue
-            yield row, order[0]
+    def _invoice_rows(self, table, row, taken_numbers, invoiced_orders):
+        v = row.values
+        order = self._order(table, row, "commandeId", required=True)
+        if order is None:
+            self._skip(table, "commande inconnue", row.where, f"commandeId={v.get('commandeId')}")
+            return None
+        pk, number = legacy_uuid(table, v.get("id")), text(v.get("number"), 50)
+        if invoiced_orders.setdefault(order[0], pk) != pk:
+            # Our invoice is one-to-one with its order.
+            self._skip(table, "deuxième facture de la même commande (une seule par commande ici)", row.where,
+                       number)
+            return None
+        if taken_numbers.setdefault(number, pk) != pk:
+            self._skip(table, "numéro de facture déjà utilisé ici", row.where, number)
+            return None
+        return row, order[0]
 
     def _invoice(self, table, row, order, previous):
         """The invoice as issued: number and amounts of the legacy row (TTC and
@@ -1134,29 +1134,28 @@ class LegacyImporter:
     # --- notifications -------------------------------------------------------------
 
     def _import_notifications(self, table):
-        self._write_all(table, "notifications", self._notifications(table))
+        self._write_all(table, "notifications", self._converted(table, self._notifications))
 
-    def _notifications(self, table):
-        for row in self._rows(table):
-            v = row.values
-            user = self._user_pk(table, row, "userId", required=True)
-            if user is None:
-                self._skip(table, "destinataire inconnu", row.where, f"userId={v.get('userId')}")
-                continue
-            created = legacy_datetime(v.get("createdAt")) or self.now
-            yield Notification(
-                legacy_id=str(v.get("id")), user_id=user, title=text(v.get("title"), 255),
-                message=text(v.get("message")),
-                type=v.get("type") if v.get("type") in Notification.Type.values else Notification.Type.INFO,
-                priority=v.get("priority") if v.get("priority") in Notification.Priority.values
-                else Notification.Priority.NORMALE,
-                data=self._text_json(v.get("data")), action_url=text(v.get("actionUrl"), 500),
-                is_read=bool(legacy_bool(v.get("isRead"))), read_at=legacy_datetime(v.get("readAt")),
-                is_deleted=bool(legacy_bool(v.get("isDeleted"))),
-                # Ours expire after NOTIFICATION_LIFETIME: the same for old ones without a date.
-                expires_at=legacy_datetime(v.get("expiresAt")) or created + NOTIFICATION_LIFETIME,
-                created_at=created,
-            ), row.where
+    def _notifications(self, table, row):
+        v = row.values
+        user = self._user_pk(table, row, "userId", required=True)
+        if user is None:
+            self._skip(table, "destinataire inconnu", row.where, f"userId={v.get('userId')}")
+            return None
+        created = legacy_datetime(v.get("createdAt")) or self.now
+        return Notification(
+            legacy_id=str(v.get("id")), user_id=user, title=text(v.get("title"), 255),
+            message=text(v.get("message")),
+            type=v.get("type") if v.get("type") in Notification.Type.values else Notification.Type.INFO,
+            priority=v.get("priority") if v.get("priority") in Notification.Priority.values
+            else Notification.Priority.NORMALE,
+            data=self._text_json(v.get("data")), action_url=text(v.get("actionUrl"), 500),
+            is_read=bool(legacy_bool(v.get("isRead"))), read_at=legacy_datetime(v.get("readAt")),
+            is_deleted=bool(legacy_bool(v.get("isDeleted"))),
+            # Ours expire after NOTIFICATION_LIFETIME: the same for old ones without a date.
+            expires_at=legacy_datetime(v.get("expiresAt")) or created + NOTIFICATION_LIFETIME,
+            created_at=created,
+        ), row.where
 
     @staticmethod
     def _text_json(value):
@@ -1173,71 +1172,68 @@ class LegacyImporter:
 
     def _import_pages(self, table):
         taken = dict(Page.objects.values_list("slug", "pk"))
-        written = self._write_all(table, "pages", self._pages(table, taken))
+        written = self._write_all(table, "pages", self._converted(table, self._pages, taken))
         # A published page has its version, as cms.services writes it on
         # publication (an order's accepted CGV points at one).
         live = [p.pk for p in written if p.status in (Page.Status.PUBLISHED, Page.Status.SCHEDULED)]
         for page in Page.objects.filter(pk__in=live):
             _write_revision(page=page, live_at=page.published_at or page.created_at, by=None)
 
-    def _pages(self, table, taken):
-        for row in self._rows(table):
-            v = row.values
-            pk, slug = legacy_uuid(table, v.get("id")), text(v.get("slug"), 255)
-            if taken.setdefault(slug, pk) != pk:
-                self._skip(table, "adresse (slug) déjà prise par une page d'ici : la page d'ici est conservée",
-                           row.where, slug)
-                continue
-            created = legacy_datetime(v.get("createdAt")) or self.now
-            yield Page(
-                id=pk, title=text(v.get("title"), 255), slug=slug, content=text(v.get("content")),
-                excerpt=text(v.get("excerpt")),
-                type=v.get("type") if v.get("type") in Page.Type.values else Page.Type.PAGE,
-                status=v.get("status") if v.get("status") in Page.Status.values else Page.Status.DRAFT,
-                meta_title=text(v.get("metaTitle"), 255), meta_description=text(v.get("metaDescription")),
-                meta_keywords=text(v.get("metaKeywords")), category=text(v.get("category"), 100),
-                tags=text(v.get("tags"), 500), sort_order=int(v.get("sortOrder") or 0),
-                is_public=legacy_bool(v.get("isPublic")) is not False, require_auth=bool(legacy_bool(v.get("requireAuth"))),
-                published_at=legacy_datetime(v.get("publishedAt")), created_at=created,
-                updated_at=legacy_datetime(v.get("updatedAt")) or created,
-            ), row.where
+    def _pages(self, table, row, taken):
+        v = row.values
+        pk, slug = legacy_uuid(table, v.get("id")), text(v.get("slug"), 255)
+        if taken.setdefault(slug, pk) != pk:
+            self._skip(table, "adresse (slug) déjà prise par une page d'ici : la page d'ici est conservée",
+                       row.where, slug)
+            return None
+        created = legacy_datetime(v.get("createdAt")) or self.now
+        return Page(
+            id=pk, title=text(v.get("title"), 255), slug=slug, content=text(v.get("content")),
+            excerpt=text(v.get("excerpt")),
+            type=v.get("type") if v.get("type") in Page.Type.values else Page.Type.PAGE,
+            status=v.get("status") if v.get("status") in Page.Status.values else Page.Status.DRAFT,
+            meta_title=text(v.get("metaTitle"), 255), meta_description=text(v.get("metaDescription")),
+            meta_keywords=text(v.get("metaKeywords")), category=text(v.get("category"), 100),
+            tags=text(v.get("tags"), 500), sort_order=int(v.get("sortOrder") or 0),
+            is_public=legacy_bool(v.get("isPublic")) is not False, require_auth=bool(legacy_bool(v.get("requireAuth"))),
+            published_at=legacy_datetime(v.get("publishedAt")), created_at=created,
+            updated_at=legacy_datetime(v.get("updatedAt")) or created,
+        ), row.where
 
     def _import_faqs(self, table):
-        self._write_all(table, "faqs", self._faqs(table))
+        self._write_all(table, "faqs", self._converted(table, self._faqs))
 
-    def _faqs(self, table):
-        for row in self._rows(table):
-            v = row.values
-            created = legacy_datetime(v.get("createdAt")) or self.now
-            yield FAQ(
-                id=legacy_uuid(table, v.get("id")), question=text(v.get("question")), answer=text(v.get("answer")),
-                details=text(v.get("details")), category=text(v.get("categorie"), 100), order=int(v.get("ordre") or 0),
-                visible=legacy_bool(v.get("visible")) is not False, created_at=created,
-                updated_at=legacy_datetime(v.get("updatedAt")) or created,
-            ), row.where
+    def _faqs(self, table, row):
+        v = row.values
+        created = legacy_datetime(v.get("createdAt")) or self.now
+        return FAQ(
+            id=legacy_uuid(table, v.get("id")), question=text(v.get("question")), answer=text(v.get("answer")),
+            details=text(v.get("details")), category=text(v.get("categorie"), 100), order=int(v.get("ordre") or 0),
+            visible=legacy_bool(v.get("visible")) is not False, created_at=created,
+            updated_at=legacy_datetime(v.get("updatedAt")) or created,
+        ), row.where
 
     # --- audit_logs ----------------------------------------------------------------
 
     def _import_audit_logs(self, table):
-        self._write_all(table, "audit_logs", self._audit_logs(table))
+        self._write_all(table, "audit_logs", self._converted(table, self._audit_logs))
 
-    def _audit_logs(self, table):
-        for row in self._rows(table):
-            v = row.values
-            email = normalize_email(v.get("adminEmail"))
-            target_type, target_table = AUDIT_TARGETS.get(v.get("targetType"), (text(v.get("targetType"), 100), None))
-            target_id = text(v.get("targetId"), 191)
-            if target_id and target_table:
-                target_id = str(legacy_uuid(target_table, target_id))  # so the admin links to our row
-            yield AuditLog(
-                legacy_id=str(v.get("id")),
-                timestamp=legacy_datetime(v.get("timestamp")) or legacy_datetime(v.get("createdAt")) or self.now,
-                actor_id=self.user_by_email.get(email), actor_email=email, action=text(v.get("action"), 100),
-                target_type=target_type, target_id=target_id, details=self._text_json(v.get("details")),
-                ip_address=_ip_or_none(v.get("ipAddress")),
-                user_agent=text(v.get("userAgent"), AuditLog.USER_AGENT_MAX_LENGTH),
-                severity=v.get("severity") if v.get("severity") in AuditLog.Severity.values else AuditLog.Severity.MEDIUM,
-            ), row.where
+    def _audit_logs(self, table, row):
+        v = row.values
+        email = normalize_email(v.get("adminEmail"))
+        target_type, target_table = AUDIT_TARGETS.get(v.get("targetType"), (text(v.get("targetType"), 100), None))
+        target_id = text(v.get("targetId"), 191)
+        if target_id and target_table:
+            target_id = str(legacy_uuid(target_table, target_id))  # so the admin links to our row
+        return AuditLog(
+            legacy_id=str(v.get("id")),
+            timestamp=legacy_datetime(v.get("timestamp")) or legacy_datetime(v.get("createdAt")) or self.now,
+            actor_id=self.user_by_email.get(email), actor_email=email, action=text(v.get("action"), 100),
+            target_type=target_type, target_id=target_id, details=self._text_json(v.get("details")),
+            ip_address=_ip_or_none(v.get("ipAddress")),
+            user_agent=text(v.get("userAgent"), AuditLog.USER_AGENT_MAX_LENGTH),
+            severity=v.get("severity") if v.get("severity") in AuditLog.Severity.values else AuditLog.Severity.MEDIUM,
+        ), row.where
 
     # --- password_resets, pending_commandes: counted, not imported --------------------
 
