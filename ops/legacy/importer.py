@@ -625,10 +625,6 @@ class LegacyImporter:
     # --- files -------------------------------------------------------------------
 
     def _import_files(self, table):
-        if self.uploads_dir is None:
-            self.report.tables[table].problems.append(
-                ("--uploads-dir", "aucun dossier des fichiers de l'ancien système : métadonnées seules, "
-                                  "contenus marqués indisponibles"))
         for batch in self._batches(self._converted(table, self._files)):
             stored = {pk: (name, checksum, size, purged) for pk, name, checksum, size, purged in
                       StoredFile.objects.filter(pk__in=[obj.pk for obj, _where in batch])
@@ -637,6 +633,9 @@ class LegacyImporter:
                 self._attach_bytes(table, obj, where, stored.get(obj.pk))
             for obj in self._write(table, "files", batch):
                 self.files[obj._legacy_id] = obj.pk
+        if self.uploads_dir is None and self.files:
+            self.report.tables[table].notes.append(
+                "sans --uploads-dir : métadonnées seules, contenus marqués indisponibles")
 
     def _files(self, table, row):
         v = row.values
