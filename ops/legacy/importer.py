@@ -211,6 +211,8 @@ SPECS = {
         "is_public", "checksum", "content_purged_at", "created_at", "updated_at",
     ]),
     "conversations": Spec(Conversation, "id", ["kind", "subject", "order", "created_by", "created_at"]),
+    # Written again once their messages exist: the denormalised last message.
+    "conversation_last_message": Spec(Conversation, "id", ["last_message", "last_message_at"]),
     "messages": Spec(Message, "id", [
         "conversation", "sender", "visitor_name", "visitor_email", "content", "subject", "type", "status", "parent",
         "thread_root", "is_pinned", "created_at", "updated_at",
@@ -818,11 +820,7 @@ class LegacyImporter:
         # The denormalised last message, once the messages exist.
         for conversation, _where, thread, _users in merged.values():
             conversation.last_message_id = thread[-1].id
-        for batch in self._batches(pairs):
-            Conversation.objects.bulk_create(
-                [c for c, _where in batch], update_conflicts=True, unique_fields=_conflict_target(["id"]),
-                update_fields=["last_message", "last_message_at"],
-            )
+        self._write_all(table, "conversation_last_message", pairs, count=False)
         self.report.tables[table].notes.append(
             f"{len(merged)} conversations, dont {len(tickets)} tickets de visiteurs (messages sans compte)")
 
@@ -983,10 +981,7 @@ class LegacyImporter:
             self._write(table, "tickets", [(t, w) for t, _m, w in batch])
             for (conversation, _where), (message, _w) in zip(conversations, messages, strict=True):
                 conversation.last_message_id = message.id
-            Conversation.objects.bulk_create(
-                [c for c, _where in conversations], update_conflicts=True, unique_fields=_conflict_target(["id"]),
-                update_fields=["last_message", "last_message_at"],
-            )
+            self._write(table, "conversation_last_message", conversations, count=False)
 
     def _support_requests(self, table, row):
         v = row.values

@@ -5,6 +5,9 @@ escapes, NULLs, orphans, real bcrypt hashes)."""
 import gzip
 import hashlib
 import json
+import os
+import shutil
+import subprocess
 import uuid
 from decimal import Decimal
 from io import StringIO
@@ -432,3 +435,42 @@ def test_text_report():
     call_command("import_legacy", dump=str(DUMP), stdout=out, stderr=StringIO())
     text = out.getvalue()
     assert "users" in text and "lignes lues" in text and "client inconnu (userId=ghost-user)" in text
+
+
+# --- A live legacy database -------------------------------------------------------------
+
+@pytest.fixture
+def legacy_database():
+    """The fixture dump loaded into a scratch database of the same MariaDB
+    server (with the mysql client, as an ops person would)."""
+    from django.db import connection
+
+    if connection.vendor != "mysql" or not shutil.which("mysql"):
+        pytest.skip("needs a MySQL/MariaDB server and the mysql client")
+    config = connection.settings_dict
+    name = f"{config['NAME']}_legacy"
+    client = ["mysql", f"--host={config['HOST'] or '127.0.0.1'}", f"--port={config['PORT'] or 3306}",
+              f"--user={config['USER']}"]
+    env = {**os.environ, "MYSQL_PWD": config["PASSWORD"] or ""}
+    subprocess.run([*client, "-e", f"DROP DATABASE IF EXISTS `{name}`; CREATE DATABASE `{name}` "
+                    "CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"], check=True, env=env)
+    with DUMP.open("rb") as dump:
+        subprocess.run([*client, name], stdin=dump, check=True, env=env)
+    password = f":{config['PASSWORD']}" if config["PASSWORD"] else ""
+    yield f"mysql://{config['USER']}{password}@{config['HOST'] or '127.0.0.1'}:{config['PORT'] or 3306}/{name}"
+    subprocess.run([*client, "-e", f"DROP DATABASE IF EXISTS `{name}`"], check=True, env=env)
+
+
+def test_import_from_a_live_database_matches_the_dump(legacy_database):
+    live = run(database_url=legacy_database)
+    after_live = counts()
+    helene = User.objects.get(pk=HELENE)
+    assert helene.bio == "Romancière 📚 — C:\\dossier\\livre\tfin\0nul"
+    assert helene.updated_at.microsecond == 456000
+    assert helene.preferences == {"theme": "sombre", "notifications": {"email": True}}
+    dump = run(dump=str(DUMP))
+    # The same rows: importing the dump afterwards only finds them again.
+    assert counts() == after_live
+    assert all(table["created"] == 0 for table in dump["tables"].values())
+    updated = {name: table["updated"] for name, table in dump["tables"].items() if name != "audit_logs"}
+    assert updated == {name: table["created"] for name, table in live["tables"].items() if name != "audit_logs"}
