@@ -295,6 +295,8 @@ class LegacyMessage:
     created_at: object
     updated_at: object
     id: int = 0
+    conversation_pk: uuid.UUID | None = None
+    parent_id: int | None = None
     root: int | None = None  # our id of the first message of its thread
 
 
@@ -394,11 +396,13 @@ class LegacyImporter:
         if batch:
             yield batch
 
-    def _write_all(self, table, spec_name, items, count=True):
+    def _write_all(self, table, spec_name, items, count=True, bar=None):
         """Write (object, where) pairs in batches; returns the objects written."""
         written = []
         for batch in self._batches(items):
             written.extend(self._write(table, spec_name, batch, count=count))
+            if bar is not None:
+                bar.advance(len(batch))
         return written
 
     def _write(self, table, spec_name, batch, count=True):
@@ -773,7 +777,7 @@ class LegacyImporter:
         order_conversations = dict(
             Conversation.objects.filter(order__isnull=False).values_list("order_id", "pk")
         )
-        conversations, tickets, participants, messages = [], [], [], []
+        conversations, tickets, participants, kept = [], [], [], []
         visitor_threads = []
         for key, thread in by_conversation.items():
             first = thread[0]
@@ -807,14 +811,19 @@ class LegacyImporter:
             entry[3].update(extra_users)
         for conversation, _where, thread, extra_users in merged.values():
             thread.sort(key=lambda m: m.id)
-            messages.extend(self._message_rows(table, conversation, thread))
+            self._link_thread(table, conversation, thread)
+            kept.extend(thread)
             participants.extend(self._participants(conversation, thread, extra_users))
             conversation.last_message_at = thread[-1].created_at
 
         pairs = [(c, where) for c, where, _thread, _users in merged.values()]
         self._write_all(table, "conversations", pairs, count=False)
-        messages.sort(key=lambda pair: pair[0].pk)
-        self._write_all(table, "messages", messages)
+        # In id order, model instances made batch by batch (a million of them
+        # at once would not fit in memory); a bar of its own, as the table is
+        # read by now.
+        kept.sort(key=lambda m: m.id)
+        with progress(self.stdout, "messages (écriture)", total=len(kept)) if self.stdout else nullcontext() as bar:
+            self._write_all(table, "messages", map(self._message_model, kept), bar=bar)
         self._save_participants(table, participants)
         self._write_all("support_requests", "tickets", tickets, count=False)
         # The denormalised last message, once the messages exist.
@@ -855,22 +864,29 @@ class LegacyImporter:
         self._ticket_sla(ticket)
         return conversation, ticket
 
-    def _message_rows(self, table, conversation, thread):
+    def _link_thread(self, table, conversation, thread):
+        """Place each message of ``thread`` (sorted by id) in its conversation
+        and its reply thread."""
         ids = {m.legacy_id: m for m in thread}
         for message in thread:
+            message.conversation_pk = conversation.pk
             parent = ids.get(message.parent) if message.parent else None
             if message.parent and (parent is None or parent.id >= message.id):
                 self._problem(table, message.where, f"parentId={message.parent} : message d'origine absent de "
                                                     "cette conversation, réponse importée sans fil")
                 parent = None
+            message.parent_id = parent.id if parent else None
             message.root = (parent.root or parent.id) if parent else None
-            yield Message(
-                id=message.id, conversation_id=conversation.pk, sender_id=message.sender,
-                visitor_name=message.visitor_name, visitor_email=message.visitor_email, content=message.content,
-                subject=message.subject, type=message.type, status=message.status,
-                parent_id=parent.id if parent else None, thread_root_id=message.root, is_pinned=message.is_pinned,
-                created_at=message.created_at, updated_at=message.updated_at, legacy_id=message.legacy_id,
-            ), message.where
+
+    @staticmethod
+    def _message_model(message):
+        return Message(
+            id=message.id, conversation_id=message.conversation_pk, sender_id=message.sender,
+            visitor_name=message.visitor_name, visitor_email=message.visitor_email, content=message.content,
+            subject=message.subject, type=message.type, status=message.status, parent_id=message.parent_id,
+            thread_root_id=message.root, is_pinned=message.is_pinned, created_at=message.created_at,
+            updated_at=message.updated_at, legacy_id=message.legacy_id,
+        ), message.where
 
     def _participants(self, conversation, thread, extra_users):
         """Everyone who wrote or was written to, with their read marker: up to
