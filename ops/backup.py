@@ -147,8 +147,10 @@ def parse_header(first_line):
 
 
 def _option_value(value):
-    # Option files read backslash escapes, and a quoted value keeps "#" and spaces.
-    return '"' + str(value).replace("\\", "\\\\").replace("\n", "\\n") + '"'
+    # Inside double quotes an option file keeps "#", ";" and spaces, and reads
+    # backslash escapes (checked against MariaDB's client with such a password).
+    escaped = str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return f'"{escaped}"'
 
 
 @contextmanager
