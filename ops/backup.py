@@ -539,8 +539,14 @@ def restore_backup(path, progress=None):
     db = connection.settings_dict
     drop_mysql_tables()
     connection.close()
-    with gzip.open(path, "rb") as dump:
-        load_mysql(db, dump, progress)
+    try:
+        with gzip.open(path, "rb") as dump:
+            load_mysql(db, dump, progress)
+    except BackupError as error:
+        # The file was checked, so this is the server's side (disk full, rights...).
+        raise BackupError(
+            f"{error}\nLa base est incomplète : corrigez la cause puis relancez la restauration."
+        ) from error
 
 
 def table_row_counts():

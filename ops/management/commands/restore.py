@@ -5,6 +5,8 @@ import sys
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from ops.backup import (
     BackupError,
@@ -37,7 +39,8 @@ class Command(BaseCommand):
             self.stdout.write(f"Vérification de {path}…")
             header = verify_backup(path, check_checksum=not no_checksum)
             check_compatible(header)
-            self.stdout.write(f"Sauvegarde intacte ({header['engine']}, du {header['created']}).")
+            created = timezone.localtime(parse_datetime(header["created"])).strftime("%d/%m/%Y à %H:%M")
+            self.stdout.write(f"Sauvegarde intacte ({header['engine']}, faite le {created}).")
             if not yes:
                 self.confirm(database_label())
             self.stdout.write("Restauration…")
