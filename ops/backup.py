@@ -19,6 +19,7 @@ import json
 import os
 import re
 import sqlite3
+import stat
 import subprocess
 import tarfile
 import tempfile
@@ -307,6 +308,9 @@ def restore_sqlite(path):
         )
     fd, temp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.restore-")
     os.close(fd)
+    if target.exists():
+        # mkstemp's 0600 would lock out a web server running as another user.
+        os.chmod(temp_name, stat.S_IMODE(target.stat().st_mode))
     try:
         with gzip.open(path, "rt", encoding="utf-8", newline="") as dump:
             dump.readline()  # our header

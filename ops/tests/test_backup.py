@@ -163,10 +163,12 @@ def test_sqlite_backup_drop_restore_gives_back_every_row(sqlite_site):
     [dump] = backup_files(env)
     sqlite_drop_all_tables(database)
     assert sqlite_fingerprint(database) == {}
+    database.chmod(0o640)
 
     result = manage(env, "restore", str(dump), "--yes")
 
     assert sqlite_fingerprint(database) == before
+    assert stat.S_IMODE(database.stat().st_mode) == 0o640  # a new file, with the old one's rights
     assert "Lignes par table" in result.stdout
     assert "  accounts_user" in result.stdout
 
