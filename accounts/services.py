@@ -1,11 +1,13 @@
 """Every write on accounts goes through these functions (see DESIGN.md)."""
 
+import json
 import logging
 import uuid
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -252,6 +254,11 @@ def user_export_data(*, user, by=None, request=None):
         data[name] = part.export(user)
     audit_record(action="user.export", actor=by or user, target=user, request=request, severity=Severity.MEDIUM)
     return data
+
+
+def user_export_json(data):
+    """The export as the user downloads it (profile page, ``manage.py export_user_data``)."""
+    return json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
 
 
 def user_deletion_report(*, user):
