@@ -4,7 +4,7 @@ import json
 from io import StringIO
 
 import pytest
-from django.core.management import CommandError, ManagementUtility, call_command
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from accounts.models import User
@@ -89,9 +89,3 @@ def test_anonymize_refuses_an_admin():
     admin.refresh_from_db()
     assert admin.anonymised_at is None
 
-
-def test_commands_exit_non_zero_from_the_shell(client_user):
-    with pytest.raises(SystemExit) as exited:
-        ManagementUtility(["manage.py", "anonymize_user", "personne@example.org", "--yes"]).execute()
-    assert exited.value.code == 1
-    assert User.objects.filter(pk=client_user.pk, anonymised_at__isnull=True).exists()

@@ -179,8 +179,8 @@ class Command(BaseCommand):
         if password:
             return self._create_admin(email, password)
         if not options["interactive"] or not sys.stdin.isatty():
-            return Step(WARNING, "aucun administrateur : relancez avec --email (mot de passe demandé), ou "
-                                 "STAKA_ADMIN_EMAIL et STAKA_ADMIN_PASSWORD dans l'environnement.")
+            return Step(WARNING, "aucun administrateur : relancez dans un terminal avec --email (mot de passe "
+                                 "demandé), ou avec STAKA_ADMIN_EMAIL et STAKA_ADMIN_PASSWORD dans l'environnement.")
         email = email or input("Adresse e-mail du premier administrateur : ").strip()
         while True:
             password = getpass.getpass("Mot de passe : ")
