@@ -171,3 +171,11 @@ def test_an_unreachable_database_stops_setup_with_a_clear_message():
     assert "Base de données injoignable (mysql 127.0.0.1:1, base « nope »)" in done.stderr
     assert "Traceback" not in done.stderr + done.stdout
     assert "s3cret-pw" not in done.stderr + done.stdout
+
+
+def test_an_invalid_address_is_refused_in_french(monkeypatch):
+    monkeypatch.setenv("STAKA_ADMIN_EMAIL", "pas-une-adresse")
+    monkeypatch.setenv("STAKA_ADMIN_PASSWORD", GOOD_PASSWORD)
+    with pytest.raises(CommandError, match="Administrateur non créé : Saisissez une adresse de courriel valide"):
+        run_setup("--noinput")
+    assert not User.objects.exists()

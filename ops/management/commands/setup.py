@@ -111,6 +111,15 @@ def step_content():
     return Step(OK, f"{created} page(s), question(s) de FAQ et témoignage(s) créés")
 
 
+class _RetryPassword(Exception):
+    """A password typed at the prompt was refused: ask again."""
+
+
+def _about_the_address(error):
+    """A refusal of the address (invalid, taken): asking the password again would not help."""
+    return getattr(error, "code", None) in {"exists", "invalid"}
+
+
 class Command(BaseCommand):
     help = (
         "Installe ou met à jour le site : vérifie la base de données, applique les migrations, charge les "
@@ -199,15 +208,8 @@ class Command(BaseCommand):
             user = user_create_admin(email=email, password=password)
         except ValidationError as error:
             message = " ".join(error.messages)
-            if retry and not error_is_about_email(error):
+            if retry and not _about_the_address(error):
                 raise _RetryPassword(f"Mot de passe refusé : {message}") from error
             raise CommandError(f"Administrateur non créé : {message}") from error
         return Step(OK, f"administrateur {user.email} créé")
 
-
-class _RetryPassword(Exception):
-    """A password typed at the prompt was refused: ask again."""
-
-
-def error_is_about_email(error):
-    return getattr(error, "code", None) in {"exists", "invalid"}
