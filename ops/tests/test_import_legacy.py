@@ -474,3 +474,18 @@ def test_import_from_a_live_database_matches_the_dump(legacy_database):
     assert all(table["created"] == 0 for table in dump["tables"].values())
     updated = {name: table["updated"] for name, table in dump["tables"].items() if name != "audit_logs"}
     assert updated == {name: table["created"] for name, table in live["tables"].items() if name != "audit_logs"}
+
+
+def test_import_after_setup_reuses_the_default_services():
+    from cms.defaults import load_default_content
+    from orders.defaults import load_default_services
+
+    load_default_services()
+    load_default_content()
+    report = run(dump=str(DUMP))
+    standard = Service.objects.get(name="Correction Standard")
+    assert standard.pk != uuid.UUID("e0000000-0000-4000-8000-000000000001")  # ours, kept
+    assert report["tables"]["tarifs"]["created"] == 1
+    assert report["tables"]["tarifs"]["skipped"] == 1
+    assert Order.objects.get(pk=order_pk(1)).service == standard
+    assert report["tables"]["pages"]["created"] == 6  # the legal pages of setup keep their own addresses
