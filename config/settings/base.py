@@ -235,6 +235,8 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
     "django.contrib.auth.hashers.BCryptPasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    # Accounts imported from the old system (manage.py import_legacy), upgraded at first login.
+    "accounts.hashers.LegacyBcryptPasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {

@@ -8,7 +8,7 @@ DEBUG = False
 SECRET_KEY = "test-only-secret-key-that-is-long-enough-for-hmac-0123456789"
 # bcrypt's 12 rounds are the point in production and a waste in tests;
 # test_settings asserts the production list separately.
-PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", "accounts.hashers.LegacyBcryptPasswordHasher"]
 if not env("EMAIL_URL", default=""):
     EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # The real-worker test starts a worker with CELERY_TASK_ALWAYS_EAGER=false.
