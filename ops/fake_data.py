@@ -46,7 +46,7 @@ from files.validation import DOCX, JPEG, ODT, PDF, PNG, RTF
 from messaging.models import Conversation, Message, MessageAttachment, Participant
 from notifications.models import NOTIFICATION_LIFETIME, Notification
 from ops import fake_words as words
-from ops.bulk import insert_objects, reserve_ids
+from ops.bulk import insert_objects, insert_rows, reserve_ids
 from ops.progress import format_count, format_duration, progress
 from orders import pricing
 from orders.models import Order, OrderEvent, Service
@@ -96,6 +96,11 @@ AUDIT_ACTIONS = (  # (action, target type, severity)
     ("user.export", "accounts.user", AuditLog.Severity.HIGH),
 )
 assert all(action in ACTION_LABELS for action, _target, _severity in AUDIT_ACTIONS)
+
+# A message row, as _thread builds it (see ops.bulk.insert_rows).
+MESSAGE_COLUMNS = ("id", "conversation_id", "sender_id", "visitor_name", "visitor_email", "content", "type",
+                   "status", "signed_as_team", "is_pinned", "created_at")
+MESSAGE_ID, MESSAGE_STATUS, MESSAGE_CREATED = 0, 7, 10
 
 BENCH_CLIENT = f"bench-client@{EMAIL_DOMAIN}"
 BENCH_CORRECTOR = f"bench-corrector@{EMAIL_DOMAIN}"
@@ -520,8 +525,10 @@ class FakeData:
         self.count("messages", total)
 
     def _thread(self, plan, count):
-        """(conversation, messages, participants): messages in time order,
-        each participant's read marker as a message index (-1: nothing read)."""
+        """(conversation, message rows, their senders, participants): rows in
+        time order (MESSAGE_COLUMNS, no instances: a million of them cost more
+        than the inserts), each participant's read marker as an index into
+        them (-1: nothing read)."""
         rng = self.rng
         conversation = Conversation(
             id=plan.id or self.uuid(), kind=plan.kind, subject=plan.subject[:255],
@@ -530,7 +537,7 @@ class FakeData:
         )
         span = max(60.0, (self.now - plan.created_at).total_seconds() - 60)
         offsets = sorted(rng.uniform(0, span) for _ in range(count))
-        messages, senders = [], []
+        rows, senders = [], []
         for index, offset in enumerate(offsets):
             voice = plan.voices[0] if index == 0 else rng.choice(plan.voices)
             if plan.staff and rng.random() < 0.03:
@@ -539,17 +546,16 @@ class FakeData:
             visitor_name, visitor_email = voice if isinstance(voice, tuple) else ("", "")
             is_staff = sender is not None and sender.is_admin
             is_system = voice is None
-            moment = plan.created_at + timedelta(seconds=offset + index * 1e-3)
-            messages.append(Message(
-                conversation=conversation, sender=sender, visitor_name=visitor_name, visitor_email=visitor_email,
-                content=rng.choice(words.SYSTEM_MESSAGES) if is_system else rng.choice(self.message_texts),
-                type=(Message.Type.SYSTEM_MESSAGE if is_system else
-                      Message.Type.ADMIN_MESSAGE if is_staff else Message.Type.USER_MESSAGE),
-                signed_as_team=is_staff and rng.random() < 0.5, is_pinned=rng.random() < 0.005,
-                created_at=moment,
-            ))
+            rows.append([
+                None, conversation.id, sender.pk if sender else None, visitor_name, visitor_email,
+                rng.choice(words.SYSTEM_MESSAGES) if is_system else rng.choice(self.message_texts),
+                Message.Type.SYSTEM_MESSAGE if is_system else
+                Message.Type.ADMIN_MESSAGE if is_staff else Message.Type.USER_MESSAGE,
+                Message.Status.ENVOYE, is_staff and rng.random() < 0.5, rng.random() < 0.005,
+                plan.created_at + timedelta(seconds=offset + index * 1e-3),
+            ])
             senders.append(sender)
-        conversation.last_message_at = messages[-1].created_at if messages else plan.created_at
+        conversation.last_message_at = rows[-1][MESSAGE_CREATED] if rows else plan.created_at
         # Who takes part: the members, and whoever wrote (as message_send adds them).
         people = {user.pk: user for user in plan.members}
         people.update({sender.pk: sender for sender in senders if sender is not None})
@@ -561,38 +567,41 @@ class FakeData:
             if count and (senders[-1] is None or senders[-1].pk != user.pk) and rng.random() < 0.3:
                 read = max(own, count - 1 - rng.randint(1, 3))
             participants.append((user, read))
-        for index, (message, sender) in enumerate(zip(messages, senders, strict=True)):
+        for index, (row, sender) in enumerate(zip(rows, senders, strict=True)):
             readers = (read for user, read in participants if sender is None or user.pk != sender.pk)
-            message.status = Message.Status.LU if any(read >= index for read in readers) else Message.Status.ENVOYE
-        return conversation, messages, participants
+            if any(read >= index for read in readers):
+                row[MESSAGE_STATUS] = Message.Status.LU
+        return conversation, rows, senders, participants
 
     def _write_threads(self, threads, keep_every):
-        conversations = [conversation for conversation, _messages, _participants in threads]
-        messages = [message for _conversation, thread, _participants in threads for message in thread]
+        conversations = [conversation for conversation, *_rest in threads]
+        rows = [row for _conversation, thread, _senders, _people in threads for row in thread]
         with transaction.atomic():
             insert_objects(conversations)
             # Ids chosen here, in each thread's time order, so read markers
             # can name them; the conversations then point at their newest.
-            for message_id, message in enumerate(messages, start=reserve_ids(Message)):
-                message.id = message_id
-            insert_objects(messages)
+            for message_id, row in enumerate(rows, start=reserve_ids(Message)):
+                row[MESSAGE_ID] = message_id
+            insert_rows(Message, MESSAGE_COLUMNS, rows)
             newest = Message.objects.filter(conversation=OuterRef("pk")).values("conversation").annotate(
                 newest=Max("id")).values("newest")
             Conversation.objects.filter(pk__in=[c.pk for c in conversations]).update(last_message_id=Subquery(newest))
             participants = [
                 Participant(conversation=conversation, user=user, joined_at=conversation.created_at,
-                            last_read_message_id=thread[read].pk if read >= 0 else 0,
+                            last_read_message_id=thread[read][MESSAGE_ID] if read >= 0 else 0,
                             archived=self.rng.random() < 0.03)
-                for conversation, thread, people in threads for user, read in people
+                for conversation, thread, _senders, people in threads for user, read in people
             ]
             insert_objects(participants)
         self.count("participants", len(participants), step="messages")
         if keep_every:
             self.attachment_candidates += [
-                (message.pk, message.sender, message.conversation.order_id, message.created_at)
-                for message in messages[::keep_every] if message.sender is not None
+                (row[MESSAGE_ID], sender, conversation.order_id, row[MESSAGE_CREATED])
+                for conversation, thread, senders, _people in threads
+                for row, sender in zip(thread, senders, strict=True)
+                if sender is not None and row[MESSAGE_ID] % keep_every == 0
             ]
-        return len(messages)
+        return len(rows)
 
     # --- files ---------------------------------------------------------------
 
