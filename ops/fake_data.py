@@ -2,11 +2,12 @@
 
 The rows look like what the services write (denormalised pointers, read
 markers, dates that follow the order workflow, invoices built by
-billing.invoicing's own snapshot and line helpers), but they are written with
-``bulk_create`` in batches, without services, signals or a query per row:
+billing.invoicing's own snapshot and line helpers), but they are inserted in
+batches (ops.bulk: bulk_create without its slow query compiler), one
+transaction per batch, without services, signals or a query per row:
 millions of rows in minutes. What that skips, on purpose:
 
-- no django-simple-history rows (bulk_create does not write them): the
+- no django-simple-history rows (bulk inserts do not write them): the
   "Historique" page of a fake order, user, ticket or invoice is empty;
 - no e-mails, notifications or outbox tasks about the fake rows;
 - no bytes in the storage: StoredFile rows are metadata only, under a
@@ -22,6 +23,7 @@ counter (advanced once per run).
 """
 
 import hashlib
+import io
 import random
 import time
 import uuid
@@ -176,6 +178,7 @@ class ConversationPlan:
     created_by: User | None = None
     staff: list = field(default_factory=list)  # team members who may join by writing
     id: object = None  # chosen beforehand when a ticket points at it
+    opening: str = ""  # the first message's text, when it is known (a ticket's request)
 
 
 class FakeData:
@@ -186,7 +189,6 @@ class FakeData:
         self.batch_size = batch_size
         self.now = now or timezone.now()
         self.run = next_run_number()
-        self.seed = seed
         # The run number is part of the seed: the same --seed on a second run
         # of the same database gives new ids instead of colliding.
         self.rng = random.Random(f"{seed}-{self.run}")
@@ -244,7 +246,7 @@ class FakeData:
     def table(self, name, label, total):
         """Time a step and give it a progress bar; the bar counts its main table."""
         started = time.monotonic()
-        with progress(self.stdout, label, total) as bar:
+        with progress(self.stdout if total else io.StringIO(), label, total) as bar:  # nothing to tell for 0
             yield bar
         report = self.tables.setdefault(name, TableReport())
         report.seconds += time.monotonic() - started
@@ -490,7 +492,8 @@ class FakeData:
         staff = [ticket.staff] if ticket.staff else []
         return ConversationPlan(kind=Conversation.Kind.SUPPORT, subject=f"#{ticket.number} {ticket.title}"[:255],
                                 created_at=ticket.created_at, members=[ticket.requester] if ticket.requester else [],
-                                voices=[author, *staff], created_by=ticket.requester, id=ticket.conversation_id)
+                                voices=[author, *staff], created_by=ticket.requester, id=ticket.conversation_id,
+                                opening=ticket.description)
 
     def message_counts(self, conversations, messages):
         """Messages per conversation: most threads short, about 1 % long."""
@@ -548,7 +551,8 @@ class FakeData:
             is_system = voice is None
             rows.append([
                 None, conversation.id, sender.pk if sender else None, visitor_name, visitor_email,
-                rng.choice(words.SYSTEM_MESSAGES) if is_system else rng.choice(self.message_texts),
+                (plan.opening if index == 0 and plan.opening else
+                 rng.choice(words.SYSTEM_MESSAGES) if is_system else rng.choice(self.message_texts)),
                 Message.Type.SYSTEM_MESSAGE if is_system else
                 Message.Type.ADMIN_MESSAGE if is_staff else Message.Type.USER_MESSAGE,
                 Message.Status.ENVOYE, is_staff and rng.random() < 0.5, rng.random() < 0.005,
@@ -824,6 +828,8 @@ def summary_lines(tables, elapsed):
     """A readable table of what was written."""
     lines = []
     for name, report in tables.items():
+        if not report.rows:
+            continue
         lines.append(f"  {name:<20} {format_count(report.rows):>12} lignes  {format_count(int(report.rate)):>9} lignes/s")
     total = sum(report.rows for report in tables.values())
     lines.append(f"  {'total':<20} {format_count(total):>12} lignes en {format_duration(elapsed)}")

@@ -123,6 +123,12 @@ def test_tickets_take_numbers_from_the_counter(small_run):
     for ticket in with_conversation:
         assert ticket.conversation.kind == Conversation.Kind.SUPPORT
         assert ticket.conversation.subject.startswith(f"#{ticket.number} ")
+        first = ticket.conversation.messages.order_by("id").first()
+        assert first.content == ticket.description  # the request opens the thread, as ticket_open writes it
+        if ticket.requester_id:
+            assert first.sender_id == ticket.requester_id
+        else:
+            assert first.sender_id is None and first.visitor_email == ticket.visitor_email
 
 
 def test_files_are_metadata_only(small_run):
