@@ -8,12 +8,15 @@ from django.core.management.base import BaseCommand, CommandError
 from ops.fake_data import DEFAULT_VOLUME, EMAIL_DOMAIN, FAKE_PASSWORD, FakeData, summary_lines, volume_for
 from ops.progress import format_count
 
+NO_BREAK_SPACE = "\u00a0"
 HELP_COUNTS = {
-    "clients": "clients (comptes USER)", "correctors": "correcteurs", "staff": "membres de l'équipe (ADMIN)",
-    "orders": "commandes, dans tous les statuts", "conversations": "conversations (commandes, directes, tickets)",
-    "messages": "messages répartis dans les conversations", "notifications": "notifications",
-    "files": "fichiers (métadonnées seulement, sans contenu)", "invoices": "factures des commandes payées",
-    "tickets": "tickets de support", "audit": "entrées du journal d'audit",
+    "clients": "Nombre de clients (comptes USER)", "correctors": "Nombre de correcteurs",
+    "staff": "Nombre de membres de l'équipe (ADMIN)", "orders": "Nombre de commandes, dans tous les statuts",
+    "conversations": "Nombre de conversations (commandes, directes, tickets)",
+    "messages": "Nombre de messages, répartis dans les conversations", "notifications": "Nombre de notifications",
+    "files": "Nombre de fichiers (métadonnées seulement, sans contenu)",
+    "invoices": "Nombre de factures (des commandes payées)", "tickets": "Nombre de tickets de support",
+    "audit": "Nombre d'entrées du journal d'audit",
 }
 
 
@@ -27,15 +30,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         for name, text in HELP_COUNTS.items():
-            parser.add_argument(f"--{name}", type=int, metavar="N",
-                                help=f"Nombre de {text} (volume complet : {format_count(DEFAULT_VOLUME[name])}).")
+            full = format_count(DEFAULT_VOLUME[name]).replace(" ", NO_BREAK_SPACE)  # "20 000" stays on one line
+            parser.add_argument(f"--{name}", type=int, metavar="N", help=f"{text} (volume complet : {full}).")
         parser.add_argument("--scale", type=float, metavar="F",
                             help="Multiplie le jeu complet (1 = volume du ticket 13, 0.01 = petit jeu) ; "
                                  "les nombres donnés explicitement l'emportent.")
         parser.add_argument("--bench-fixtures", action="store_true",
                             help="Crée aussi les comptes nommés que mesure le banc d'essai (bench-client, "
                                  "bench-corrector, bench-admin…) s'ils n'existent pas.")
-        parser.add_argument("--seed", type=int, help="Graine du hasard : le même lancement redonne les mêmes données.")
+        parser.add_argument("--seed", type=int, help="Graine du hasard : la même graine sur une base dans le même état redonne "
+                                 "les mêmes données (affichée à chaque lancement).")
         parser.add_argument("--batch-size", type=int, default=5000, metavar="B",
                             help="Lignes par insertion (défaut : 5000).")
         parser.add_argument("--json", action="store_true", help="Écrit le bilan en JSON (la progression va sur stderr).")
