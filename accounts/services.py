@@ -1,10 +1,14 @@
 """Every write on accounts goes through these functions (see DESIGN.md)."""
 
+import json
 import logging
 import uuid
 
 from django.contrib.auth.hashers import make_password
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -61,6 +65,28 @@ def user_register(*, email, password=None, password_hash=None, first_name, last_
         return None
     user_send_activation(user=user, context=activation_context)
     logger.info("account registered: %s", user.pk)
+    return user
+
+
+def user_create_admin(*, email, password):
+    """The first back-office account (``manage.py setup``): active, role
+    ADMIN, address taken as verified since the operator typed it. Raises
+    ValidationError (French) for an invalid address or password, or an
+    address that already has an account."""
+    email = normalize_email(email)
+    validate_email(email)
+    if User.objects.filter(email=email).exists():
+        raise ValidationError(
+            _("Un compte existe déjà avec l'adresse %(email)s : choisissez une autre adresse, ou donnez le rôle "
+              "Administrateur à ce compte.") % {"email": email}, code="exists")
+    validate_password(password, user=User(email=email, first_name="Administrateur"))
+    with transaction.atomic():
+        now = timezone.now()
+        user = User.objects.create_superuser(
+            email, password, first_name="Administrateur", last_name="", email_verified_at=now, consent_at=now,
+        )
+        audit_record(action="user.create_admin", target=user, severity=Severity.HIGH)
+    logger.info("first admin created: %s", user.pk)
     return user
 
 
@@ -228,6 +254,11 @@ def user_export_data(*, user, by=None, request=None):
         data[name] = part.export(user)
     audit_record(action="user.export", actor=by or user, target=user, request=request, severity=Severity.MEDIUM)
     return data
+
+
+def user_export_json(data):
+    """The export as the user downloads it (profile page, ``manage.py export_user_data``)."""
+    return json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
 
 
 def user_deletion_report(*, user):

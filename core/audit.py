@@ -31,6 +31,7 @@ ACTION_LABELS = {
     "password.change": _("Mot de passe modifié"),
     "password_reset.request": _("Réinitialisation du mot de passe demandée"),
     "password_reset.done": _("Mot de passe réinitialisé"),
+    "user.create_admin": _("Premier administrateur créé (installation)"),
     "user.role": _("Rôle modifié"),
     "user.activate": _("Compte réactivé"),
     "user.deactivate": _("Compte désactivé"),

@@ -1,27 +1,12 @@
-"""Demo services (the legacy tariffs) and three orders in different states."""
+"""Demo orders in different states, on the default services (orders.defaults)."""
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.models import User
 
 from . import services
+from .defaults import load_default_services
 from .models import Order, Service
-
-DEMO_SERVICES = [
-    {"name": "Correction Standard", "kind": "Correction", "pricing": Service.Pricing.PER_PAGE, "price": 200,
-     "description": "Orthographe, grammaire, typographie et cohérence, page par page.",
-     "estimated_duration": "7 à 20 jours ouvrés selon la longueur", "display_order": 1},
-    {"name": "Pack KDP Autoédition", "kind": "Mise en forme", "pricing": Service.Pricing.FIXED, "price": 35000,
-     "description": "Mise en page intérieure et couverture prêtes pour Amazon KDP.",
-     "estimated_duration": "10 jours ouvrés", "display_order": 2},
-    {"name": "Pack Rédaction Complète", "kind": "Rédaction", "pricing": Service.Pricing.FIXED, "price": 145000,
-     "description": "Réécriture et accompagnement éditorial complet de votre manuscrit.",
-     "estimated_duration": "4 à 6 semaines", "display_order": 3},
-    {"name": "Pack Intégral", "kind": "Correction", "pricing": Service.Pricing.PER_PAGE, "price": 300,
-     "needs_page_verification": True,
-     "description": "Correction, relecture croisée et mise en page ; le prix est confirmé après vérification de vos pages.",
-     "estimated_duration": "15 à 25 jours ouvrés", "display_order": 4},
-]
 
 
 def demo_pdf(name):
@@ -36,9 +21,7 @@ def demo_pdf(name):
 
 
 def seed_demo_orders():
-    for spec in DEMO_SERVICES:
-        spec = dict(spec)
-        Service.objects.update_or_create(name=spec.pop("name"), defaults=spec)
+    load_default_services()
     client = User.objects.get(email="user@example.com")
     corrector = User.objects.get(email="corrector@staka-editions.com")
     admin = User.objects.get(email="admin@staka-editions.com")

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian/Ubuntu packages the project needs, when missing.
-#   scripts/system-deps.sh run    what `make run` needs (build a venv, compile mysqlclient, gettext)
+#   scripts/system-deps.sh run    what `make run` needs (build a venv, compile mysqlclient, gettext,
+#                                 mysqldump/mysql for `manage.py backup`/`restore` on MySQL/MariaDB)
 #   scripts/system-deps.sh test   the same, plus Chromium (browser tests) and poppler-utils (PDF checks)
 set -euo pipefail
 
 profile="${1:-run}"
-packages=(python3-venv python3-dev build-essential pkg-config libmariadb-dev gettext)
+packages=(python3-venv python3-dev build-essential pkg-config libmariadb-dev gettext mariadb-client tzdata)
 if [ "$profile" = "test" ]; then
-  packages+=(chromium poppler-utils fonts-dejavu-core mariadb-client)
+  packages+=(chromium poppler-utils fonts-dejavu-core)
 fi
 
 missing=()
