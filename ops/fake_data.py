@@ -51,6 +51,7 @@ from ops import fake_words as words
 from ops.bulk import insert_objects, insert_rows, reserve_ids
 from ops.progress import format_count, format_duration, progress
 from orders import pricing
+from orders.defaults import load_default_services
 from orders.models import Order, OrderEvent, Service
 from support import sla
 from support.models import Ticket, TicketEvent, TicketNumber
@@ -195,7 +196,7 @@ class FakeData:
         self._uuid_base, self._uuid_counter = self.rng.getrandbits(47), 0
         self.password = make_password(FAKE_PASSWORD)
         self.tables = {}
-        self.services = list(Service.objects.filter(is_active=True)) or _default_services()
+        self.services = _active_services()
         self.clients, self.correctors, self.staff = [], [], []
         self.orders = []
         self.orders_by_client = {}
@@ -816,12 +817,12 @@ def next_run_number():
     return run
 
 
-def _default_services():
-    """A database without services (no `setup` yet) gets the demo tariffs."""
-    from orders.demo import DEMO_SERVICES
-
-    return [Service.objects.update_or_create(name=spec["name"], defaults={k: v for k, v in spec.items() if k != "name"})[0]
-            for spec in DEMO_SERVICES]
+def _active_services():
+    """The services orders are made of; a database without any (no `setup`
+    yet) gets the default ones, as setup would load them."""
+    if not Service.objects.filter(is_active=True).exists():
+        load_default_services()
+    return list(Service.objects.filter(is_active=True))
 
 
 def summary_lines(tables, elapsed):
