@@ -113,6 +113,7 @@ BENCH_CLIENT_ORDERS = 50
 BENCH_CORRECTOR_ORDERS = 500
 BENCH_BACKLOG = 500
 BENCH_THREAD_MESSAGES = 2000
+BENCH_NOTIFICATIONS = 200  # the bell and the list have something to show, some of it unread
 BENCH_AUTHORS = 20  # the clients of the corrector's orders and of the backlog
 
 
@@ -705,9 +706,9 @@ class FakeData:
 
     # --- notifications and audit ---------------------------------------------
 
-    def create_notifications(self, count):
-        users = self.clients or self.correctors or self.staff
-        with self.table("notifications", "Notifications", count) as bar:
+    def create_notifications(self, count, users=None, label="Notifications"):
+        users = users or self.clients or self.correctors or self.staff
+        with self.table("notifications", label, count) as bar:
             for start in range(0, count, self.batch_size):
                 rows = [self._notification(self.rng.choice(users)) for _ in range(min(self.batch_size, count - start))]
                 with transaction.atomic():
@@ -800,9 +801,11 @@ class FakeData:
         long_thread = self._order_conversation(own[0])
         long_thread.created_at, long_thread.id = self.now - timedelta(days=60), self.uuid()
         self.create_conversations([long_thread], [BENCH_THREAD_MESSAGES], label="Mesure : conversation longue")
+        self.create_notifications(BENCH_NOTIFICATIONS, users=[client], label="Mesure : notifications du client")
         return {
             "password": FAKE_PASSWORD, "client": BENCH_CLIENT, "corrector": BENCH_CORRECTOR, "admin": BENCH_ADMIN,
-            "client_orders": len(own), "corrector_orders": 1 + len(in_hand), "backlog": BENCH_BACKLOG,
+            "client_orders": len(own), "client_notifications": BENCH_NOTIFICATIONS,
+            "corrector_orders": 1 + len(in_hand), "backlog": BENCH_BACKLOG,
             "long_conversation": reverse("messaging:conversation", args=[long_thread.id]),
             "order": reverse("orders:detail", args=[own[0].id]),
         }

@@ -205,12 +205,16 @@ def test_bench_fixtures_and_pages_render(client):
     long_thread = Conversation.objects.get(order__client=bench_client)
     assert long_thread.messages.count() == 2000
     assert User.objects.get(email=BENCH_ADMIN).is_staff
+    assert Notification.objects.filter(user=bench_client).count() == 200
+    assert Notification.objects.filter(user=bench_client, is_read=False).exists()
     assert "déjà présents" in generate(bench_fixtures=True)  # once per database
     assert Order.objects.count() == 50 + 499 + 500  # the client's first order is one of the corrector's
 
     log_in(client, BENCH_CLIENT)
     assert client.get(reverse("orders:client_dashboard")).status_code == 200
     assert client.get(reverse("orders:detail", args=[long_thread.order_id])).status_code == 200
+    assert client.get(reverse("notifications:list")).status_code == 200
+    assert client.get(reverse("notifications:bell")).status_code == 200
     page = client.get(reverse("messaging:conversation", args=[long_thread.pk]))
     assert page.status_code == 200 and escape(long_thread.last_message.content) in page.content.decode()
     log_in(client, BENCH_CORRECTOR)

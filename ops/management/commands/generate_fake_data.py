@@ -79,8 +79,9 @@ class Command(BaseCommand):
         if bench:
             self.stdout.write(
                 f"Comptes de mesure (mot de passe {FAKE_PASSWORD}) :\n"
-                f"  client     {bench['client']} ({bench['client_orders']} commandes, conversation de "
-                f"2 000 messages : {bench['long_conversation']})\n"
+                f"  client     {bench['client']} ({bench['client_orders']} commandes, "
+                f"{bench['client_notifications']} notifications, conversation de 2 000 messages : "
+                f"{bench['long_conversation']})\n"
                 f"  correcteur {bench['corrector']} ({bench['corrector_orders']} commandes en main)\n"
                 f"  équipe     {bench['admin']} ({bench['backlog']} commandes payées à affecter)"
             )
