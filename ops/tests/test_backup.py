@@ -34,7 +34,7 @@ from ops.backup import mysql_option_file, mysqldump_command
 
 ROOT = Path(__file__).resolve().parents[2]
 MARIADB = ("127.0.0.1", 3306)
-ROUND_TRIP_DATABASE = "staka_backup_rt"
+ROUND_TRIP_DATABASE = f"staka_backup_rt_{os.getpid()}"  # parallel runs on one server must not drop each other's
 
 
 def mariadb_reachable():

@@ -1,5 +1,6 @@
 import datetime
 import gzip
+import os
 from decimal import Decimal
 
 import MySQLdb
@@ -175,7 +176,7 @@ def legacy_server_db():
         server = MySQLdb.connect(host="127.0.0.1", port=3306, user="root", charset="utf8mb4")
     except MySQLdb.Error:
         pytest.skip("pas de serveur MariaDB sur 127.0.0.1:3306")
-    name = "staka_legacy_reader_test"
+    name = f"staka_legacy_reader_{os.getpid()}"
     with server.cursor() as cursor:
         cursor.execute(f"DROP DATABASE IF EXISTS {name}")
         cursor.execute(f"CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
