@@ -116,28 +116,42 @@ FORM_RENDERER = "core.forms.FormRenderer"
 
 # --- Data ----------------------------------------------------------------
 
+def database(url):
+    """A DATABASES entry for a database URL, with our options for its engine."""
+    config = env.db_url_config(url)
+    config["ATOMIC_REQUESTS"] = False
+    config["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    config["CONN_HEALTH_CHECKS"] = True
+    if config["ENGINE"] == "django.db.backends.mysql":
+        # utf8mb4 everywhere (accents, emoji in messages), strict mode so MySQL
+        # refuses bad data instead of truncating it.
+        config.setdefault("OPTIONS", {}).update(
+            {
+                "charset": "utf8mb4",
+                "init_command": "SET sql_mode='STRICT_TRANS_TABLES'",
+            }
+        )
+        config["TEST"] = {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"}
+    elif config["ENGINE"] == "django.db.backends.sqlite3":
+        # SQLite serialises writers; a persistent connection per thread is useless.
+        config["CONN_MAX_AGE"] = 0
+        config.setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 20})
+    return config
+
+
 DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+    "default": database(env("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")),
 }
-DATABASES["default"]["ATOMIC_REQUESTS"] = False
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-if DATABASES["default"]["ENGINE"] == "django.db.backends.mysql":
-    # utf8mb4 everywhere (accents, emoji in messages), strict mode so MySQL
-    # refuses bad data instead of truncating it.
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {
-            "charset": "utf8mb4",
-            "init_command": "SET sql_mode='STRICT_TRANS_TABLES'",
-        }
-    )
-    DATABASES["default"]["TEST"] = {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"}
-elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # SQLite serialises writers; a persistent connection per thread is useless.
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"transaction_mode": "IMMEDIATE", "timeout": 20}
-    )
+# A read replica of the same data (MySQL/MariaDB replication): the code that
+# opts in with core.db_router.read_replica() (the admin dashboard, `manage.py
+# stats`) reads there; every write, and every read of a request that wrote,
+# stays on the primary. Empty: one database, nothing changes.
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL", default="")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = database(DATABASE_REPLICA_URL)
+    # The test suite has one database: the replica alias reads it too.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["core.db_router.ReplicaRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
