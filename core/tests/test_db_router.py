@@ -153,3 +153,27 @@ def test_opted_in_reads_use_the_replica_and_writes_and_later_reads_the_primary(t
     # The audit log's list: its rows and its filters from the replica.
     assert seen["audit_status"] == 200 and seen["audit_shows_the_replica_row"]
     assert seen["audit_primary_queries"] == seen["admin_primary_queries"] and seen["audit_replica_queries"] >= 2
+
+
+def doctor_replica_line(env):
+    done = subprocess.run([sys.executable, "manage.py", "doctor", "--json"], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert "Traceback" not in done.stderr, done.stderr[-3000:]
+    return next(check for check in json.loads(done.stdout)["checks"] if check["check"] == "Réplique de lecture")
+
+
+def test_doctor_checks_the_replica_answers_and_has_the_schema(two_databases):
+    primary_url, replica_url = two_databases
+    env = child_env(DATABASE_URL=primary_url, DATABASE_REPLICA_URL=replica_url)
+    assert doctor_replica_line(env)["status"] == "ok"
+
+    # A replica that stopped replicating misses the latest migration.
+    run([sys.executable, "manage.py", "shell", "-c",
+         "from django.db import connections; connections['replica'].cursor().execute("
+         "\"DELETE FROM django_migrations WHERE app = 'core'\")"], env)
+    behind = doctor_replica_line(env)
+    assert behind["status"] == "error" and "migration(s) de retard" in behind["message"]
+
+    down = doctor_replica_line(child_env(DATABASE_URL=primary_url,
+                                         DATABASE_REPLICA_URL="mysql://root:s3cret-pw@127.0.0.1:1/nope"))
+    assert down["status"] == "error" and "injoignable" in down["message"] and "s3cret-pw" not in down["message"]

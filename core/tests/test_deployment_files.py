@@ -2,8 +2,11 @@
 and that the README documents every variable."""
 
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -109,3 +112,18 @@ def test_nginx_in_front_sends_the_downloads_from_the_media_volume():
     assert "internal;" in location and f"alias {media_mount}/;" in location
     assert "add_header X-Content-Type-Options nosniff always;" in location
     assert "server web:8000;" in conf
+
+
+@pytest.mark.skipif(not shutil.which("nginx"), reason="nginx is not installed")
+def test_nginx_accepts_the_documented_configuration(tmp_path):
+    """`nginx -t` on deploy/nginx.conf, with the compose host names made local."""
+    site = (ROOT / "deploy" / "nginx.conf").read_text().replace("server web:8000;", "server 127.0.0.1:9;")
+    (tmp_path / "site.conf").write_text(site.replace("alias /app/media/;", f"alias {tmp_path}/;"))
+    (tmp_path / "nginx.conf").write_text(
+        f"pid {tmp_path}/nginx.pid; error_log {tmp_path}/error.log; events {{}}\n"
+        f"http {{ client_body_temp_path {tmp_path}/body; proxy_temp_path {tmp_path}/proxy; "
+        f"access_log off; include {tmp_path}/site.conf; }}\n"
+    )
+    done = subprocess.run(["nginx", "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
+                          capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
