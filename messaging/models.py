@@ -179,6 +179,9 @@ class Message(models.Model):
             # (badge, inbox) also need sender and status, so this index alone
             # answers them, without a row lookup per unread message.
             models.Index(fields=["conversation", "id", "sender", "status"], name="messages_unread_idx"),
+            # The pinned list (conversation, is_pinned=True, ORDER BY id LIMIT): without it
+            # MariaDB walks the primary key of the whole table to find a few rows.
+            models.Index(fields=["conversation", "is_pinned", "id"], name="messages_pinned_idx"),
         ]
 
     def __str__(self):
