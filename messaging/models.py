@@ -64,7 +64,8 @@ class Conversation(models.Model):
             models.UniqueConstraint(fields=["order"], name="conversations_one_per_order"),
         ]
         indexes = [
-            models.Index(fields=["-last_message_at"], name="conversations_last_msg_idx"),
+            # The inbox's order and keyset pages: (last_message_at, id) descending.
+            models.Index(fields=["-last_message_at", "-id"], name="conversations_inbox_idx"),
             models.Index(fields=["kind", "-last_message_at"], name="conversations_kind_idx"),
         ]
 
