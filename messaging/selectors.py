@@ -192,29 +192,40 @@ def _messages_base(conversation):
     )
 
 
+def _page_ids(conversation, *, before=None, start=None, limit):
+    """The ids of one page, read from messages_unread_idx (conversation, id,
+    sender, status) alone: ``limit`` + 1 index entries whatever the thread's
+    length or age. Asked for whole rows with ORDER BY id and LIMIT, MariaDB
+    may rather walk the primary key (fine when the thread is the newest,
+    the whole table when it is old) or sort the thread's every row."""
+    ids = Message.objects.filter(conversation=conversation, status__in=SENT).values_list("id", flat=True)
+    if start is not None:
+        return list(ids.filter(id__gte=start).order_by("id")[: limit + 1])
+    if before:
+        ids = ids.filter(id__lt=before)
+    return list(ids.order_by("-id")[: limit + 1])
+
+
+def _messages_by_id(conversation, ids):
+    return list(_messages_base(conversation).filter(id__in=ids).order_by("id")) if ids else []
+
+
 def conversation_messages(*, conversation, before=None, limit=PAGE_SIZE):
     """The latest ``limit`` messages (or those before message ``before``),
-    oldest first, with senders, replied-to messages and attachments: two
+    oldest first, with senders, replied-to messages and attachments: three
     queries whatever the number. Keyset pagination on (conversation, id):
-    the index answers any page as fast as the first. Returns (messages,
-    has_older)."""
-    queryset = _messages_base(conversation)
-    if before:
-        queryset = queryset.filter(id__lt=before)
-    latest = list(queryset.order_by("-id")[: limit + 1])
-    has_older = len(latest) > limit
-    return latest[:limit][::-1], has_older
+    any page costs what the first does. Returns (messages, has_older)."""
+    ids = _page_ids(conversation, before=before, limit=limit)
+    return _messages_by_id(conversation, ids[:limit]), len(ids) > limit
 
 
 def conversation_messages_from(*, conversation, start, limit=PAGE_SIZE):
     """``limit`` messages from message ``start`` on, oldest first: the page a
-    link to an older message (a quote, a pinned message) opens. Three queries.
+    link to an older message (a quote, a pinned message) opens. Four queries.
     Returns (messages, has_older, has_newer)."""
-    queryset = _messages_base(conversation)
-    page = list(queryset.filter(id__gte=start).order_by("id")[: limit + 1])
-    has_newer = len(page) > limit
-    has_older = queryset.filter(id__lt=start).prefetch_related(None).exists()
-    return page[:limit], has_older, has_newer
+    ids = _page_ids(conversation, start=start, limit=limit)
+    has_older = Message.objects.filter(conversation=conversation, status__in=SENT, id__lt=start).exists()
+    return _messages_by_id(conversation, ids[:limit]), has_older, len(ids) > limit
 
 
 def is_on_latest_page(*, conversation, message_id, limit=PAGE_SIZE):
@@ -268,7 +279,10 @@ def participants_of(*, conversation):
 
 def draft_for(*, conversation, user):
     return (
-        Message.objects.filter(conversation=conversation, sender=user, status=Message.Status.BROUILLON)
+        # draft_slot: the unique index (conversation, sender, draft_slot) finds
+        # it at once; the status alone made MariaDB read every message the
+        # user wrote in the thread.
+        Message.objects.filter(conversation=conversation, sender=user, draft_slot=True, status=Message.Status.BROUILLON)
         .only("id", "content", "updated_at")
         .first()
     )

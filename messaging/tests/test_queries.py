@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 INBOX_QUERIES = 9
 CONVERSATION_QUERIES = 16
-OLDER_PAGE_QUERIES = 5  # session, user, conversation + access, messages, attachments
+OLDER_PAGE_QUERIES = 6  # session, user, conversation + access, the page's ids, its messages, attachments
 POLL_NOTHING_NEW_QUERIES = 4  # session, user, conversation + access, messages
 POLL_NOT_MODIFIED_QUERIES = 3  # session, user, conversation + access (the ETag's last message id)
 
