@@ -1,18 +1,7 @@
-"""Issue 13's benchmark, end to end: load two data sets into MariaDB, serve
-each with gunicorn and the production settings, drive every hot path with
-wrk, count its SQL queries, run the single-figure benches, check the targets.
-
-    .venv/bin/python bench/run.py                 # full volume (--scale 1, ~30 min of loading) and 1 %
-    .venv/bin/python bench/run.py --quick         # tiny data sets, 2 s per path: checks the harness (~5 min)
-    .venv/bin/python bench/run.py --skip-load     # the data sets already loaded by a previous run
-    .venv/bin/python bench/run.py --skip-load --only bell,new_messages --skip-extras
-
-Needs MariaDB (--database-url, --small-database-url: each data set in its
-own database, dropped and reloaded unless --skip-load), Redis (--redis-url,
---small-redis-url: databases of the bench alone, emptied at each load) and
-wrk (scripts/system-deps.sh bench). Writes bench/results/latest.json and
-latest.md and prints the table. Exits 1 when a path fails (wrong status,
-errors under load); a missed target is reported, not an error.
+"""Issue 13's benchmark, end to end (`make bench`; `bench/run.py --help`):
+load two data sets into MariaDB, serve each with gunicorn and the
+production settings, drive every hot path with wrk, count its SQL queries,
+run the single-figure benches, check the targets, write bench/results/.
 """
 
 import argparse
@@ -81,7 +70,8 @@ def parse_args(argv=None):
     parser.add_argument("--warmup", help="mise en route avant chaque mesure (défaut 2s)")
     parser.add_argument("--connections", type=int, default=16, help="connexions simultanées (défaut 16)")
     parser.add_argument("--only", help="ne mesure que ces chemins (clés séparées par des virgules ; la référence "
-                                       "est toujours mesurée), ex. bell,new_messages")
+                                       "est toujours mesurée), ex. bell,new_messages ; résultats dans "
+                                       "bench/results/partial.*")
     parser.add_argument("--skip-extras", action="store_true",
                         help="sans les bancs annexes (factures PDF, envoi, import, export)")
     parser.add_argument("--output", type=Path, default=RESULTS, help="dossier des résultats (défaut bench/results)")
@@ -115,7 +105,7 @@ def database_server(url):
         return MySQLdb.connect(host=config["HOST"], port=int(config["PORT"] or 3306), user=config["USER"],
                                password=config["PASSWORD"] or ""), config["NAME"]
     except MySQLdb.Error as error:
-        sys.exit(f"MariaDB injoignable ({config['HOST']}:{config['PORT'] or 3306}) : {error}. "
+        sys.exit(f"MariaDB injoignable ({config['HOST']}:{config['PORT'] or 3306}) : {error} — "
                  "Démarrez-le, ou donnez --database-url.")
 
 
@@ -126,7 +116,7 @@ def redis_client(url):
     try:
         client.ping()
     except redis.RedisError as error:
-        sys.exit(f"Redis injoignable ({url}) : {error}. Démarrez-le, ou donnez --redis-url.")
+        sys.exit(f"Redis injoignable ({url}) : {error} — Démarrez-le, ou donnez --redis-url.")
     return client
 
 
@@ -136,8 +126,13 @@ def preflight(args):
     except wrk.WrkError as error:
         sys.exit(str(error))
     for url in (args.database_url, args.small_database_url):
-        server, _name = database_server(url)
+        server, name = database_server(url)
+        with server.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = %s", [name])
+            exists = cursor.fetchone() is not None
         server.close()
+        if args.skip_load and not exists:
+            sys.exit(f"La base « {name} » n'existe pas : lancez le banc sans --skip-load pour la charger.")
     for url in (args.redis_url, args.small_redis_url):
         redis_client(url)
 
@@ -221,7 +216,7 @@ def measure_path(args, server, path, browser):
     browser = browser or server.anonymous()
     response, _body = browser.request("GET", path.url, headers={**PROXY_HEADERS, **path.headers})
     if response.status != path.expected_status:
-        return {"error": f"réponse {response.status} au lieu de {path.expected_status}"}
+        return {"error": f"réponse {response.status} au lieu de {path.expected_status}", "broken": True}
     headers = [f"{name}: {value}" for name, value in {**PROXY_HEADERS, **path.headers}.items()]
     if browser.cookies:
         headers.append(f"Cookie: {cookie_header(browser)}")
@@ -229,11 +224,12 @@ def measure_path(args, server, path, browser):
     wrk.run(url, headers=headers, connections=args.connections, duration=args.warmup)
     figures = wrk.run(url, headers=headers, connections=args.connections, duration=args.duration)
     if not figures["requests"]:
-        # wrk then prints zero latencies: no figure at all is the truth.
+        # Too slow for the duration, not broken; wrk's zero latencies would be a lie.
         return {"error": f"aucune réponse complète en {args.duration}"}
     if figures["failed_responses"] or figures["socket_errors"]:
         figures["error"] = (f"{figures['failed_responses']} réponses en erreur et "
                             f"{figures['socket_errors']} erreurs de connexion sous charge")
+        figures["broken"] = True
     return figures
 
 
@@ -268,7 +264,8 @@ def database_version(url):
 
 def gunicorn_settings():
     config = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
-    return f"{config['workers']} workers {config['worker_class']} × {config['threads']} threads"
+    return (f"{config['workers']} workers {config['worker_class']} × {config['threads']} threads, "
+            "sans recyclage des workers")
 
 
 def git_commit():
@@ -279,11 +276,11 @@ def git_commit():
     return done.stdout.strip() or "?"
 
 
-def write_results(results, folder):
+def write_results(results, folder, stem):
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "latest.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    (folder / f"{stem}.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     table = report.markdown(results)
-    (folder / "latest.md").write_text(table)
+    (folder / f"{stem}.md").write_text(table)
     return table
 
 
@@ -313,9 +310,10 @@ def main(argv=None):
             datasets[name], paths = measure_dataset(args, database_url=database_url, redis_url=redis_url, scale=scale)
     except (ServerError, wrk.WrkError) as error:
         sys.exit(str(error))
-    say("\n== Bancs annexes ==")
-    extra = {} if args.skip_extras else extras.run_all(quick=args.quick, import_database_url=args.import_database_url,
-                                                       say=say)
+    extra = {}
+    if not args.skip_extras:
+        say("\n== Bancs annexes ==")
+        extra = extras.run_all(quick=args.quick, import_database_url=args.import_database_url, say=say)
     results = {
         "run": {"date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "commit": git_commit(),
                 "quick": args.quick, "connections": args.connections, "duration": args.duration,
@@ -328,10 +326,12 @@ def main(argv=None):
         "checks": targets.all_checks(paths, datasets["big"]["paths"], datasets["small"]["paths"], extra,
                                      baseline_key=paths[0].key),
     }
-    say("\n" + write_results(results, args.output))
-    say(f"Résultats : {args.output / 'latest.json'} et {args.output / 'latest.md'}")
-    failed = [key for dataset in datasets.values() for key, figures in dataset["paths"].items() if figures.get("error")]
-    return 1 if failed else 0
+    # A run of some paths only must not replace the whole run's figures.
+    stem = "partial" if args.only else "latest"
+    say("\n" + write_results(results, args.output, stem))
+    say(f"Résultats : {args.output / stem}.json et .md")
+    broken = [key for dataset in datasets.values() for key, figures in dataset["paths"].items() if figures.get("broken")]
+    return 1 if broken else 0
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """The app as production runs it, on a loopback port: gunicorn with
-gunicorn.conf.py and config.settings.production, MariaDB and Redis.
+gunicorn.conf.py (worker recycling off, see Gunicorn) and
+config.settings.production, MariaDB and Redis.
 
 Requests carry ``X-Forwarded-Proto: https``, what the TLS proxy of the
 documented deployment adds: the production settings then treat them as
@@ -60,7 +61,11 @@ class Gunicorn:
 
     def __enter__(self):
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--config", "gunicorn.conf.py"],
+            # No worker recycling (max_requests): at bench rates it would restart a
+            # worker every few seconds, in the middle of the figures and of the
+            # memory read after the run. Everything else is gunicorn.conf.py's.
+            [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--config", "gunicorn.conf.py",
+             "--max-requests", "0"],
             cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
         self._wait_until_ready()
         return self
