@@ -30,7 +30,8 @@ def measured(check):
         return "—"
     if isinstance(value, str):
         return value
-    decimals = 0 if abs(value) >= 100 or isinstance(value, int) else 1 if check["unit"] != "×" else 2
+    # Rates and counts whole; a tenth of a millisecond where it still says something.
+    decimals = {"×": 2, "%": 1, "Mo": 1, "ms": 1 if value < 100 else 0}.get(check["unit"], 0)
     text = number(value, decimals)
     return {"": text, "%": f"{text} %", "×": f"× {text}"}.get(check["unit"], f"{text} {check['unit']}")
 

@@ -86,9 +86,9 @@ def parse_args(argv=None):
 
 
 def next_redis_database(url):
-    """redis://host:port/13 → redis://host:port/14."""
-    base, _, number = url.rpartition("/")
-    return f"{base}/{int(number or 0) + 1}" if number.isdigit() or not number else f"{url}/1"
+    """redis://host:port/13 → redis://host:port/14; without a number (database 0) → /1."""
+    head, _, last = url.rpartition("/")
+    return f"{head}/{int(last) + 1}" if last.isdigit() else url.rstrip("/") + "/1"
 
 
 # --- Checks before anything is started -------------------------------------

@@ -5,8 +5,8 @@ No server, no database: bench/run.py itself is verified by running it."""
 import pytest
 
 from bench import extras, report, targets, wrk
-from bench.hot_paths import ADMIN, BASELINE, PAGE, POLL
-from bench.run import next_redis_database
+from bench.hot_paths import ADMIN, BASELINE, PAGE, POLL, HotPath
+from bench.run import next_redis_database, selected
 
 WRK_OUTPUT = """Running 2s test @ http://127.0.0.1:18765/
   2 threads and 16 connections
@@ -203,3 +203,47 @@ def test_unreadable_output_gives_nothing():
 
 def test_the_small_data_set_gets_the_next_redis_database():
     assert next_redis_database("redis://127.0.0.1:6379/13") == "redis://127.0.0.1:6379/14"
+    assert next_redis_database("redis://127.0.0.1:6379") == "redis://127.0.0.1:6379/1"
+
+
+def test_the_report_shows_every_path_the_memory_and_what_was_missed():
+    paths = [HotPath("baseline", "Référence", "/robots.txt", None, BASELINE),
+             HotPath("bell", "Cloche (fragment)", "/notifications/bell/", "client", POLL, htmx=True),
+             HotPath("staff_board", "Équipe : tableau", "/staff/orders/", "admin", PAGE)]
+
+    def dataset(scale, bell_p99):
+        return {"scale": scale, "rows": {"orders": 2000}, "memory": [
+            {"pid": 1, "role": "master", "rss_mb": 26.0, "peak_rss_mb": 26.0},
+            {"pid": 2, "role": "worker", "rss_mb": 108.0, "peak_rss_mb": 120.0}], "paths": {
+            "baseline": {"label": "Référence", "bytes": 167, **BASELINE_FIGURES},
+            "bell": {"label": "Cloche (fragment)", "bytes": 2990, **figures(450, 10, bell_p99, 3)},
+            "staff_board": {"label": "Équipe : tableau", "bytes": 800_000, "queries": 5,
+                            "error": "aucune réponse complète en 2s"},
+        }}
+
+    big, small = dataset(1.0, 60), dataset(0.01, 40)
+    extra = {"invoice_pdf": {"per_second": 80.0}}
+    results = {
+        "run": {"date": "2026-11-29 22:00 UTC", "commit": "abc1234", "quick": False, "connections": 16,
+                "duration": "10s", "warmup": "2s", "gunicorn": "3 workers", "load_average_before": 0.5},
+        "machine": {"cpu": "AMD EPYC", "cores": 2, "memory_gb": 23.5, "python": "3.11.7", "database": "MariaDB 10.11"},
+        "baseline": "baseline", "datasets": {"big": big, "small": small}, "extras": extra,
+        "checks": targets.all_checks(paths, big["paths"], small["paths"], extra),
+    }
+    text = report.markdown(results)
+    assert "| Cloche (fragment) | 450 | 45 % | 10,0 | 60,0 | 3 | 3 | 450 | 10,0 | 3 | 1,00 | MANQUÉ : p99 |" in text
+    assert "| Équipe : tableau (aucune réponse complète en 2s) | — |" in text
+    assert "maître 26 Mo, 1 workers 108 Mo (pics 120 Mo)" in text
+    assert "| Factures PDF (un cœur) | 80 factures/s | ≥ 50 factures/s | ok |" in text
+    assert "- MANQUÉ — Cloche (fragment) : p99 < 50 ms (mesuré : 60,0 ms)" in text
+    assert "- sans mesure — Équipe : tableau : p99 < 150 ms (mesuré : —)" in text
+
+
+def test_only_keeps_the_baseline_and_refuses_unknown_paths():
+    paths = [HotPath("baseline", "Référence", "/robots.txt", None, BASELINE),
+             HotPath("bell", "Cloche", "/notifications/bell/", "client", POLL),
+             HotPath("landing", "Accueil", "/", None, PAGE)]
+    assert [p.key for p in selected(paths, "bell")] == ["baseline", "bell"]
+    assert selected(paths, None) == paths
+    with pytest.raises(SystemExit, match="chemins inconnus : nope"):
+        selected(paths, "bell,nope")
