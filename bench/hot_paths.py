@@ -33,12 +33,17 @@ class HotPath:
     url: str
     who: str | None  # "client", "corrector", "admin", or None for a visitor
     kind: str  # BASELINE, PAGE, POLL or ADMIN: which targets apply
-    expected_status: int = 200
+    statuses: tuple = (200,)  # the answers that mean "works"
     htmx: bool = False  # a fragment the page asks for through htmx (HX-Request header)
 
     @property
     def headers(self):
         return {"HX-Request": "true"} if self.htmx else {}
+
+    def revalidating(self, headers, etag):
+        """The headers of the next request: a poll sends back the ETag of
+        the last answer, as the page's script does (If-None-Match)."""
+        return {**headers, "If-None-Match": etag} if etag and self.kind == POLL else headers
 
 
 class MissingBenchData(Exception):
@@ -90,7 +95,9 @@ def hot_paths(accounts):
     conversation = order and Conversation.objects.filter(order=order).first()
     if conversation is None or conversation.last_message_id is None:
         raise MissingBenchData("commande de mesure ou sa conversation longue introuvable (--bench-fixtures).")
-    service = next(s for s in order_selectors.active_services() if s.is_per_page)
+    service = next((s for s in order_selectors.active_services() if s.is_per_page), None)
+    if service is None:
+        raise MissingBenchData("aucun service actif à la page pour le calculateur (« manage.py setup » les crée).")
     quote = urlencode({"service": service.pk, "declared_pages": 250})
     poll = urlencode({"after": conversation.last_message_id})
 
@@ -114,8 +121,10 @@ def hot_paths(accounts):
         HotPath("bell", "Cloche (fragment)", reverse("notifications:bell"), "client", POLL, htmx=True),
         HotPath("unread_badge", "Pastille Messages (fragment)", reverse("messaging:unread_badge"), "client", POLL,
                 htmx=True),
+        # Nothing new: 204, or an empty 200 then 304 once the poll sends its ETag back.
         HotPath("new_messages", "Nouveaux messages (sondage, rien de neuf)",
-                f"{reverse('messaging:since', args=[conversation.pk])}?{poll}", "client", POLL, 204, htmx=True),
+                f"{reverse('messaging:since', args=[conversation.pk])}?{poll}", "client", POLL, (200, 204, 304),
+                htmx=True),
         HotPath("corrector_queue", "Correcteur : file (500 commandes)", reverse("orders:corrector_queue"),
                 "corrector", PAGE),
         HotPath("staff_inbox", "Équipe : messagerie", reverse("messaging:inbox"), "admin", PAGE),
@@ -153,8 +162,8 @@ def measure_queries(paths, accounts):
         for path in paths:
             client = clients[path.who]
             # secure=True: what the TLS proxy tells production (X-Forwarded-Proto).
-            headers = path.headers
-            client.get(path.url, secure=True, headers=headers)
+            first = client.get(path.url, secure=True, headers=path.headers)
+            headers = path.revalidating(path.headers, first.get("ETag"))
             with CaptureQueriesContext(connection) as queries:
                 response = client.get(path.url, secure=True, headers=headers)
             measured[path.key] = {"status": response.status_code, "bytes": len(response.content),

@@ -214,15 +214,22 @@ def measure_dataset(args, *, database_url, redis_url, scale):
 def measure_path(args, server, path, browser):
     """One path: a request that checks its answer, a warm-up, then the measure."""
     browser = browser or server.anonymous()
-    response, _body = browser.request("GET", path.url, headers={**PROXY_HEADERS, **path.headers})
-    if response.status != path.expected_status:
-        return {"error": f"réponse {response.status} au lieu de {path.expected_status}", "broken": True}
-    headers = [f"{name}: {value}" for name, value in {**PROXY_HEADERS, **path.headers}.items()]
+    headers = {**PROXY_HEADERS, **path.headers}
+    response, _body = browser.request("GET", path.url, headers=headers)
+    revalidating = path.revalidating(headers, response.getheader("ETag"))
+    if revalidating != headers:
+        headers = revalidating
+        response, _body = browser.request("GET", path.url, headers=headers)
+    if response.status not in path.statuses:
+        return {"error": f"réponse {response.status} (attendu : {', '.join(map(str, path.statuses))})",
+                "broken": True}
+    wrk_headers = [f"{name}: {value}" for name, value in headers.items()]
     if browser.cookies:
-        headers.append(f"Cookie: {cookie_header(browser)}")
+        wrk_headers.append(f"Cookie: {cookie_header(browser)}")
     url = server.base_url + path.url
-    wrk.run(url, headers=headers, connections=args.connections, duration=args.warmup)
-    figures = wrk.run(url, headers=headers, connections=args.connections, duration=args.duration)
+    wrk.run(url, headers=wrk_headers, connections=args.connections, duration=args.warmup)
+    figures = wrk.run(url, headers=wrk_headers, connections=args.connections, duration=args.duration)
+    figures.update(status=response.status, if_none_match="If-None-Match" in headers)
     if not figures["requests"]:
         # Too slow for the duration, not broken; wrk's zero latencies would be a lie.
         return {"error": f"aucune réponse complète en {args.duration}"}

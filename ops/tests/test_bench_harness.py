@@ -247,3 +247,12 @@ def test_only_keeps_the_baseline_and_refuses_unknown_paths():
     assert selected(paths, None) == paths
     with pytest.raises(SystemExit, match="chemins inconnus : nope"):
         selected(paths, "bell,nope")
+
+
+def test_a_poll_sends_back_its_etag_and_a_page_does_not():
+    poll = HotPath("new_messages", "Sondage", "/messages/x/since/", "client", POLL, (200, 204, 304))
+    page = HotPath("landing", "Accueil", "/", None, PAGE)
+    headers = {"X-Forwarded-Proto": "https"}
+    assert poll.revalidating(headers, '"abc"') == {"X-Forwarded-Proto": "https", "If-None-Match": '"abc"'}
+    assert poll.revalidating(headers, None) == headers
+    assert page.revalidating(headers, '"abc"') == headers
