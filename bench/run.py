@@ -227,6 +227,7 @@ def measure_path(args, server, path, browser):
     if browser.cookies:
         wrk_headers.append(f"Cookie: {cookie_header(browser)}")
     url = server.base_url + path.url
+    server.wait_idle()  # the previous path's last requests are done
     wrk.run(url, headers=wrk_headers, connections=args.connections, duration=args.warmup)
     figures = wrk.run(url, headers=wrk_headers, connections=args.connections, duration=args.duration)
     figures.update(status=response.status, if_none_match="If-None-Match" in headers)

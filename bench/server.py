@@ -25,6 +25,8 @@ HOST = "127.0.0.1"
 PROXY_HEADERS = {"X-Forwarded-Proto": "https"}
 LOGIN_PATH = "/accounts/login/"
 STARTUP_SECONDS = 60
+# CPU time (clock ticks, 1/100 s) a quarter second of an idle gunicorn may use.
+IDLE_TICKS = 2
 
 
 class ServerError(RuntimeError):
@@ -67,7 +69,11 @@ class Gunicorn:
             [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--config", "gunicorn.conf.py",
              "--max-requests", "0"],
             cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
-        self._wait_until_ready()
+        try:
+            self._wait_until_ready()
+        except BaseException:
+            self.__exit__(None, None, None)  # no server left behind a failed start
+            raise
         return self
 
     def __exit__(self, *exc_info):
@@ -115,6 +121,30 @@ class Gunicorn:
         if response.status != 302:
             raise ServerError(f"connexion de {email} refusée (réponse {response.status}) : données de mesure chargées ?")
         return browser
+
+    def wait_idle(self, *, interval=0.25, timeout=60):
+        """Wait until the workers stop computing: wrk closes its connections at
+        the end of a run, but the requests already inside still run and would
+        slow the next path's figures."""
+        deadline = time.monotonic() + timeout
+        before = self._cpu_ticks()
+        while time.monotonic() < deadline:
+            time.sleep(interval)
+            now = self._cpu_ticks()
+            if now - before <= IDLE_TICKS:
+                return
+            before = now
+
+    def _cpu_ticks(self):
+        ticks = 0
+        for pid in [self.process.pid, *child_pids(self.process.pid)]:
+            try:
+                # After "pid (comm)": utime and stime are the 12th and 13th fields.
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            ticks += int(fields[11]) + int(fields[12])
+        return ticks
 
     def memory(self):
         """Resident memory of the master and each worker, in MB: now (VmRSS) and at its peak (VmHWM)."""
