@@ -42,6 +42,7 @@ Il faut MariaDB (une base par jeu, recréée sauf avec --skip-load), Redis (une 
 chargement) et wrk (scripts/system-deps.sh bench). Code de sortie 1 si un chemin échoue (mauvaise réponse,
 erreurs sous charge) ; un objectif manqué est signalé, ce n'est pas une erreur."""
 FULL = {"scale": 1.0, "small_scale": 0.01, "duration": "10s", "warmup": "2s"}
+SEED = 13
 QUICK = {"scale": 0.01, "small_scale": 0.001, "duration": "2s", "warmup": "1s"}
 
 
@@ -152,7 +153,9 @@ def load(*, database_url, redis_url, scale):
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.local", "DATABASE_URL": database_url,
            "REDIS_URL": redis_url}
     started = time.monotonic()
-    for command in (["setup", "--noinput"], ["generate_fake_data", "--scale", str(scale), "--bench-fixtures"]):
+    # A fixed seed: the same scale gives the same rows, run after run.
+    fake_data = ["generate_fake_data", "--scale", str(scale), "--bench-fixtures", "--seed", str(SEED)]
+    for command in (["setup", "--noinput"], fake_data):
         subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True)
     return round(time.monotonic() - started)
 
