@@ -86,7 +86,7 @@ def extras_checks(extras):
          lambda v: v < MAX_UPLOAD_GROWTH_MB),
         ("export", "csv_peak_mb", f"< +{MAX_EXPORT_MEMORY_MB} Mo pour 100 000 lignes", "Mo",
          lambda v: v < MAX_EXPORT_MEMORY_MB),
-        ("import_legacy", "rows_per_second", f"≥ {MIN_IMPORT_ROWS_PER_SECOND} lignes/s", "lignes/s",
+        ("import_legacy", "rows_per_second", f"≥ {MIN_IMPORT_ROWS_PER_SECOND:,} lignes/s".replace(",", " "), "lignes/s",
          lambda v: v >= MIN_IMPORT_ROWS_PER_SECOND),
     ]
     checks = []
