@@ -10,7 +10,7 @@ PORT   ?= 8000
 SITE_URL ?= http://$(HOST):$(PORT)
 
 .DEFAULT_GOAL := help
-.PHONY: help run test setup system-deps system-deps-test messages lint worker beat clean
+.PHONY: help run test bench setup system-deps system-deps-test messages lint worker beat clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -23,6 +23,11 @@ run: system-deps setup  ## Set up and serve the app on http://127.0.0.1:8000 wit
 
 test: system-deps-test setup  ## Set up and run the whole test suite (unit, integration, browser)
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench:  ## Benchmark of issue 13 (needs MariaDB and Redis running): bench/results/latest.md (BENCH_ARGS="--quick")
+	@scripts/system-deps.sh bench
+	@$(MAKE) --no-print-directory setup
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 setup: $(VENV)/.installed messages  ## Create the virtualenv and install the Python packages
 

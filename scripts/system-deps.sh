@@ -3,12 +3,16 @@
 #   scripts/system-deps.sh run    what `make run` needs (build a venv, compile mysqlclient, gettext,
 #                                 mysqldump/mysql for `manage.py backup`/`restore` on MySQL/MariaDB)
 #   scripts/system-deps.sh test   the same, plus Chromium (browser tests) and poppler-utils (PDF checks)
+#   scripts/system-deps.sh bench  the same as run, plus wrk (the HTTP load tool of `make bench`)
 set -euo pipefail
 
 profile="${1:-run}"
 packages=(python3-venv python3-dev build-essential pkg-config libmariadb-dev gettext mariadb-client tzdata)
 if [ "$profile" = "test" ]; then
   packages+=(chromium poppler-utils fonts-dejavu-core)
+fi
+if [ "$profile" = "bench" ]; then
+  packages+=(wrk)
 fi
 
 missing=()

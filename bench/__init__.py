@@ -1,0 +1,1 @@
+"""Issue 13's benchmark: `make bench` runs bench/run.py."""
