@@ -71,10 +71,13 @@ def client_dashboard(request):
         status_filter = filters.cleaned_data["status"] or "all"
         search = filters.cleaned_data["q"].strip()
     orders = selectors.orders_for_client(user=request.user, status_filter=status_filter, search=search)
-    page = Paginator(orders, ORDERS_PER_PAGE).get_page(request.GET.get("page"))
+    counts = selectors.status_counts_for_client(user=request.user)
+    paginator = Paginator(orders, ORDERS_PER_PAGE)
+    if not search:
+        paginator.count = counts[status_filter]  # the status counts hold it: no second COUNT(*)
     return render(request, "orders/client_dashboard.html", {
-        "page": page, "filters": filters, "status_filter": status_filter, "search": search,
-        "counts": selectors.status_counts_for_client(user=request.user)
+        "page": paginator.get_page(request.GET.get("page")), "filters": filters, "status_filter": status_filter,
+        "search": search, "counts": counts,
     })
 
 

@@ -189,3 +189,21 @@ def test_staff_board_stays_staff_only(client, client_user, corrector):
     for user in (client_user, corrector):
         client.force_login(user)
         assert board(client, "?a-affecter=x").status_code == 403
+
+
+# --- The client's "Mes projets" --------------------------------------------------
+
+def test_client_projects_pages_count_from_the_status_counts(client, client_user, service, django_assert_max_num_queries):
+    add_orders(12, client=client_user, service=service, status=S.EN_COURS)
+    add_orders(3, client=client_user, service=service, status=S.TERMINE)
+    client.force_login(client_user)
+    url = reverse("orders:client_dashboard")
+    with django_assert_max_num_queries(4) as queries:  # the session (unless cached), the user, the counts, the page
+        everything = client.get(url)
+    assert not any("COUNT(*)" in query["sql"] for query in queries.captured_queries)
+    assert everything.context["page"].paginator.num_pages == 2
+    active = client.get(url, {"status": "active", "page": 2})
+    assert active.context["page"].paginator.count == 12 and len(active.context["page"]) == 2
+    # A title search is not in the status counts: the paginator counts it.
+    found = client.get(url, {"q": "Livre 000"})
+    assert found.context["page"].paginator.count == 13  # Livre 0000…0009 in hand, 0000…0002 done
