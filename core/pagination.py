@@ -108,7 +108,7 @@ def _decode(token, keys):
         if direction not in (AFTER, BEFORE) or len(raw) != len(keys) or raw[-1] is None:
             return None, None
         return direction, [None if value is None else key.field.to_python(value) for key, value in zip(keys, raw, strict=True)]
-    except (ValueError, TypeError, ValidationError, binascii.Error):
+    except (ValueError, TypeError, KeyError, ValidationError, binascii.Error):
         return None, None
 
 

@@ -86,7 +86,8 @@ def test_a_cursor_that_does_not_parse_shows_the_first_page(client_user, service)
     add_orders(3, client=client_user, service=service)
     queryset, ordering = Order.objects.all(), ("created_at", "pk")
     first = list(keyset_page(queryset, ordering=ordering, query=QueryDict(), per_page=2))
-    for token in ("2", "!!!", "WyJhIiwgWzFdXQ", "WyJhIiwgWyJ4IiwgInkiXV0"):  # a number, junk, wrong shapes
+    # A number, junk, a value list of the wrong length, values of the wrong type, a dict.
+    for token in ("2", "!!!", "WyJhIiwgWzFdXQ", "WyJhIiwgWyJ4IiwgInkiXV0", "WyJhIiwgeyJ4IjogMSwgInkiOiAyfV0"):
         page = keyset_page(queryset, ordering=ordering, query=QueryDict(f"page={token}"), per_page=2)
         assert list(page) == first and not page.has_previous()
 
