@@ -5,11 +5,14 @@ these functions store, check and stream bytes.
 """
 
 import logging
+import posixpath
 import uuid
+from urllib.parse import quote
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from storages.backends.s3 import S3Storage
@@ -152,9 +155,11 @@ def file_response(*, stored_file, inline=False):
 def storage_file_response(*, field_file, filename, content_type, inline=False):
     """The response that hands any FileField's bytes to a browser.
 
-    Local storage: the bytes stream through Django. S3: a redirect to a
-    presigned URL valid five minutes, which makes S3 send the right name and
-    type. Missing bytes are a 404. The caller has already checked access.
+    S3: a redirect to a presigned URL valid five minutes, which makes S3 send
+    the right name and type. Local storage: with FILES_ACCEL_REDIRECT set, an
+    empty response that tells the proxy in front (nginx) to send the file
+    itself; without it (``make run``), the bytes stream through Django.
+    Missing bytes are a 404. The caller has already checked access.
     """
     storage = field_file.storage
     name = field_file.name
@@ -170,6 +175,9 @@ def storage_file_response(*, field_file, filename, content_type, inline=False):
             expire=DOWNLOAD_URL_EXPIRY_SECONDS,
         )
         response = HttpResponseRedirect(url)
+    elif settings.FILES_ACCEL_REDIRECT:
+        response = _proxy_file_response(storage=storage, name=name, filename=filename, content_type=content_type,
+                                        inline=inline)
     else:
         try:
             content = storage.open(name, "rb")
@@ -180,6 +188,34 @@ def storage_file_response(*, field_file, filename, content_type, inline=False):
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def _proxy_file_response(*, storage, name, filename, content_type, inline):
+    """An empty response whose FILES_ACCEL_HEADER names the file for the proxy.
+
+    A slow download then holds an nginx connection, not a Python worker.
+    The name comes from our own row, but it is still checked to stay inside
+    the storage and percent-encoded: a ``?`` or ``%`` in it must not change
+    what the proxy serves.
+    """
+    if not _is_plain_relative_path(name):
+        logger.error("refused to hand an unsafe storage name to the proxy: %r", name)
+        raise Http404("Ce fichier n'est plus disponible.")
+    if not storage.exists(name):
+        logger.error("bytes missing from the storage: %s", name)
+        raise Http404("Ce fichier n'est plus disponible.")
+    response = HttpResponse(content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(not inline, filename)
+    response[settings.FILES_ACCEL_HEADER] = settings.FILES_ACCEL_REDIRECT + quote(name, safe="/")
+    return response
+
+
+def _is_plain_relative_path(name):
+    """True for ``uploads/2026/11/ab.pdf``; False for anything that could
+    leave the storage's folder (``..``, an absolute path, a backslash)."""
+    if "\\" in name or "\x00" in name or posixpath.isabs(name):
+        return False
+    return all(part not in ("", ".", "..") for part in name.split("/"))
 
 
 def _delete_on_commit(stored_file):

@@ -64,7 +64,8 @@ class Conversation(models.Model):
             models.UniqueConstraint(fields=["order"], name="conversations_one_per_order"),
         ]
         indexes = [
-            models.Index(fields=["-last_message_at"], name="conversations_last_msg_idx"),
+            # The inbox's order and keyset pages: (last_message_at, id) descending.
+            models.Index(fields=["-last_message_at", "-id"], name="conversations_inbox_idx"),
             models.Index(fields=["kind", "-last_message_at"], name="conversations_kind_idx"),
         ]
 
@@ -179,6 +180,9 @@ class Message(models.Model):
             # (badge, inbox) also need sender and status, so this index alone
             # answers them, without a row lookup per unread message.
             models.Index(fields=["conversation", "id", "sender", "status"], name="messages_unread_idx"),
+            # The pinned list (conversation, is_pinned=True, ORDER BY id LIMIT): without it
+            # MariaDB walks the primary key of the whole table to find a few rows.
+            models.Index(fields=["conversation", "is_pinned", "id"], name="messages_pinned_idx"),
         ]
 
     def __str__(self):

@@ -1,6 +1,9 @@
 """Reads shared by the messaging views; each costs a fixed number of queries
 whatever the number of conversations or messages."""
 
+import uuid
+from datetime import UTC, datetime, timedelta
+
 from django.core.exceptions import ValidationError
 from django.db.models import BooleanField, Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -11,9 +14,12 @@ from accounts.models import User
 from .models import Conversation, Message, MessageAttachment, Participant
 
 SENT = Message.SENT_STATUSES
-# A conversation page shows this many messages; older ones are one click away.
-PAGE_SIZE = 200
+# A conversation page shows this many messages; "Messages précédents" loads
+# the page before (keyset on the id, never OFFSET).
+PAGE_SIZE = 50
 PINNED_LIMIT = 20
+INBOX_PAGE_SIZE = 20
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # What a template needs of a person: names and role, never the e-mail or
 # the password hash (they are not even loaded).
 USER_DISPLAY_FIELDS = ("id", "first_name", "last_name", "role", "is_active")
@@ -51,20 +57,26 @@ def _unread_count(user):
     return Coalesce(Subquery(unread, output_field=IntegerField()), Value(0))
 
 
-def with_user_state(queryset, user):
-    """Annotate the user's participation, read mark, archive flag and unread count."""
+def _with_participation(queryset, user):
+    """Annotate the user's participation, read mark and archive flag."""
     mine = _my_participation(user)
     return queryset.annotate(
         is_participant=Exists(mine),
         my_last_read=Subquery(mine.values("last_read_message_id")[:1]),
         my_archived=Coalesce(Subquery(mine.values("archived")[:1]), Value(False), output_field=BooleanField()),
-    ).annotate(unread=_unread_count(user))
+    )
+
+
+def with_user_state(queryset, user):
+    """Annotate the user's participation, read mark, archive flag and unread count."""
+    return _with_participation(queryset, user).annotate(unread=_unread_count(user))
 
 
 def conversation_for_user(*, user, pk):
     """The conversation if ``user`` may read it (participant or staff), with
-    their state annotated; 404 otherwise (one query)."""
-    queryset = with_user_state(Conversation.objects.all(), user)
+    their participation annotated (not the unread count: no conversation view
+    shows it, and the poll asks every few seconds); 404 otherwise (one query)."""
+    queryset = _with_participation(Conversation.objects.all(), user)
     try:
         conversation = queryset.get(pk=pk)
     except (Conversation.DoesNotExist, ValueError, TypeError):
@@ -85,8 +97,8 @@ def order_conversation_for_user(*, user, order_id):
 def inbox_for(*, user, search="", archived=False):
     """Conversations the user takes part in (all of them for staff), latest
     activity first, each with its last message, the user's unread count and
-    the participants' names: three queries per page (rows, participants,
-    plus the paginator's count)."""
+    the participants' names: two queries per page (rows, participants);
+    inbox_page cuts the pages."""
     queryset = Conversation.objects.all()
     if not user.is_admin:
         queryset = queryset.filter(Exists(_my_participation(user)))
@@ -107,8 +119,41 @@ def inbox_for(*, user, search="", archived=False):
             "last_message__visitor_email", *_user_fields("last_message__sender"),
         )
         .prefetch_related(Prefetch("participants", queryset=participants))
-        .order_by("-last_message_at", "-created_at")
+        .order_by("-last_message_at", "-id")
     )
+
+
+def inbox_page(*, user, search="", archived=False, after="", size=INBOX_PAGE_SIZE):
+    """One page of the inbox, keyset on (last_message_at, id) descending:
+    ``after`` is the cursor of the page before's last row (inbox_cursor).
+    It reads ``size`` + 1 rows to know whether a next page exists: no
+    COUNT(*) of every conversation, and the 500th page costs what the first
+    does. Returns (conversations, the next page's cursor or None)."""
+    queryset = inbox_for(user=user, search=search, archived=archived)
+    position = _parse_inbox_cursor(after)
+    if position is not None:
+        at, pk = position
+        queryset = queryset.filter(Q(last_message_at__lt=at) | Q(last_message_at=at, pk__lt=pk))
+    rows = list(queryset[: size + 1])
+    has_next = len(rows) > size
+    rows = rows[:size]
+    return rows, (inbox_cursor(rows[-1]) if has_next else None)
+
+
+def inbox_cursor(conversation):
+    """A conversation's place in the inbox order, for a URL: microseconds
+    since the epoch and the id (exact, unlike a float timestamp)."""
+    micros = (conversation.last_message_at - EPOCH) // timedelta(microseconds=1)
+    return f"{micros}.{conversation.pk.hex}"
+
+
+def _parse_inbox_cursor(value):
+    """(last_message_at, id) from inbox_cursor's text; None for junk (the first page)."""
+    try:
+        micros, pk = (value or "").split(".")
+        return EPOCH + timedelta(microseconds=int(micros)), uuid.UUID(pk)
+    except (ValueError, OverflowError):
+        return None
 
 
 def unread_total(*, user):
@@ -147,16 +192,54 @@ def _messages_base(conversation):
     )
 
 
+def _page_ids(conversation, *, before=None, start=None, limit):
+    """The ids of one page, read from messages_unread_idx (conversation, id,
+    sender, status) alone: ``limit`` + 1 index entries whatever the thread's
+    length or age. Asked for whole rows with ORDER BY id and LIMIT, MariaDB
+    may rather walk the primary key (fine when the thread is the newest,
+    the whole table when it is old) or sort the thread's every row."""
+    ids = Message.objects.filter(conversation=conversation, status__in=SENT).values_list("id", flat=True)
+    if start is not None:
+        return list(ids.filter(id__gte=start).order_by("id")[: limit + 1])
+    if before:
+        ids = ids.filter(id__lt=before)
+    return list(ids.order_by("-id")[: limit + 1])
+
+
+def _messages_by_id(conversation, ids):
+    return list(_messages_base(conversation).filter(id__in=ids).order_by("id")) if ids else []
+
+
 def conversation_messages(*, conversation, before=None, limit=PAGE_SIZE):
     """The latest ``limit`` messages (or those before message ``before``),
     oldest first, with senders, replied-to messages and attachments: three
-    queries whatever the number. Returns (messages, has_older)."""
-    queryset = _messages_base(conversation)
-    if before:
-        queryset = queryset.filter(id__lt=before)
-    latest = list(queryset.order_by("-id")[: limit + 1])
-    has_older = len(latest) > limit
-    return latest[:limit][::-1], has_older
+    queries whatever the number. Keyset pagination on (conversation, id):
+    any page costs what the first does. Returns (messages, has_older)."""
+    ids = _page_ids(conversation, before=before, limit=limit)
+    return _messages_by_id(conversation, ids[:limit]), len(ids) > limit
+
+
+def conversation_messages_from(*, conversation, start, limit=PAGE_SIZE):
+    """``limit`` messages from message ``start`` on, oldest first: the page a
+    link to an older message (a quote, a pinned message) opens. Four queries.
+    Returns (messages, has_older, has_newer)."""
+    ids = _page_ids(conversation, start=start, limit=limit)
+    has_older = Message.objects.filter(conversation=conversation, status__in=SENT, id__lt=start).exists()
+    return _messages_by_id(conversation, ids[:limit]), has_older, len(ids) > limit
+
+
+def is_on_latest_page(*, conversation, message_id, limit=PAGE_SIZE):
+    """Whether the conversation page shows message ``message_id`` (fewer than
+    ``limit`` sent messages after it); one query reading at most ``limit`` ids."""
+    newer = Message.objects.filter(conversation=conversation, status__in=SENT, id__gt=message_id)
+    return len(newer.order_by("id").values_list("id", flat=True)[:limit]) < limit
+
+
+def message_in(*, conversation, pk):
+    """One sent message of the conversation (the one a reply link names), or None."""
+    if pk is None:
+        return None
+    return _messages_base(conversation).filter(pk=pk).prefetch_related(None).first()
 
 
 def pinned_messages(*, conversation):
@@ -169,15 +252,19 @@ def pinned_messages(*, conversation):
     )
 
 
+def poll_cursor(value):
+    """The poll's "after" parameter as a message id (0 for junk)."""
+    try:
+        return max(int(value), 0)
+    except (TypeError, ValueError):
+        return 0
+
+
 def messages_since(*, conversation, cursor):
     """Messages after id ``cursor`` (the poll). One indexed query on
     (conversation, id) when there is nothing new; attachments are only
     fetched when there is something to show."""
-    try:
-        cursor = int(cursor)
-    except (TypeError, ValueError):
-        cursor = 0
-    queryset = _messages_base(conversation).filter(id__gt=max(cursor, 0)).order_by("id")[:PAGE_SIZE]
+    queryset = _messages_base(conversation).filter(id__gt=poll_cursor(cursor)).order_by("id")[:PAGE_SIZE]
     return list(queryset)
 
 
@@ -192,7 +279,10 @@ def participants_of(*, conversation):
 
 def draft_for(*, conversation, user):
     return (
-        Message.objects.filter(conversation=conversation, sender=user, status=Message.Status.BROUILLON)
+        # draft_slot: the unique index (conversation, sender, draft_slot) finds
+        # it at once; the status alone made MariaDB read every message the
+        # user wrote in the thread.
+        Message.objects.filter(conversation=conversation, sender=user, draft_slot=True, status=Message.Status.BROUILLON)
         .only("id", "content", "updated_at")
         .first()
     )

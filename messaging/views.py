@@ -7,10 +7,10 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponseNotModified
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import parse_etags
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -24,7 +24,6 @@ from . import selectors, services
 from .forms import ClientConversationForm, ClientSearchForm, DraftForm, InboxFilterForm, MessageForm
 from .models import Message
 
-CONVERSATIONS_PER_PAGE = 20
 DEFAULT_SEND_RATE = "30/m"
 READ_EVENT = "messaging:read"  # the nav badge listens to it
 
@@ -51,10 +50,12 @@ def inbox(request):
     search, archived = "", False
     if filters.is_valid():
         search, archived = filters.cleaned_data["q"].strip(), filters.cleaned_data["archived"]
-    conversations = selectors.inbox_for(user=request.user, search=search, archived=archived)
-    page = Paginator(conversations, CONVERSATIONS_PER_PAGE).get_page(request.GET.get("page"))
+    after = request.GET.get("after", "")
+    conversations, next_cursor = selectors.inbox_page(
+        user=request.user, search=search, archived=archived, after=after)
     return render(request, "messaging/inbox.html", {
-        "page": page, "filters": filters, "search": search, "archived": archived,
+        "conversations": conversations, "next_cursor": next_cursor, "is_first_page": not after,
+        "filters": filters, "search": search, "archived": archived,
     })
 
 
@@ -144,27 +145,36 @@ def order_conversation(request, order_id):
 
 # --- One conversation ---------------------------------------------------------------
 
-def _conversation_context(request, conversation, *, form=None, before=None):
-    messages_list, has_older = selectors.conversation_messages(conversation=conversation, before=before)
-    live = before is None
+def _conversation_context(request, conversation, *, form=None, before=None, start=None):
+    """The conversation page: the latest PAGE_SIZE messages (live: read
+    marked, poller, composer), or an older page (``before`` a message, or
+    from message ``start``, the page a link to an old message opens)."""
+    has_newer = False
+    if start is not None:
+        messages_list, has_older, has_newer = selectors.conversation_messages_from(
+            conversation=conversation, start=start)
+    else:
+        messages_list, has_older = selectors.conversation_messages(conversation=conversation, before=before)
+    live = before is None and start is None
     if live and messages_list:
         services.conversation_mark_read(conversation=conversation, user=request.user, up_to=messages_list[-1].pk)
     reply_to = None
     if form is None:
         draft = selectors.draft_for(conversation=conversation, user=request.user)
         reply_id = _int_or_none(request.GET.get("reply_to"))
-        reply_to = next((m for m in messages_list if m.pk == reply_id), None)
+        reply_to = next((m for m in messages_list if m.pk == reply_id), None) or (
+            selectors.message_in(conversation=conversation, pk=reply_id) if live else None)
         form = MessageForm(
             user=request.user, conversation=conversation,
             initial={"content": draft.content if draft else "", "parent": reply_to.pk if reply_to else None},
         )
     else:
-        parent = form.cleaned_data.get("parent") if hasattr(form, "cleaned_data") else None
-        reply_to = next((m for m in messages_list if parent and m.pk == parent.pk), None)
+        reply_to = form.cleaned_data.get("parent") if hasattr(form, "cleaned_data") else None
     return {
         "conversation": conversation,
         "conversation_messages": messages_list,
-        "has_older": has_older,
+        **_page_marks(messages_list, has_older),
+        "has_newer": has_newer,
         "live": live,
         "cursor": messages_list[-1].pk if messages_list else 0,
         "pinned": selectors.pinned_messages(conversation=conversation),
@@ -174,12 +184,28 @@ def _conversation_context(request, conversation, *, form=None, before=None):
     }
 
 
+def _page_marks(messages_list, has_older):
+    """What the "Messages précédents" control and the in-page links need: a
+    link to a message at or after ``first_shown`` stays an anchor in the page,
+    one to an older message opens the page that starts with it."""
+    return {"has_older": has_older, "first_shown": messages_list[0].pk if messages_list else None}
+
+
 @login_required
 @require_GET
 def conversation_detail(request, pk):
     conversation = selectors.conversation_for_user(user=request.user, pk=pk)
     before = _int_or_none(request.GET.get("before"))
-    return render(request, "messaging/conversation.html", _conversation_context(request, conversation, before=before))
+    start = _int_or_none(request.GET.get("from"))
+    if request.htmx and before:
+        # "Messages précédents": the page before, in place of the control.
+        messages_list, has_older = selectors.conversation_messages(conversation=conversation, before=before)
+        return render(request, "messaging/_older_messages.html", {
+            "conversation": conversation, "conversation_messages": messages_list,
+            **_page_marks(messages_list, has_older),
+        })
+    context = _conversation_context(request, conversation, before=before, start=start)
+    return render(request, "messaging/conversation.html", context)
 
 
 @login_required
@@ -217,21 +243,40 @@ def message_send(request, pk):
     return render(request, "messaging/conversation.html", _conversation_context(request, conversation, form=form))
 
 
+def _poll_etag(conversation, cursor):
+    """What a poll's answer depends on: the messages after the cursor, which
+    only change when the conversation's last message does (message_send
+    moves it under the conversation's lock)."""
+    return f'"{conversation.last_message_id or 0}-{cursor}"'
+
+
 @never_cache
 @login_required
 @require_GET
 def messages_since(request, pk):
-    """The 4-second poll: 204 when nothing is new (one indexed query after
-    the access check), the new messages otherwise."""
+    """The 4-second poll. messaging.js sends back the last answer's ETag:
+    when the conversation has not moved, 304 after one query (the access
+    check, which reads the last message's id). Otherwise the new messages
+    (an empty 200 when there are none), with their ETag.
+
+    The answer stays no-store (core.middleware: no copy of a message on the
+    browser's disk), so the browser does not revalidate by itself: the page's
+    script does it."""
     conversation = selectors.conversation_for_user(user=request.user, pk=pk)
-    new = selectors.messages_since(conversation=conversation, cursor=request.GET.get("after"))
-    if not new:
-        return HttpResponse(status=204)
-    services.conversation_mark_read(conversation=conversation, user=request.user, up_to=new[-1].pk)
+    cursor = selectors.poll_cursor(request.GET.get("after"))
+    etag = _poll_etag(conversation, cursor)
+    if etag in parse_etags(request.headers.get("If-None-Match", "")):
+        response = HttpResponseNotModified()
+        response["ETag"] = etag
+        return response
+    new = selectors.messages_since(conversation=conversation, cursor=cursor)
+    if new:
+        services.conversation_mark_read(conversation=conversation, user=request.user, up_to=new[-1].pk)
     response = render(request, "messaging/_messages.html", {
         "conversation": conversation, "conversation_messages": new,
     })
-    return trigger_client_event(response, READ_EVENT)
+    response["ETag"] = etag
+    return trigger_client_event(response, READ_EVENT) if new else response
 
 
 @login_required
@@ -252,6 +297,15 @@ def draft_save(request, pk):
     return render(request, "messaging/_draft_status.html", {"draft": draft})
 
 
+def _message_url(conversation, message):
+    """The address that shows ``message``: the conversation page when it is
+    among the latest, else the older page that starts with it."""
+    url = reverse("messaging:conversation", args=[conversation.pk])
+    if not selectors.is_on_latest_page(conversation=conversation, message_id=message.pk):
+        url = f"{url}?from={message.pk}"
+    return f"{url}#message-{message.pk}"
+
+
 @login_required
 @require_POST
 def message_pin(request, pk, message_id):
@@ -264,7 +318,7 @@ def message_pin(request, pk, message_id):
     pinned = request.POST.get("pinned") == "1"
     services.message_pin(message=message, by=request.user, pinned=pinned)
     messages.success(request, _("Message épinglé.") if pinned else _("Message détaché."))
-    url = f"{reverse('messaging:conversation', args=[conversation.pk])}#message-{message.pk}"
+    url = _message_url(conversation, message)
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 

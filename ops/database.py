@@ -5,7 +5,7 @@ missing, and MySQL/MariaDB's time-zone tables."""
 import shutil
 import subprocess
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.migrations.executor import MigrationExecutor
 
 ZONEINFO_DIR = "/usr/share/zoneinfo"
@@ -13,8 +13,9 @@ ZONEINFO_DIR = "/usr/share/zoneinfo"
 TIMEZONE_LOAD_COMMAND = f"mysql_tzinfo_to_sql {ZONEINFO_DIR} | mysql -u root -p mysql"
 
 
-def database_label():
+def database_label(using=DEFAULT_DB_ALIAS):
     """« mysql 127.0.0.1:3306, base staka » — the password never appears."""
+    connection = connections[using]
     settings_dict = connection.settings_dict
     if connection.vendor == "sqlite":
         return f"sqlite, fichier {settings_dict['NAME']}"
@@ -23,9 +24,10 @@ def database_label():
     return f"{connection.vendor} {host}{port}, base « {settings_dict['NAME']} »"
 
 
-def database_error():
+def database_error(using=DEFAULT_DB_ALIAS):
     """None when the database answers, else the driver's reason (in which
     the driver never echoes the password)."""
+    connection = connections[using]
     try:
         connection.ensure_connection()
         with connection.cursor() as cursor:
@@ -35,8 +37,8 @@ def database_error():
     return None
 
 
-def unapplied_migrations():
-    executor = MigrationExecutor(connection)
+def unapplied_migrations(using=DEFAULT_DB_ALIAS):
+    executor = MigrationExecutor(connections[using])
     return [migration for migration, _backwards in executor.migration_plan(executor.loader.graph.leaf_nodes())]
 
 

@@ -10,9 +10,10 @@ from django.core import checks as django_checks
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.mail import send_mail
-from django.db import connection
+from django.db import connection, connections
 
 from billing.gateways import simulator_enabled
+from core.db_router import REPLICA
 from core.health import check_broker
 from ops.database import (
     TIMEZONE_LOAD_COMMAND,
@@ -56,6 +57,26 @@ def check_database():
         return Result("Base de données", ERROR, f"{label} : {len(pending)} migration(s) non appliquée(s)",
                       "manage.py setup (ou manage.py migrate)")
     return Result("Base de données", OK, f"{label}, migrations appliquées")
+
+
+def check_replica():
+    """The read replica (DATABASE_REPLICA_URL), when there is one: it answers
+    and has the primary's schema (a replica that stopped replicating misses
+    the latest migrations, and the pages reading it would fail)."""
+    if REPLICA not in connections:
+        return None
+    label = database_label(REPLICA)
+    error = database_error(REPLICA)
+    if error:
+        return Result("Réplique de lecture", ERROR, f"injoignable ({label}) : {error}",
+                      "Vérifiez DATABASE_REPLICA_URL et la réplique, ou videz DATABASE_REPLICA_URL : tout sera "
+                      "lu sur la base principale.")
+    pending = unapplied_migrations(REPLICA)
+    if pending:
+        return Result("Réplique de lecture", ERROR, f"{label} : {len(pending)} migration(s) de retard sur la base "
+                      "principale", "Vérifiez que la réplication tourne (SHOW REPLICA STATUS) : les migrations "
+                      "ne s'appliquent que sur la base principale et arrivent par la réplication.")
+    return Result("Réplique de lecture", OK, f"{label}, schéma à jour")
 
 
 def check_database_engine():
@@ -298,7 +319,8 @@ def check_breached_tickets():
 
 
 # Read the database; skipped when it does not answer.
-DATABASE_CHECKS = (check_database_engine, check_timezone_tables, check_overdue_orders, check_breached_tickets)
+DATABASE_CHECKS = (check_database_engine, check_timezone_tables, check_replica, check_overdue_orders,
+                   check_breached_tickets)
 
 
 def run_checks(*, send_test_to=None):

@@ -15,6 +15,7 @@ from core.admin_history import HistoryAdmin
 from core.admin_links import RelatedLinksAdminMixin, register_relation
 from core.admin_money import EuroAdminMixin
 from core.admin_readonly import ReadOnlyAdminMixin
+from core.admin_replica import ReplicaListAdminMixin
 from core.templatetags.formatting import euros
 
 from . import services
@@ -224,7 +225,7 @@ class OrderRatingAdmin(admin.ModelAdmin):
 
 
 @admin.register(OrderEvent)
-class OrderEventAdmin(ReadOnlyAdminMixin, BigTableAdminMixin, admin.ModelAdmin):
+class OrderEventAdmin(ReplicaListAdminMixin, ReadOnlyAdminMixin, BigTableAdminMixin, admin.ModelAdmin):
     """Every order's history in one list (each order shows its own inline):
     written by the workflow's services only."""
 

@@ -8,6 +8,7 @@ from core.admin_bigtable import BigTableAdminMixin
 from core.admin_history import HistoryAdmin
 from core.admin_links import register_relation
 from core.admin_readonly import ReadOnlyAdminMixin
+from core.admin_replica import ReplicaListAdminMixin
 
 from . import services
 from .models import (
@@ -154,7 +155,7 @@ class ConsultationBookingAdmin(admin.ModelAdmin):
 
 
 @admin.register(TicketEvent)
-class TicketEventAdmin(ReadOnlyAdminMixin, BigTableAdminMixin, admin.ModelAdmin):
+class TicketEventAdmin(ReplicaListAdminMixin, ReadOnlyAdminMixin, BigTableAdminMixin, admin.ModelAdmin):
     """Every ticket's history in one list (each ticket shows its own inline)."""
 
     list_display = ("created_at", "ticket", "kind", "from_value", "to_value", "actor")

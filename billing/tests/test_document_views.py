@@ -72,6 +72,21 @@ def test_anyone_else_gets_a_404(request, as_user, invoice, credit_note, who):
     assert as_user(user).get(credit_note_url(credit_note)).status_code == 404
 
 
+def test_behind_nginx_the_proxy_sends_the_pdfs_after_the_access_check(as_user, buyer, other_client, invoice,
+                                                                      credit_note, settings):
+    settings.FILES_ACCEL_REDIRECT = "/protected-media/"
+    assert as_user(other_client).get(invoice_url(invoice)).status_code == 404
+
+    for url, model in ((invoice_url(invoice), Invoice), (credit_note_url(credit_note), CreditNote)):
+        response = as_user(buyer).get(url)
+        document = model.objects.get(pk=response.wsgi_request.resolver_match.kwargs["pk"])
+        assert response.status_code == 200 and response.content == b""
+        assert response["X-Accel-Redirect"] == f"/protected-media/{document.pdf.name}"
+        assert response["Content-Type"] == "application/pdf"
+        assert response["Content-Disposition"] == f'attachment; filename="{document.number}.pdf"'
+        assert response["Cache-Control"] == "private, no-store"
+
+
 def test_the_team_downloads_any_document(as_user, staff_user, invoice, credit_note):
     client = as_user(staff_user)
     assert body(client.get(invoice_url(invoice))).startswith(b"%PDF")

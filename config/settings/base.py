@@ -13,6 +13,7 @@ from pathlib import Path
 
 import environ
 from csp.constants import NONE, SELF, UNSAFE_INLINE
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -115,28 +116,42 @@ FORM_RENDERER = "core.forms.FormRenderer"
 
 # --- Data ----------------------------------------------------------------
 
+def database(url):
+    """A DATABASES entry for a database URL, with our options for its engine."""
+    config = env.db_url_config(url)
+    config["ATOMIC_REQUESTS"] = False
+    config["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    config["CONN_HEALTH_CHECKS"] = True
+    if config["ENGINE"] == "django.db.backends.mysql":
+        # utf8mb4 everywhere (accents, emoji in messages), strict mode so MySQL
+        # refuses bad data instead of truncating it.
+        config.setdefault("OPTIONS", {}).update(
+            {
+                "charset": "utf8mb4",
+                "init_command": "SET sql_mode='STRICT_TRANS_TABLES'",
+            }
+        )
+        config["TEST"] = {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"}
+    elif config["ENGINE"] == "django.db.backends.sqlite3":
+        # SQLite serialises writers; a persistent connection per thread is useless.
+        config["CONN_MAX_AGE"] = 0
+        config.setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 20})
+    return config
+
+
 DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+    "default": database(env("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")),
 }
-DATABASES["default"]["ATOMIC_REQUESTS"] = False
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-if DATABASES["default"]["ENGINE"] == "django.db.backends.mysql":
-    # utf8mb4 everywhere (accents, emoji in messages), strict mode so MySQL
-    # refuses bad data instead of truncating it.
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {
-            "charset": "utf8mb4",
-            "init_command": "SET sql_mode='STRICT_TRANS_TABLES'",
-        }
-    )
-    DATABASES["default"]["TEST"] = {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"}
-elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # SQLite serialises writers; a persistent connection per thread is useless.
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"transaction_mode": "IMMEDIATE", "timeout": 20}
-    )
+# A read replica of the same data (MySQL/MariaDB replication): the code that
+# opts in with core.db_router.read_replica() (the admin dashboard, `manage.py
+# stats`) reads there; every write, and every read of a request that wrote,
+# stays on the primary. Empty: one database, nothing changes.
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL", default="")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = database(DATABASE_REPLICA_URL)
+    # The test suite has one database: the replica alias reads it too.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["core.db_router.ReplicaRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -186,6 +201,40 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * CELERY_TASK_TIME_LIMIT}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Queues, so that workers scale per kind of work: e-mails stay quick while
+# PDFs are drawn, and a long nightly purge delays nobody. "celery" (Celery's
+# default name, kept so tasks queued before an upgrade still run) carries the
+# rest: announcements, the outbox relay, the Stripe card jobs. A worker
+# started without -Q (`make worker`) consumes every queue listed here;
+# docker-compose.yml runs one worker per group of queues.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = [Queue(name) for name in ("celery", "email", "pdf", "maintenance")]
+_TASKS_BY_QUEUE = {
+    "email": ["core.tasks.send_outbox_email"],
+    # Each draws a PDF (or reads it back) before e-mailing it.
+    "pdf": [
+        "billing.tasks.issue_invoice_for_paid_order",
+        "billing.tasks.issue_missing_invoices",
+        "billing.tasks.resend_invoice",
+        "billing.tasks.send_credit_note",
+    ],
+    # The periodic sweeps and purges of CELERY_BEAT_SCHEDULE.
+    "maintenance": [
+        "notifications.tasks.purge_expired_notifications",
+        "orders.tasks.announce_overdue_orders",
+        "orders.tasks.finish_delivered_orders",
+        "orders.tasks.purge_abandoned_orders",
+        "orders.tasks.purge_order_files",
+        "orders.tasks.purge_pending_uploads",
+        "billing.tasks.mark_overdue_invoices",
+        "core.tasks.purge_sent_emails",
+        "core.tasks.purge_upload_temp_files",
+        "cms.tasks.publish_scheduled_pages",
+        "support.tasks.sweep_ticket_deadlines",
+        "support.tasks.auto_close_resolved_tickets",
+    ],
+}
+CELERY_TASK_ROUTES = {task: {"queue": queue} for queue, tasks in _TASKS_BY_QUEUE.items() for task in tasks}
 # The transactional outbox (core/outbox.py): follow-up work the broker never
 # got (it was down) is handed over by the relay once this old; work handed
 # over but not done is handed over again after the redispatch delay — longer
@@ -465,6 +514,19 @@ USER_STORAGE_QUOTA_BYTES = env.int("USER_STORAGE_QUOTA_BYTES", default=1024**3)
 # An account not activated yet (the visitor order funnel, 10 accounts an hour
 # per IP, kept 7 days) gets this much instead, for its order's manuscripts.
 UNVERIFIED_STORAGE_QUOTA_BYTES = env.int("UNVERIFIED_STORAGE_QUOTA_BYTES", default=100 * 1024 * 1024)
+
+# Downloads from local storage leave through the proxy in front, not through
+# a Python worker (a slow downloader would hold it for minutes): after the
+# access check the view answers with an empty body and the header
+# FILES_ACCEL_HEADER = FILES_ACCEL_REDIRECT + the file's storage key; the proxy
+# sends the bytes. nginx: "/protected-media/", an `internal` location aliased
+# to MEDIA_ROOT (deploy/nginx.conf). Apache (mod_xsendfile): header
+# "X-Sendfile" and MEDIA_ROOT's absolute path. Empty (`make run`, no proxy):
+# Django streams the bytes. With S3 neither applies: presigned redirects.
+FILES_ACCEL_REDIRECT = env("FILES_ACCEL_REDIRECT", default="")
+if FILES_ACCEL_REDIRECT:
+    FILES_ACCEL_REDIRECT = FILES_ACCEL_REDIRECT.rstrip("/") + "/"
+FILES_ACCEL_HEADER = env("FILES_ACCEL_HEADER", default="X-Accel-Redirect")
 
 # With a bucket name, uploaded files go to S3 or any S3-compatible store
 # (MinIO, Scaleway, OVH... through AWS_S3_ENDPOINT_URL). The bucket stays

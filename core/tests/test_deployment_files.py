@@ -2,8 +2,11 @@
 and that the README documents every variable."""
 
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -15,7 +18,8 @@ def load_compose():
 
 def test_compose_declares_the_whole_stack():
     services = load_compose()["services"]
-    assert set(services) == {"web", "worker", "beat", "mysql", "redis", "mailpit"}
+    assert set(services) == {"proxy", "web", "worker", "worker-pdf", "worker-maintenance", "beat", "mysql", "redis",
+                             "mailpit"}
     assert services["mysql"]["image"].startswith("mysql:8.4")
     assert services["redis"]["image"].startswith("redis:7")
     assert "gunicorn" in services["web"]["command"]
@@ -26,7 +30,7 @@ def test_compose_declares_the_whole_stack():
 
 def test_app_services_are_configured_by_environment():
     services = load_compose()["services"]
-    for name in ("web", "worker", "beat"):
+    for name in ("web", "worker", "worker-pdf", "worker-maintenance", "beat"):
         env = services[name]["environment"]
         for variable in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "ALLOWED_HOSTS", "EMAIL_URL", "SITE_URL"):
             assert env.get(variable), f"{name} lacks {variable}"
@@ -77,7 +81,7 @@ def test_temporary_uploads_are_shared_with_the_purging_worker():
     compose = load_compose()
     services = compose["services"]
     temp_dir = services["web"]["environment"]["FILE_UPLOAD_TEMP_DIR"]
-    for name in ("web", "worker"):
+    for name in ("web", "worker-maintenance"):  # the maintenance queue purges it
         assert services[name]["environment"]["FILE_UPLOAD_TEMP_DIR"] == temp_dir
         assert f"upload-tmp:{temp_dir}" in services[name]["volumes"]
     assert "upload-tmp" in compose["volumes"]
@@ -90,3 +94,36 @@ def test_temporary_uploads_are_shared_with_the_purging_worker():
 def test_mysql_loads_its_time_zone_tables():
     mysql = load_compose()["services"]["mysql"]
     assert "MYSQL_INITDB_SKIP_TZINFO" not in mysql["environment"]
+
+
+def test_nginx_in_front_sends_the_downloads_from_the_media_volume():
+    """deploy/nginx.conf is the documented proxy: its internal location is the
+    prefix the app hands out, aliased to the media volume the app writes."""
+    services = load_compose()["services"]
+    proxy, web = services["proxy"], services["web"]
+    assert proxy["ports"] == ["8000:8000"] and "ports" not in web  # downloads only make sense through nginx
+    assert "./deploy/nginx.conf:/etc/nginx/conf.d/default.conf:ro" in proxy["volumes"]
+    media_mount = next(volume for volume in web["volumes"] if volume.startswith("media:")).split(":")[1]
+    assert f"media:{media_mount}:ro" in proxy["volumes"]
+    prefix = web["environment"]["FILES_ACCEL_REDIRECT"]
+    assert web["environment"]["TRUSTED_PROXY_COUNT"] == "1"
+    conf = (ROOT / "deploy" / "nginx.conf").read_text()
+    location = re.search("location " + re.escape(prefix) + r" \{(.*?)\}", conf, re.S).group(1)
+    assert "internal;" in location and f"alias {media_mount}/;" in location
+    assert "add_header X-Content-Type-Options nosniff always;" in location
+    assert "server web:8000;" in conf
+
+
+@pytest.mark.skipif(not shutil.which("nginx"), reason="nginx is not installed")
+def test_nginx_accepts_the_documented_configuration(tmp_path):
+    """`nginx -t` on deploy/nginx.conf, with the compose host names made local."""
+    site = (ROOT / "deploy" / "nginx.conf").read_text().replace("server web:8000;", "server 127.0.0.1:9;")
+    (tmp_path / "site.conf").write_text(site.replace("alias /app/media/;", f"alias {tmp_path}/;"))
+    (tmp_path / "nginx.conf").write_text(
+        f"pid {tmp_path}/nginx.pid; error_log {tmp_path}/error.log; events {{}}\n"
+        f"http {{ client_body_temp_path {tmp_path}/body; proxy_temp_path {tmp_path}/proxy; "
+        f"access_log off; include {tmp_path}/site.conf; }}\n"
+    )
+    done = subprocess.run(["nginx", "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
+                          capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr

@@ -1,6 +1,7 @@
 """`{% load messaging_tags %}`: author names and safe message bodies."""
 
 from django import template
+from django.urls import reverse
 from django.utils.translation import gettext
 
 from messaging.display import person_label, render_content, sender_display_name
@@ -35,3 +36,15 @@ def others(participants, user):
         if name not in names:
             names.append(name)
     return names
+
+
+@register.simple_tag
+def message_link(conversation_id, message_id, first_shown=None):
+    """Where a link to a message of the conversation points: an anchor when
+    the page shows it (``first_shown``: the oldest message rendered), else the
+    older page that starts with it. messaging.js scrolls in place whenever the
+    message is already in the page (loaded by "Messages précédents")."""
+    anchor = f"#message-{int(message_id)}"
+    if first_shown and int(message_id) >= int(first_shown):
+        return anchor
+    return f"{reverse('messaging:conversation', args=[conversation_id])}?from={int(message_id)}{anchor}"

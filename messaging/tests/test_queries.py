@@ -10,6 +10,7 @@ from files.services import stored_file_create
 from files.validation import ATTACHMENT_KINDS
 from messaging import services
 from messaging.models import Message, MessageAttachment
+from messaging.selectors import PAGE_SIZE
 
 from .conftest import pdf
 
@@ -17,7 +18,9 @@ pytestmark = pytest.mark.django_db
 
 INBOX_QUERIES = 9
 CONVERSATION_QUERIES = 16
+OLDER_PAGE_QUERIES = 6  # session, user, conversation + access, the page's ids, its messages, attachments
 POLL_NOTHING_NEW_QUERIES = 4  # session, user, conversation + access, messages
+POLL_NOT_MODIFIED_QUERIES = 3  # session, user, conversation + access (the ETag's last message id)
 
 
 def make_direct_conversations(client_user, staff, count, start=0):
@@ -48,47 +51,123 @@ def test_inbox_costs_the_same_for_1_or_30_conversations(client, client_user, sta
     assert count_queries(client, reverse("messaging:inbox")) == one
 
 
-def test_a_200_message_conversation_costs_a_fixed_number_of_queries(client, conversation, client_user, corrector,
-                                                                   django_assert_max_num_queries):
-    services.message_send(conversation=conversation, sender=client_user, content="Premier")
-    client.force_login(corrector)
-    url = reverse("messaging:conversation", args=[conversation.pk])
-    small = count_queries(client, url)
+def add_messages(conversation, authors, count, attachments=()):
+    """``count`` messages in bulk: every third replies to the conversation's
+    first message, one in 50 pinned, one in 5 with an attachment."""
+    first = Message.objects.filter(conversation=conversation).order_by("id").first()
+    Message.objects.bulk_create([
+        Message(conversation=conversation, sender=authors[n % len(authors)], content=f"Message {n}",
+                parent=first if n % 3 == 0 else None, is_pinned=n % 50 == 0)
+        for n in range(count)
+    ])
+    messages = list(Message.objects.filter(conversation=conversation).order_by("id"))
+    if attachments:
+        MessageAttachment.objects.bulk_create([
+            MessageAttachment(message=message, stored_file=attachments[n % len(attachments)])
+            for n, message in enumerate(messages[::5])
+        ], ignore_conflicts=True)
+    conversation.last_message = messages[-1]
+    conversation.save(update_fields=["last_message"])
+    return messages
 
+
+def test_a_long_conversation_costs_the_same_queries_and_bytes_at_50_and_2000_messages(
+        client, conversation, client_user, corrector, django_assert_max_num_queries):
+    services.message_send(conversation=conversation, sender=client_user, content="Premier")
     stored = [
         stored_file_create(uploaded_file=pdf(f"{n}.pdf"), uploaded_by=client_user, role=StoredFile.Role.ATTACHMENT,
                            allowed=ATTACHMENT_KINDS)
         for n in range(3)
     ]
-    first = Message.objects.get()
-    Message.objects.bulk_create([
-        Message(conversation=conversation, sender=client_user if n % 2 else corrector, content=f"Message {n}",
-                parent=first if n % 3 == 0 else None, is_pinned=n % 50 == 0)
-        for n in range(199)
-    ])
-    messages = list(Message.objects.order_by("id"))
-    MessageAttachment.objects.bulk_create([
-        MessageAttachment(message=message, stored_file=stored[n % 3]) for n, message in enumerate(messages[::5])
-    ])
-    conversation.last_message = messages[-1]
-    conversation.save(update_fields=["last_message"])
+    add_messages(conversation, [client_user, corrector], 49, stored)
+    client.force_login(corrector)
+    url = reverse("messaging:conversation", args=[conversation.pk])
+    with CaptureQueriesContext(connection) as small_queries:
+        small = client.get(url)  # unread messages: marking them read costs the same below
+    assert small.content.decode().count("data-message-id=") == PAGE_SIZE
 
+    messages = add_messages(conversation, [client_user, corrector], 1950, stored)
+    assert len(messages) == 2000
     with django_assert_max_num_queries(CONVERSATION_QUERIES), CaptureQueriesContext(connection) as queries:
-        response = client.get(url)  # unread messages again: marking them read costs the same
-    assert response.content.decode().count("data-message-id=") == 200
-    assert response.content.decode().count('class="message__quote') == 67
-    assert response.content.decode().count("/messages/attachments/") == 40
-    assert len(queries) == small
+        response = client.get(url)
+    html = response.content.decode()
+    assert len(queries) == len(small_queries)
+    assert html.count("data-message-id=") == PAGE_SIZE
+    assert f'data-message-id="{messages[-1].pk}"' in html and f'data-message-id="{messages[-51].pk}"' not in html
+    assert "Messages précédents" in html and f"?before={messages[-50].pk}" in html
+    # Quotes of the conversation's first message, far above the page: they open the page that starts with it.
+    assert f"?from={messages[0].pk}#message-{messages[0].pk}" in html
+    # The page's weight does not follow the thread's length (± the longer numbers).
+    assert len(response.content) < len(small.content) * 1.2
 
 
-def test_poll_with_nothing_new_is_one_query_after_the_access_check(client, conversation, client_user, corrector,
-                                                                 django_assert_max_num_queries):
+def test_the_older_page_fragment_costs_the_same_at_any_depth(client, conversation, client_user, corrector):
+    services.message_send(conversation=conversation, sender=client_user, content="Premier")
+    messages = add_messages(conversation, [client_user, corrector], 1999)
+    client.force_login(client_user)
+    url = reverse("messaging:conversation", args=[conversation.pk])
+    counts = []
+    for before in (messages[-50].pk, messages[1000].pk, messages[60].pk):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url, {"before": before}, HTTP_HX_REQUEST="true")
+        assert response.status_code == 200 and "<html" not in response.content.decode()
+        assert response.content.decode().count("data-message-id=") == PAGE_SIZE
+        counts.append(len(queries))
+    assert len(set(counts)) == 1 and counts[0] <= OLDER_PAGE_QUERIES
+    assert not any(" OFFSET " in query["sql"].upper() for query in queries.captured_queries)
+
+
+def poll(client, conversation, after, **headers):
+    return client.get(reverse("messaging:since", args=[conversation.pk]), {"after": after},
+                      HTTP_HX_REQUEST="true", **headers)
+
+
+def test_poll_answers_304_when_nothing_changed_since_its_etag(client, conversation, client_user, corrector,
+                                                             django_assert_max_num_queries):
     last = services.message_send(conversation=conversation, sender=client_user, content="Bonjour")
     client.force_login(corrector)
     # "At most": with Redis the session comes from the cache, one query fewer.
     with django_assert_max_num_queries(POLL_NOTHING_NEW_QUERIES):
-        response = client.get(reverse("messaging:since", args=[conversation.pk]), {"after": last.pk})
-    assert response.status_code == 204
+        first = poll(client, conversation, last.pk)
+    assert first.status_code == 200 and not first.content.strip() and first["ETag"]
+    assert "no-store" in first["Cache-Control"]  # no copy of a message on the browser's disk
+
+    with django_assert_max_num_queries(POLL_NOT_MODIFIED_QUERIES):
+        second = poll(client, conversation, last.pk, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert second.status_code == 304 and not second.content and second["ETag"] == first["ETag"]
+
+    new = services.message_send(conversation=conversation, sender=client_user, content="Vous êtes là ?")
+    third = poll(client, conversation, last.pk, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert third.status_code == 200 and f'data-message-id="{new.pk}"' in third.content.decode()
+    assert third["ETag"] != first["ETag"]
+    # The next cursor has its own answer: nothing new, then 304 again.
+    fourth = poll(client, conversation, new.pk, HTTP_IF_NONE_MATCH=third["ETag"])
+    assert fourth.status_code == 200 and not fourth.content.strip()
+    assert poll(client, conversation, new.pk, HTTP_IF_NONE_MATCH=fourth["ETag"]).status_code == 304
+
+
+def test_poll_costs_the_same_in_a_2000_message_conversation(client, conversation, client_user, corrector):
+    last = services.message_send(conversation=conversation, sender=client_user, content="Bonjour")
+    client.force_login(corrector)
+    with CaptureQueriesContext(connection) as small:
+        etag = poll(client, conversation, last.pk)["ETag"]
+        poll(client, conversation, last.pk, HTTP_IF_NONE_MATCH=etag)
+    last = add_messages(conversation, [client_user], 1999)[-1]
+    with CaptureQueriesContext(connection) as big:
+        etag = poll(client, conversation, last.pk)["ETag"]
+        assert poll(client, conversation, last.pk, HTTP_IF_NONE_MATCH=etag).status_code == 304
+    assert len(big) == len(small)
+
+
+def test_poll_etag_of_another_conversation_or_user_is_no_shortcut(client, conversation, direct, client_user,
+                                                                  other_client):
+    """The 304 comes after the access check: an outsider gets 404 whatever
+    ETag they send."""
+    last = services.message_send(conversation=conversation, sender=client_user, content="Bonjour")
+    client.force_login(client_user)
+    etag = poll(client, conversation, last.pk)["ETag"]
+    client.force_login(other_client)
+    assert poll(client, conversation, last.pk, HTTP_IF_NONE_MATCH=etag).status_code == 404
 
 
 def test_unread_badge_is_one_query(client, conversation, client_user, corrector, django_assert_max_num_queries):
@@ -97,3 +176,22 @@ def test_unread_badge_is_one_query(client, conversation, client_user, corrector,
     with django_assert_max_num_queries(3):  # session (none with Redis), user, the count
         response = client.get(reverse("messaging:unread_badge"))
     assert ">1<" in response.content.decode()
+
+
+def test_staff_inbox_pages_by_keyset_without_counting_every_conversation(client, client_user, staff):
+    make_direct_conversations(client_user, staff, 45)
+    client.force_login(staff)
+    seen, after, counts = [], "", []
+    while True:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(reverse("messaging:inbox"), {"after": after} if after else {})
+        counts.append(len(queries))
+        assert not any(q["sql"].upper().startswith("SELECT COUNT(") for q in queries.captured_queries)
+        assert not any(" OFFSET " in q["sql"].upper() for q in queries.captured_queries)
+        seen += [c.pk for c in response.context["conversations"]]
+        after = response.context["next_cursor"]
+        if not after:
+            break
+    assert len(counts) == 3 and len(set(counts)) == 1
+    assert len(seen) == len(set(seen)) == 45
+    assert "Suivantes" not in response.content.decode() and "Les plus récentes" in response.content.decode()

@@ -46,6 +46,11 @@ def test_a_healthy_installation_exits_zero():
     assert "0 erreur(s)" in out
 
 
+def test_no_replica_no_replica_check():
+    # With DATABASE_REPLICA_URL: core/tests/test_db_router.py
+    assert doctor.check_replica() is None
+
+
 def test_json_output_is_machine_readable():
     code, out = run_doctor("--json")
     payload = json.loads(out)

@@ -5,6 +5,11 @@
 //   shown ("after"), read from the list's last data-message-id;
 // - messages appended by the poll and by sending are de-duplicated and kept
 //   in id order (a poll and a send may both bring the same message);
+// - the poll sends back the ETag of its last answer (If-None-Match): nothing
+//   new costs the server one query and a body-less 304;
+// - a link to a message already in the page (a quote, a pinned message, even
+//   one loaded by "Messages précédents") scrolls to it instead of loading
+//   the older page the link names;
 // - after a successful send the composer is cleared;
 // - "Répondre" fills the hidden reply-to field without reloading.
 (function () {
@@ -81,11 +86,32 @@
     if (content) content.focus();
   }
 
+  // The last poll answer's ETag, and the cursor it answered for.
+  var pollTag = null;
+  var pollAfter = null;
+
   document.addEventListener("htmx:configRequest", function (event) {
     var elt = event.detail.elt;
     if (elt.matches && elt.matches("[data-poller], [data-draft-saver]")) {
       event.detail.parameters.after = lastId();
     }
+    if (elt.matches && elt.matches("[data-poller]")) {
+      pollAfter = lastId();
+      if (pollTag && pollTag.after === pollAfter) event.detail.headers["If-None-Match"] = pollTag.etag;
+    }
+  });
+
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var elt = event.detail.elt;
+    var xhr = event.detail.xhr;
+    if (!(elt.matches && elt.matches("[data-poller]")) || !xhr || xhr.status !== 200) return;
+    var etag = xhr.getResponseHeader("ETag");
+    pollTag = etag ? { after: pollAfter, etag: etag } : null;
+  });
+
+  // 304 (nothing new since the ETag we sent): nothing to swap.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (event.detail.xhr && event.detail.xhr.status === 304) event.detail.shouldSwap = false;
   });
 
   // No polling from a hidden tab: the next visible tick catches up.
@@ -119,6 +145,14 @@
       setReply(reply.getAttribute("data-reply-to"), reply.getAttribute("data-reply-name"));
       var content = composer().querySelector("textarea");
       if (content) { content.scrollIntoView({ block: "center" }); content.focus(); }
+      return;
+    }
+    var link = event.target.closest && event.target.closest("[data-message-link]");
+    var shown = link && document.getElementById("message-" + link.getAttribute("data-message-link"));
+    if (shown) {
+      event.preventDefault();
+      history.replaceState(null, "", "#" + shown.id);
+      shown.scrollIntoView({ block: "center" });
       return;
     }
     var cancel = event.target.closest && event.target.closest("[data-reply-cancel]");
