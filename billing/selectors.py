@@ -1,14 +1,18 @@
 """Reads the billing views share."""
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
+from django.db.models import Sum
+from django.db.models.functions import ExtractYear
 from django.utils import timezone
 
 from orders import pricing
+from orders.models import Order
 
 from .invoicing import VatBreakdown, invoice_lines_for_order, vat_breakdown
-from .models import PaymentMethod
+from .models import CreditNote, Invoice, PaymentMethod
 from .pdf import format_rate
 
 
@@ -52,3 +56,60 @@ def payment_recap(*, order, today=None):
 def saved_cards(*, user):
     """The user's active cards, the default first."""
     return list(PaymentMethod.objects.filter(user=user, is_active=True).order_by("-is_default", "-created_at"))
+
+
+# "Mes factures" (billing_home). The lists read only the columns they show: an
+# invoice row also holds its seller, buyer and lines snapshots (JSON, for the
+# PDF), which cost more to fetch and decode than the rest of the page.
+INVOICE_ORDER = ("-issued_at", "-pk")
+
+
+def client_invoices(*, user):
+    """The user's invoices (for a keyset page in INVOICE_ORDER)."""
+    return (
+        Invoice.objects.filter(order__client=user).select_related("order")
+        .only("id", "number", "status", "amount_ttc", "issued_at", "order__id", "order__title")
+        .order_by(*INVOICE_ORDER)
+    )
+
+
+def client_credit_notes(*, user):
+    """The user's credit notes, newest first: one per refund, so a few."""
+    return list(
+        CreditNote.objects.filter(invoice__order__client=user).select_related("invoice")
+        .only("id", "number", "amount_ttc", "issued_at", "invoice__id", "invoice__number")
+        .order_by("-issued_at", "-pk")
+    )
+
+
+def yearly_spending(*, user, credit_notes, invoices=None):
+    """[{"year", "total"}], newest year first: what the user's invoices came
+    to each year (Paris time), minus the credit notes of that year. Every
+    invoice counts, cancelled ones too: their credit notes subtract them.
+
+    `credit_notes` are all the user's; so are `invoices` when the caller holds
+    them all (one page of the list), else the database sums them."""
+    if invoices is None:
+        invoiced = dict(
+            Invoice.objects.filter(order__client=user).annotate(year=ExtractYear("issued_at"))
+            .values_list("year").annotate(total=Sum("amount_ttc")).order_by()
+        )
+    else:
+        invoiced = _totals_by_year(invoices)
+    refunded = _totals_by_year(credit_notes)
+    return [{"year": year, "total": invoiced[year] - refunded.get(year, 0)} for year in sorted(invoiced, reverse=True)]
+
+
+def _totals_by_year(documents):
+    totals = Counter()
+    for document in documents:
+        totals[timezone.localtime(document.issued_at).year] += document.amount_ttc
+    return totals
+
+
+def orders_to_pay(*, user):
+    """The user's orders awaiting payment, with what the "À régler" list shows."""
+    return list(
+        Order.objects.filter(client=user, status=Order.Status.EN_ATTENTE)
+        .only("id", "title", "final_price", "estimated_price").order_by("-created_at")
+    )

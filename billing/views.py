@@ -3,8 +3,6 @@ import logging
 import stripe
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Sum
-from django.db.models.functions import ExtractYear
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,16 +12,26 @@ from django.views.decorators.http import require_POST
 
 from accounts.forms import BillingAddressForm
 from accounts.services import user_update_profile
+from core.pagination import keyset_page
 from orders.models import Order
 
 from . import simulator
 from .gateways import simulator_enabled
-from .models import CreditNote, Invoice, Payment
+from .models import Payment
 from .payments import MalformedEvent, WebhookNotConfigured, webhook_receive
-from .selectors import payment_recap, saved_cards
+from .selectors import (
+    INVOICE_ORDER,
+    client_credit_notes,
+    client_invoices,
+    orders_to_pay,
+    payment_recap,
+    saved_cards,
+    yearly_spending,
+)
 from .view_helpers import billing_address_missing, checkout_redirect, order_page, payable_order
 
 logger = logging.getLogger(__name__)
+INVOICES_PER_PAGE = 20
 
 
 @login_required
@@ -111,23 +119,19 @@ def simulator_page(request, payment_pk):
 
 @login_required
 def billing_home(request):
-    """The client's invoices, credit notes, unpaid orders, saved cards and yearly spending."""
+    """The client's invoices (by pages: keyset, they only grow), credit notes,
+    unpaid orders, saved cards and yearly spending."""
     user = request.user
-    invoices = Invoice.objects.filter(order__client=user).select_related("order").order_by("-issued_at")
-    credit_notes = CreditNote.objects.filter(invoice__order__client=user).select_related("invoice").order_by("-issued_at")
-    yearly = (
-        # Every invoice counts, cancelled ones too: their credit notes subtract them.
-        Invoice.objects.filter(order__client=user)
-        .annotate(year=ExtractYear("issued_at")).values("year").annotate(total=Sum("amount_ttc")).order_by("-year")
-    )
-    refunded = dict(
-        CreditNote.objects.filter(invoice__order__client=user)
-        .annotate(year=ExtractYear("issued_at")).values_list("year").annotate(total=Sum("amount_ttc"))
-    )
-    unpaid = Order.objects.filter(client=user, status=Order.Status.EN_ATTENTE).select_related("service")
-    cards = saved_cards(user=user) if user.is_client else []
+    invoices = keyset_page(client_invoices(user=user), ordering=INVOICE_ORDER, query=request.GET,
+                           per_page=INVOICES_PER_PAGE, anchor="#factures")
+    # No invoice at all (most clients, most of the time): no credit note nor spending either.
+    has_invoices = bool(invoices) or invoices.has_previous()
+    credit_notes = client_credit_notes(user=user) if has_invoices else []
+    all_invoices = None if invoices.has_other_pages() else invoices.object_list
     return render(request, "billing/home.html", {
-        "invoices": invoices, "credit_notes": credit_notes, "unpaid": unpaid,
-        "cards": cards,
-        "yearly": [{"year": row["year"], "total": row["total"] - refunded.get(row["year"], 0)} for row in yearly],
+        "invoices": invoices,
+        "credit_notes": credit_notes,
+        "unpaid": orders_to_pay(user=user),
+        "cards": saved_cards(user=user) if user.is_client else [],
+        "yearly": yearly_spending(user=user, credit_notes=credit_notes, invoices=all_invoices) if has_invoices else [],
     })

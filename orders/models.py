@@ -153,6 +153,8 @@ class Order(models.Model):
             models.Index(fields=["created_at"], name="orders_created_idx"),
             models.Index(fields=["corrector", "status", "due_date"], name="orders_corrector_queue_idx"),
             models.Index(fields=["status", "due_date"], name="orders_status_due_idx"),
+            # The staff board's "Pages à vérifier", oldest first, read in index order.
+            models.Index(fields=["status", "created_at"], name="orders_status_created_idx"),
         ]
 
     def __str__(self):

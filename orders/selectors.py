@@ -150,13 +150,21 @@ def status_counts_for_client(*, user):
     return summary
 
 
+# The orders of the long lists, for their keyset pages (core.pagination): each
+# ends with the primary key, so orders that tie are neither lost nor repeated.
+CORRECTOR_QUEUE_ORDER = ("due_date", "priority_rank", "created_at", "pk")
+OVERDUE_ORDER = ("due_date", "pk")
+AWAITING_ASSIGNMENT_ORDER = ("due_date", "priority_rank", "pk")
+AWAITING_VERIFICATION_ORDER = ("created_at", "pk")
+
+
 def corrector_queue(*, user):
     """Assigned work, soonest due first, then the most urgent."""
     return (
         Order.objects.filter(corrector=user, status__in=IN_CORRECTOR_QUEUE)
         .select_related("service", "client")
         .annotate(priority_rank=PRIORITY_RANK)
-        .order_by("due_date", "priority_rank", "created_at")
+        .order_by(*CORRECTOR_QUEUE_ORDER)
     )
 
 
@@ -238,25 +246,36 @@ def order_files(*, order, user):
     }
 
 
+# The board's lists read the orders table through its indexes, then fetch the
+# page's clients by primary key (prefetch_related): joined instead, MariaDB
+# may start from the users table and sort the orders in a temporary table
+# (the outer joins, service and corrector, cannot be read first).
+
+
 def overdue_orders():
     return (
         Order.objects.filter(status__in=NOT_DELIVERED_YET, due_date__lt=timezone.localdate())
-        .select_related("client", "corrector", "service")
-        .order_by("due_date")
+        .select_related("corrector", "service").prefetch_related("client")
+        .order_by(*OVERDUE_ORDER)
     )
 
 
 def orders_awaiting_assignment():
     return (
         Order.objects.filter(status=S.PAYEE, corrector__isnull=True)
-        .select_related("client", "service")
+        .select_related("service").prefetch_related("client")
         .annotate(priority_rank=PRIORITY_RANK)
-        .order_by("due_date", "priority_rank")
+        .order_by(*AWAITING_ASSIGNMENT_ORDER)
     )
 
 
 def orders_awaiting_verification():
-    return Order.objects.filter(status=S.EN_ATTENTE_VERIFICATION).select_related("client", "service")
+    """Oldest first: the first to ask waits the longest."""
+    return (
+        Order.objects.filter(status=S.EN_ATTENTE_VERIFICATION)
+        .select_related("service").prefetch_related("client")
+        .order_by(*AWAITING_VERIFICATION_ORDER)
+    )
 
 
 def _ratings_of_corrector():

@@ -17,6 +17,7 @@ from django_ratelimit.exceptions import Ratelimited
 from accounts.decorators import role_required
 from accounts.forms import EmailForm
 from accounts.models import User
+from core.pagination import keyset_page
 from core.registry import user_has_saved_card
 from files.services import file_response
 
@@ -39,6 +40,8 @@ from .forms import (
 
 ORDERS_PER_PAGE = 10
 FILES_PER_PAGE = 20
+QUEUE_PER_PAGE = 50
+BOARD_PER_PAGE = 25
 
 
 # --- Public pricing ---------------------------------------------------------
@@ -68,10 +71,13 @@ def client_dashboard(request):
         status_filter = filters.cleaned_data["status"] or "all"
         search = filters.cleaned_data["q"].strip()
     orders = selectors.orders_for_client(user=request.user, status_filter=status_filter, search=search)
-    page = Paginator(orders, ORDERS_PER_PAGE).get_page(request.GET.get("page"))
+    counts = selectors.status_counts_for_client(user=request.user)
+    paginator = Paginator(orders, ORDERS_PER_PAGE)
+    if not search:
+        paginator.count = counts[status_filter]  # the status counts hold it: no second COUNT(*)
     return render(request, "orders/client_dashboard.html", {
-        "page": page, "filters": filters, "status_filter": status_filter, "search": search,
-        "counts": selectors.status_counts_for_client(user=request.user)
+        "page": paginator.get_page(request.GET.get("page")), "filters": filters, "status_filter": status_filter,
+        "search": search, "counts": counts,
     })
 
 
@@ -405,18 +411,29 @@ def client_files(request):
 
 @role_required(User.Role.CORRECTOR)
 def corrector_queue(request):
-    """"Mes corrections": the corrector's home."""
-    return render(request, "orders/corrector_queue.html", {
-        "orders": selectors.corrector_queue(user=request.user)
-    })
+    """"Mes corrections": the corrector's home, by pages (keyset: a corrector
+    may hold hundreds of orders)."""
+    orders = keyset_page(selectors.corrector_queue(user=request.user), ordering=selectors.CORRECTOR_QUEUE_ORDER,
+                         query=request.GET, per_page=QUEUE_PER_PAGE)
+    return render(request, "orders/corrector_queue.html", {"orders": orders})
 
 
 @role_required(User.Role.ADMIN)
 def staff_board(request):
-    """Assignment, verification and overdue work at a glance."""
+    """Assignment, verification and overdue work at a glance. Each list has
+    its own keyset pages (its own cursor in the URL): the backlog may hold
+    thousands of orders."""
+
+    def board_page(queryset, ordering, param):
+        return keyset_page(queryset, ordering=ordering, query=request.GET, per_page=BOARD_PER_PAGE,
+                           param=param, anchor=f"#{param}")
+
     return render(request, "orders/staff_board.html", {
-        "to_assign": selectors.orders_awaiting_assignment(),
-        "to_verify": selectors.orders_awaiting_verification(),
-        "overdue": selectors.overdue_orders(),
-        "correctors": selectors.corrector_loads(),
+        "to_assign": board_page(selectors.orders_awaiting_assignment(), selectors.AWAITING_ASSIGNMENT_ORDER,
+                                "a-affecter"),
+        "to_verify": board_page(selectors.orders_awaiting_verification(), selectors.AWAITING_VERIFICATION_ORDER,
+                                "a-verifier"),
+        "overdue": board_page(selectors.overdue_orders(), selectors.OVERDUE_ORDER, "en-retard"),
+        # One list, drawn once: the load table and every assignment <select> (static/js/app.js copies it).
+        "correctors": list(selectors.corrector_loads()),
     })

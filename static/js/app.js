@@ -156,3 +156,21 @@
     show(field);
   });
 })();
+
+// --- shared choices: the staff board's assignment lists ---
+// The board draws its correctors once, in a <template>; each order's
+// <select data-choices="template-id"> gets a copy here (on load, and in what
+// htmx swaps in), so the page does not repeat every corrector for every order.
+(function () {
+  "use strict";
+  function fill(root) {
+    if (!root.querySelectorAll) return;
+    root.querySelectorAll("select[data-choices]").forEach(function (select) {
+      if (select.options.length) return;
+      var source = document.getElementById(select.dataset.choices);
+      if (source) select.appendChild(source.content.cloneNode(true));
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { fill(document); });
+  document.addEventListener("htmx:load", function (event) { fill(event.detail.elt); });
+})();
