@@ -1,8 +1,9 @@
 """Imports a database of the old Node/Prisma system (manage.py import_legacy).
 
 The tables are read in dependency order (users first) from a
-``ops.legacy.reader`` source and written in batches with
-``bulk_create(update_conflicts=True)``: a row already imported is updated, so
+``ops.legacy.reader`` source and written in batches with ``ops.bulk``'s
+upsert (bulk_create's, without its query compiler, which cost most of the
+import's time): a row already imported is updated, so
 running the import again (a last catch-up before switching over) duplicates
 nothing. Foreign keys are resolved from dicts of the ids met so far: no query
 per row.
@@ -34,7 +35,7 @@ import re
 import time
 import uuid
 from collections import Counter, defaultdict
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
@@ -44,7 +45,7 @@ from urllib.parse import unquote, urlparse
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.files import File
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
@@ -60,6 +61,7 @@ from files.models import StoredFile
 from files.validation import detect_kind
 from messaging.models import MAX_CONTENT_LENGTH, Conversation, Message, MessageAttachment, Participant
 from notifications.models import NOTIFICATION_LIFETIME, Notification
+from ops.bulk import insert_objects
 from ops.legacy.reader import (
     LEGACY_TABLES,
     SCHEMA_FILE,
@@ -73,7 +75,7 @@ from orders.models import Order, Service
 from support import sla
 from support.models import Ticket, TicketNumber
 
-BATCH_SIZE = 1000
+BATCH_SIZE = 2000
 
 # uuid5 namespace of the ids derived from non-UUID legacy ids. Never change
 # it: a re-import would no longer find the rows of the previous one.
@@ -154,32 +156,6 @@ class ImportReport:
 
 # --- Writing -------------------------------------------------------------------
 
-@contextmanager
-def timestamps_as_given(models):
-    """Let bulk_create write the legacy created/updated dates: auto_now and
-    auto_now_add fields would otherwise replace them with the import's time
-    (bulk_create calls pre_save on every field). Every object the importer
-    builds sets those fields itself."""
-    fields = [
-        f for model in models for f in model._meta.concrete_fields
-        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
-    ]
-    saved = [(f, f.auto_now, f.auto_now_add) for f in fields]
-    for f in fields:
-        f.auto_now = f.auto_now_add = False
-    try:
-        yield
-    finally:
-        for f, auto_now, auto_now_add in saved:
-            f.auto_now, f.auto_now_add = auto_now, auto_now_add
-
-
-def _conflict_target(fields):
-    # MySQL/MariaDB's ON DUPLICATE KEY UPDATE takes no target (any unique key
-    # triggers it); SQLite's ON CONFLICT needs one.
-    return list(fields) if connection.features.supports_update_conflicts_with_target else None
-
-
 @dataclass
 class Spec:
     """How one of our models is written: the column that finds a row again at
@@ -245,7 +221,6 @@ SPECS = {
     ]),
     "audit_logs": Spec(AuditLog, "legacy_id", [], insert_only=True),
 }
-WRITTEN_MODELS = {spec.model for spec in SPECS.values()}
 
 # --- Value mappings --------------------------------------------------------------
 
@@ -325,7 +300,7 @@ class LegacyImporter:
         self._check_structure()
         # A dry run writes everything in one transaction and rolls it back: the
         # report is that of a real run, database constraints included.
-        with timestamps_as_given(WRITTEN_MODELS), (transaction.atomic() if self.dry_run else nullcontext()):
+        with transaction.atomic() if self.dry_run else nullcontext():
             for table in LEGACY_TABLES:
                 if table in self.source.tables():
                     getattr(self, f"_import_{table}")(table)
@@ -441,13 +416,12 @@ class LegacyImporter:
 
     @staticmethod
     def _bulk(spec, objs):
+        # insert_objects writes the legacy created/updated dates as given
+        # (bulk_create's pre_save would put the import's time in auto_now fields).
         if spec.insert_only:
-            spec.model.objects.bulk_create(objs, ignore_conflicts=True)
+            insert_objects(objs, ignore_conflicts=True)
         else:
-            spec.model.objects.bulk_create(
-                objs, update_conflicts=True, unique_fields=_conflict_target([spec.key]),
-                update_fields=spec.update_fields,
-            )
+            insert_objects(objs, update_fields=spec.update_fields, unique_fields=[spec.key])
 
     # --- users -----------------------------------------------------------------
 
@@ -922,7 +896,7 @@ class LegacyImporter:
             participant.pk = known.get((participant.conversation_id, participant.user_id))
             (existing if participant.pk else new).append((participant, where))
         for batch in self._batches(new):
-            Participant.objects.bulk_create([p for p, _where in batch])
+            insert_objects([p for p, _where in batch])
         self._write_all(table, "participants", existing, count=False)
 
     # --- message_attachments ----------------------------------------------------
