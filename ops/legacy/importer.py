@@ -34,7 +34,7 @@ import os
 import re
 import time
 import uuid
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, namedtuple
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -62,7 +62,7 @@ from files.models import StoredFile
 from files.validation import detect_kind
 from messaging.models import MAX_CONTENT_LENGTH, Conversation, Message, MessageAttachment, Participant
 from notifications.models import NOTIFICATION_LIFETIME, Notification
-from ops.bulk import insert_objects
+from ops.bulk import insert_objects, insert_rows
 from ops.legacy.reader import (
     LEGACY_TABLES,
     SCHEMA_FILE,
@@ -267,6 +267,18 @@ UUID_IN_TEXT = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-f
 FACT_NUMBER = re.compile(rf"^{INVOICE_PREFIX}-(\d{{4}})-(\d+)$")
 
 
+# The most numerous rows go as named tuples of their columns (attnames), not
+# model instances: building a quarter of a million participants took longer
+# than writing them.
+MessageRow = namedtuple("MessageRow", [
+    "id", "conversation_id", "sender_id", "visitor_name", "visitor_email", "content", "subject", "type", "status",
+    "parent_id", "thread_root_id", "is_pinned", "created_at", "updated_at", "legacy_id",
+])
+ParticipantRow = namedtuple("ParticipantRow", [
+    "conversation_id", "user_id", "last_read_message_id", "archived", "joined_at",
+])
+
+
 @dataclass(slots=True)
 class LegacyMessage:
     """What the importer keeps of a message until the whole table is read
@@ -280,7 +292,9 @@ class LegacyMessage:
     visitor_name: str
     visitor_email: str
     subject: str
-    content: str
+    # UTF-8: as a str, one emoji makes every character of the text take 4
+    # bytes, and all the messages are held at once.
+    content: bytes
     type: str
     status: str
     is_read: bool
@@ -406,7 +420,7 @@ class LegacyImporter:
         spec = SPECS[spec_name]
         existing = set()
         if count:  # what the report counts as updated
-            keys = [getattr(obj, spec.key if spec.key != "id" else "pk") for obj, _where in batch]
+            keys = [getattr(obj, spec.key) for obj, _where in batch]
             existing.update(
                 spec.model._base_manager.filter(**{f"{spec.key}__in": keys}).values_list(spec.key, flat=True))
         try:
@@ -425,7 +439,7 @@ class LegacyImporter:
         if count:
             report = self.report.tables[table]
             for obj, _where in written:
-                key = getattr(obj, spec.key if spec.key != "id" else "pk")
+                key = getattr(obj, spec.key)
                 if key not in existing:
                     report.created += 1
                 elif spec.insert_only:
@@ -436,12 +450,16 @@ class LegacyImporter:
 
     @staticmethod
     def _bulk(spec, objs):
-        # insert_objects writes the legacy created/updated dates as given
+        # ops.bulk writes the legacy created/updated dates as given
         # (bulk_create's pre_save would put the import's time in auto_now fields).
         if spec.insert_only:
-            insert_objects(objs, ignore_conflicts=True)
+            on_conflict = {"ignore_conflicts": True}
         else:
-            insert_objects(objs, update_fields=spec.update_fields, unique_fields=spec.conflict_target)
+            on_conflict = {"update_fields": spec.update_fields, "unique_fields": spec.conflict_target}
+        if isinstance(objs[0], tuple):  # a MessageRow or a ParticipantRow
+            insert_rows(spec.model, objs[0]._fields, objs, **on_conflict)
+        else:
+            insert_objects(objs, **on_conflict)
 
     # --- users -----------------------------------------------------------------
 
@@ -749,7 +767,7 @@ class LegacyImporter:
             legacy_id=str(v.get("id")), where=row.where, conversation_key=text(v.get("conversationId")),
             sender=sender, receiver=self._user_pk(table, row, "receiverId", required=False),
             visitor_name="" if sender else text(v.get("visitorName"), 150), visitor_email=visitor_email,
-            subject=text(v.get("subject"), 255), content=content, type=message_type,
+            subject=text(v.get("subject"), 255), content=content.encode(), type=message_type,
             status=Message.Status.LU if read else (
                 choice(v.get("statut"), Message.Status, Message.Status.ENVOYE)),
             is_read=read, is_archived=bool(legacy_bool(v.get("isArchived"))),
@@ -816,7 +834,7 @@ class LegacyImporter:
         # read by now.
         kept.sort(key=lambda m: m.id)
         with progress(self.stdout, "messages (écriture)", total=len(kept)) if self.stdout else nullcontext() as bar:
-            self._write_all(table, "messages", map(self._message_model, kept), bar=bar)
+            self._write_all(table, "messages", map(self._message_row, kept), bar=bar)
         participants = (participant for conversation, _where, thread, extra_users in merged.values()
                         for participant in self._participants(conversation, thread, extra_users))
         self._write_all(table, "participants", participants, count=False)
@@ -849,7 +867,7 @@ class LegacyImporter:
             status = Ticket.Status.EN_COURS
         ticket = Ticket(
             id=ticket_pk, number=number, visitor_name=first.visitor_name or first.visitor_email,
-            visitor_email=first.visitor_email, title=title[:255], description=first.content,
+            visitor_email=first.visitor_email, title=title[:255], description=first.content.decode(),
             source=Ticket.Source.CONSULTATION if first.type == Message.Type.CONSULTATION_REQUEST else
             Ticket.Source.CONTACT, status=status, conversation_id=conversation.pk,
             first_response_at=staff_replies[0].created_at if staff_replies else None,
@@ -874,10 +892,10 @@ class LegacyImporter:
             message.root = (parent.root or parent.id) if parent else None
 
     @staticmethod
-    def _message_model(message):
-        return Message(
+    def _message_row(message):
+        return MessageRow(
             id=message.id, conversation_id=message.conversation_pk, sender_id=message.sender,
-            visitor_name=message.visitor_name, visitor_email=message.visitor_email, content=message.content,
+            visitor_name=message.visitor_name, visitor_email=message.visitor_email, content=message.content.decode(),
             subject=message.subject, type=message.type, status=message.status, parent_id=message.parent_id,
             thread_root_id=message.root, is_pinned=message.is_pinned, created_at=message.created_at,
             updated_at=message.updated_at, legacy_id=message.legacy_id,
@@ -898,7 +916,7 @@ class LegacyImporter:
             # they had not read (a pass per user over the thread was too slow).
             stop = next((index for index in unread if thread[index].sender != user), len(thread))
             last_read = max(last_own.get(user, 0), thread[stop - 1].id if stop else 0)
-            yield Participant(
+            yield ParticipantRow(
                 conversation_id=conversation.pk, user_id=user, last_read_message_id=last_read,
                 archived=bool(archived[user]) and all(archived[user]), joined_at=thread[0].created_at,
             ), thread[0].where
@@ -966,7 +984,7 @@ class LegacyImporter:
                 )
                 conversations.append((conversation, where))
                 messages.append((message, where))
-                participants.append((Participant(
+                participants.append((ParticipantRow(
                     conversation_id=conversation.pk, user_id=ticket.requester_id, last_read_message_id=message.id,
                     archived=False, joined_at=ticket.created_at), where))
             self._write(table, "conversations", conversations, count=False)
