@@ -18,6 +18,7 @@ import gzip
 import json
 import os
 import random
+import resource
 import subprocess
 import sys
 import tempfile
@@ -265,13 +266,17 @@ def fresh_database(database_url):
 
 
 def timed_import(env, dump):
+    """The report, the seconds and the peak memory (MB) of one import."""
     started = time.perf_counter()
     result = subprocess.run([sys.executable, "manage.py", "import_legacy", "--dump", str(dump), "--json"],
                             cwd=ROOT, env=env, capture_output=True, text=True)
     elapsed = time.perf_counter() - started
     if result.returncode != 0:
         sys.exit(f"import_legacy a échoué :\n{result.stderr[-3000:]}")
-    return json.loads(result.stdout), elapsed
+    # The largest resident set of the children so far (migrate's is far
+    # smaller; the second import's figure is the larger of the two).
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return json.loads(result.stdout), elapsed, peak
 
 
 def main():
@@ -289,21 +294,23 @@ def main():
         print(f"Dump généré : {sum(written.values()):,} lignes, {dump.stat().st_size / 1e6:.1f} Mo "
               f"en {time.perf_counter() - started:.1f} s".replace(",", " "))
         env = fresh_database(args.database_url)
-        first, first_seconds = timed_import(env, dump)
-        again, again_seconds = timed_import(env, dump)
+        first, first_seconds, first_peak = timed_import(env, dump)
+        again, again_seconds, again_peak = timed_import(env, dump)
 
     total = sum(written.values())
     print(f"\n{'table':<22}{'lignes':>10}")
     for table, count in written.items():
         print(f"{table:<22}{count:>10,}".replace(",", " "))
     rate, rate_again = total / first_seconds, total / again_seconds
-    print(f"\nImport        : {total:,} lignes en {first_seconds:.1f} s → {rate:,.0f} lignes/s".replace(",", " "))
-    print(f"Ré-import     : {total:,} lignes en {again_seconds:.1f} s → {rate_again:,.0f} lignes/s "
-          f"(mise à jour, sans doublon)".replace(",", " "))
+    print(f"\nImport        : {total:,} lignes en {first_seconds:.1f} s → {rate:,.0f} lignes/s, "
+          f"mémoire max {first_peak:,.0f} Mo".replace(",", " "))
+    print(f"Ré-import     : {total:,} lignes en {again_seconds:.1f} s → {rate_again:,.0f} lignes/s, "
+          f"mémoire max {again_peak:,.0f} Mo (mise à jour, sans doublon)".replace(",", " "))
     print(f"Objectif      : ≥ {TARGET_ROWS_PER_SECOND:,} lignes/s — {'atteint' if rate >= TARGET_ROWS_PER_SECOND else 'MANQUÉ'}"
           .replace(",", " "))
     print(json.dumps({"rows": total, "seconds": round(first_seconds, 2), "rows_per_second": round(rate),
-                      "reimport_rows_per_second": round(rate_again), "report": first, "report_again": again},
+                      "reimport_rows_per_second": round(rate_again),
+                      "peak_rss_mb": round(first_peak), "reimport_peak_rss_mb": round(again_peak), "report": first, "report_again": again},
                      ensure_ascii=False)[:2000])
     sys.exit(0 if rate >= TARGET_ROWS_PER_SECOND else 1)
 

@@ -1,8 +1,9 @@
 """Imports a database of the old Node/Prisma system (manage.py import_legacy).
 
 The tables are read in dependency order (users first) from a
-``ops.legacy.reader`` source and written in batches with
-``bulk_create(update_conflicts=True)``: a row already imported is updated, so
+``ops.legacy.reader`` source and written in batches with ``ops.bulk``'s
+upsert (bulk_create's, without its query compiler, which cost most of the
+import's time): a row already imported is updated, so
 running the import again (a last catch-up before switching over) duplicates
 nothing. Foreign keys are resolved from dicts of the ids met so far: no query
 per row.
@@ -33,18 +34,19 @@ import os
 import re
 import time
 import uuid
-from collections import Counter, defaultdict
-from contextlib import contextmanager, nullcontext
+from collections import Counter, defaultdict, namedtuple
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.files import File
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
@@ -60,6 +62,7 @@ from files.models import StoredFile
 from files.validation import detect_kind
 from messaging.models import MAX_CONTENT_LENGTH, Conversation, Message, MessageAttachment, Participant
 from notifications.models import NOTIFICATION_LIFETIME, Notification
+from ops.bulk import insert_objects, insert_rows
 from ops.legacy.reader import (
     LEGACY_TABLES,
     SCHEMA_FILE,
@@ -73,7 +76,7 @@ from orders.models import Order, Service
 from support import sla
 from support.models import Ticket, TicketNumber
 
-BATCH_SIZE = 1000
+BATCH_SIZE = 2000
 
 # uuid5 namespace of the ids derived from non-UUID legacy ids. Never change
 # it: a re-import would no longer find the rows of the previous one.
@@ -92,6 +95,18 @@ def text(value, limit=None):
     """A text column: '' for NULL, cut to ``limit`` characters."""
     value = "" if value is None else str(value)
     return value[:limit] if limit else value
+
+
+@cache
+def _choice_values(choices):
+    # Choices.values builds a new list at each call: once per row and field
+    # it cost more than a tenth of the import.
+    return frozenset(choices.values)
+
+
+def choice(value, choices, default):
+    """``value`` if it is one of ``choices`` (a Django Choices class), else ``default``."""
+    return value if value in _choice_values(choices) else default
 
 
 def positive(value):
@@ -154,32 +169,6 @@ class ImportReport:
 
 # --- Writing -------------------------------------------------------------------
 
-@contextmanager
-def timestamps_as_given(models):
-    """Let bulk_create write the legacy created/updated dates: auto_now and
-    auto_now_add fields would otherwise replace them with the import's time
-    (bulk_create calls pre_save on every field). Every object the importer
-    builds sets those fields itself."""
-    fields = [
-        f for model in models for f in model._meta.concrete_fields
-        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
-    ]
-    saved = [(f, f.auto_now, f.auto_now_add) for f in fields]
-    for f in fields:
-        f.auto_now = f.auto_now_add = False
-    try:
-        yield
-    finally:
-        for f, auto_now, auto_now_add in saved:
-            f.auto_now, f.auto_now_add = auto_now, auto_now_add
-
-
-def _conflict_target(fields):
-    # MySQL/MariaDB's ON DUPLICATE KEY UPDATE takes no target (any unique key
-    # triggers it); SQLite's ON CONFLICT needs one.
-    return list(fields) if connection.features.supports_update_conflicts_with_target else None
-
-
 @dataclass
 class Spec:
     """How one of our models is written: the column that finds a row again at
@@ -190,6 +179,11 @@ class Spec:
     key: str
     update_fields: list
     insert_only: bool = False  # the audit log: an entry is never changed
+    unique_fields: tuple = ()  # what finds the row again when not ``key``
+
+    @property
+    def conflict_target(self):
+        return list(self.unique_fields) or [self.key]
 
 
 SPECS = {
@@ -217,7 +211,9 @@ SPECS = {
         "conversation", "sender", "visitor_name", "visitor_email", "content", "subject", "type", "status", "parent",
         "thread_root", "is_pinned", "created_at", "updated_at",
     ]),
-    "participants": Spec(Participant, "id", ["last_read_message_id", "archived"]),
+    # A participant of a previous run is found by its conversation and user.
+    "participants": Spec(Participant, "id", ["last_read_message_id", "archived"],
+                         unique_fields=("conversation", "user")),
     "message_attachments": Spec(MessageAttachment, "legacy_id", ["message", "stored_file"]),
     "tickets": Spec(Ticket, "id", [
         "requester", "visitor_name", "visitor_email", "title", "description", "category", "priority", "status",
@@ -245,7 +241,6 @@ SPECS = {
     ]),
     "audit_logs": Spec(AuditLog, "legacy_id", [], insert_only=True),
 }
-WRITTEN_MODELS = {spec.model for spec in SPECS.values()}
 
 # --- Value mappings --------------------------------------------------------------
 
@@ -272,6 +267,18 @@ UUID_IN_TEXT = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-f
 FACT_NUMBER = re.compile(rf"^{INVOICE_PREFIX}-(\d{{4}})-(\d+)$")
 
 
+# The most numerous rows go as named tuples of their columns (attnames), not
+# model instances: building a quarter of a million participants took longer
+# than writing them.
+MessageRow = namedtuple("MessageRow", [
+    "id", "conversation_id", "sender_id", "visitor_name", "visitor_email", "content", "subject", "type", "status",
+    "parent_id", "thread_root_id", "is_pinned", "created_at", "updated_at", "legacy_id",
+])
+ParticipantRow = namedtuple("ParticipantRow", [
+    "conversation_id", "user_id", "last_read_message_id", "archived", "joined_at",
+])
+
+
 @dataclass(slots=True)
 class LegacyMessage:
     """What the importer keeps of a message until the whole table is read
@@ -285,7 +292,9 @@ class LegacyMessage:
     visitor_name: str
     visitor_email: str
     subject: str
-    content: str
+    # UTF-8: as a str, one emoji makes every character of the text take 4
+    # bytes, and all the messages are held at once.
+    content: bytes
     type: str
     status: str
     is_read: bool
@@ -325,7 +334,7 @@ class LegacyImporter:
         self._check_structure()
         # A dry run writes everything in one transaction and rolls it back: the
         # report is that of a real run, database constraints included.
-        with timestamps_as_given(WRITTEN_MODELS), (transaction.atomic() if self.dry_run else nullcontext()):
+        with transaction.atomic() if self.dry_run else nullcontext():
             for table in LEGACY_TABLES:
                 if table in self.source.tables():
                     getattr(self, f"_import_{table}")(table)
@@ -397,23 +406,23 @@ class LegacyImporter:
             yield batch
 
     def _write_all(self, table, spec_name, items, count=True, bar=None):
-        """Write (object, where) pairs in batches; returns the objects written."""
-        written = []
+        """Write (object, where) pairs in batches. Nothing is kept: a batch's
+        objects are freed once written (the messages would not fit in memory)."""
         for batch in self._batches(items):
-            written.extend(self._write(table, spec_name, batch, count=count))
+            self._write(table, spec_name, batch, count=count)
             if bar is not None:
                 bar.advance(len(batch))
-        return written
 
     def _write(self, table, spec_name, batch, count=True):
         """Insert or update one batch in its own transaction. If the database
         refuses it, the rows are written one by one so that only the bad one
         is left out (and reported)."""
         spec = SPECS[spec_name]
-        keys = [getattr(obj, spec.key if spec.key != "id" else "pk") for obj, _where in batch]
-        existing = set(
-            spec.model._base_manager.filter(**{f"{spec.key}__in": keys}).values_list(spec.key, flat=True)
-        )
+        existing = set()
+        if count:  # what the report counts as updated
+            keys = [getattr(obj, spec.key) for obj, _where in batch]
+            existing.update(
+                spec.model._base_manager.filter(**{f"{spec.key}__in": keys}).values_list(spec.key, flat=True))
         try:
             with transaction.atomic():
                 self._bulk(spec, [obj for obj, _where in batch])
@@ -430,7 +439,7 @@ class LegacyImporter:
         if count:
             report = self.report.tables[table]
             for obj, _where in written:
-                key = getattr(obj, spec.key if spec.key != "id" else "pk")
+                key = getattr(obj, spec.key)
                 if key not in existing:
                     report.created += 1
                 elif spec.insert_only:
@@ -441,13 +450,16 @@ class LegacyImporter:
 
     @staticmethod
     def _bulk(spec, objs):
+        # ops.bulk writes the legacy created/updated dates as given
+        # (bulk_create's pre_save would put the import's time in auto_now fields).
         if spec.insert_only:
-            spec.model.objects.bulk_create(objs, ignore_conflicts=True)
+            on_conflict = {"ignore_conflicts": True}
         else:
-            spec.model.objects.bulk_create(
-                objs, update_conflicts=True, unique_fields=_conflict_target([spec.key]),
-                update_fields=spec.update_fields,
-            )
+            on_conflict = {"update_fields": spec.update_fields, "unique_fields": spec.conflict_target}
+        if isinstance(objs[0], tuple):  # a MessageRow or a ParticipantRow
+            insert_rows(spec.model, objs[0]._fields, objs, **on_conflict)
+        else:
+            insert_objects(objs, **on_conflict)
 
     # --- users -----------------------------------------------------------------
 
@@ -495,7 +507,7 @@ class LegacyImporter:
                                             "(réinitialisation nécessaire)")
             password = make_password(None)
         preferences = self._json(table, row, "preferences")
-        role = v.get("role") if v.get("role") in User.Role.values else User.Role.USER
+        role = choice(v.get("role"), User.Role, User.Role.USER)
         created = legacy_datetime(v.get("createdAt")) or self.now
         updated = legacy_datetime(v.get("updatedAt")) or created
         active = legacy_bool(v.get("isActive")) is not False
@@ -534,9 +546,9 @@ class LegacyImporter:
 
     def _import_tarifs(self, table):
         by_name = dict(Service.objects.values_list("name", "pk"))
-        written = self._write_all(table, "tarifs", self._converted(table, self._tarifs, by_name, {}))
-        for service in written:
-            self.services[service._legacy_id] = service.pk
+        for batch in self._batches(self._converted(table, self._tarifs, by_name, {})):
+            for service in self._write(table, "tarifs", batch):
+                self.services[service._legacy_id] = service.pk
 
     def _tarifs(self, table, row, by_name, seen):
         v = row.values
@@ -590,7 +602,7 @@ class LegacyImporter:
             return None
         pk = legacy_uuid(table, v.get("id"))
         status = ORDER_STATUSES.get(v.get("statut"), v.get("statut"))
-        if status not in Order.Status.values:
+        if status not in _choice_values(Order.Status):
             self._problem(table, row.where, f"statut « {status} » inconnu : EN_ATTENTE")
             status = Order.Status.EN_ATTENTE
         pack = text(v.get("packType"))
@@ -608,7 +620,7 @@ class LegacyImporter:
             id=pk, client_id=client, service_id=service, title=title, description=text(v.get("description")),
             status=status, status_before_suspension=RESUMED_STATUS if status == Order.Status.SUSPENDUE else "",
             client_note=text(v.get("noteClient")), corrector_note=text(v.get("noteCorrecteur")),
-            priority=v.get("priorite") if v.get("priorite") in Order.Priority.values else Order.Priority.NORMALE,
+            priority=choice(v.get("priorite"), Order.Priority, Order.Priority.NORMALE),
             due_date=timezone.localtime(due).date() if due else None,
             declared_pages=positive(v.get("pagesDeclarees")), verified_pages=positive(v.get("pagesVerifiees")),
             estimated_price=positive(v.get("prixEstime")), final_price=positive(v.get("prixFinal")),
@@ -655,7 +667,7 @@ class LegacyImporter:
         else:
             role = StoredFile.Role.MANUSCRIPT if order[1] == uploader else StoredFile.Role.DELIVERABLE
         created = legacy_datetime(v.get("createdAt")) or self.now
-        category = v.get("type") if v.get("type") in StoredFile.Category.values else StoredFile.Category.OTHER
+        category = choice(v.get("type"), StoredFile.Category, StoredFile.Category.OTHER)
         stored = StoredFile(
             id=legacy_uuid(table, v.get("id")), original_name=text(v.get("filename"), 255), file="",
             mime_type=text(v.get("mimeType"), 100), size=positive(v.get("size")) or 0, category=category,
@@ -748,16 +760,16 @@ class LegacyImporter:
             self._problem(table, row.where, f"message de plus de {MAX_CONTENT_LENGTH} caractères : tronqué")
             content = content[:MAX_CONTENT_LENGTH]
         created = legacy_datetime(v.get("createdAt")) or self.now
-        message_type = v.get("type") if v.get("type") in Message.Type.values else Message.Type.USER_MESSAGE
+        message_type = choice(v.get("type"), Message.Type, Message.Type.USER_MESSAGE)
         read = bool(legacy_bool(v.get("isRead"))) or v.get("statut") in MESSAGE_STATUSES_READ
         visitor_email = "" if sender else normalize_email(v.get("visitorEmail"))[:254]
         return LegacyMessage(
             legacy_id=str(v.get("id")), where=row.where, conversation_key=text(v.get("conversationId")),
             sender=sender, receiver=self._user_pk(table, row, "receiverId", required=False),
             visitor_name="" if sender else text(v.get("visitorName"), 150), visitor_email=visitor_email,
-            subject=text(v.get("subject"), 255), content=content, type=message_type,
+            subject=text(v.get("subject"), 255), content=content.encode(), type=message_type,
             status=Message.Status.LU if read else (
-                v.get("statut") if v.get("statut") in Message.Status.values else Message.Status.ENVOYE),
+                choice(v.get("statut"), Message.Status, Message.Status.ENVOYE)),
             is_read=read, is_archived=bool(legacy_bool(v.get("isArchived"))),
             is_pinned=bool(legacy_bool(v.get("isPinned"))), parent=v.get("parentId") or None,
             created_at=created, updated_at=legacy_datetime(v.get("updatedAt")) or created,
@@ -777,7 +789,7 @@ class LegacyImporter:
         order_conversations = dict(
             Conversation.objects.filter(order__isnull=False).values_list("order_id", "pk")
         )
-        conversations, tickets, participants, kept = [], [], [], []
+        conversations, tickets, kept = [], [], []
         visitor_threads = []
         for key, thread in by_conversation.items():
             first = thread[0]
@@ -809,11 +821,10 @@ class LegacyImporter:
             entry = merged.setdefault(conversation.pk, [conversation, where, [], set()])
             entry[2].extend(thread)
             entry[3].update(extra_users)
-        for conversation, _where, thread, extra_users in merged.values():
+        for conversation, _where, thread, _extra_users in merged.values():
             thread.sort(key=lambda m: m.id)
             self._link_thread(table, conversation, thread)
             kept.extend(thread)
-            participants.extend(self._participants(conversation, thread, extra_users))
             conversation.last_message_at = thread[-1].created_at
 
         pairs = [(c, where) for c, where, _thread, _users in merged.values()]
@@ -823,8 +834,10 @@ class LegacyImporter:
         # read by now.
         kept.sort(key=lambda m: m.id)
         with progress(self.stdout, "messages (écriture)", total=len(kept)) if self.stdout else nullcontext() as bar:
-            self._write_all(table, "messages", map(self._message_model, kept), bar=bar)
-        self._save_participants(table, participants)
+            self._write_all(table, "messages", map(self._message_row, kept), bar=bar)
+        participants = (participant for conversation, _where, thread, extra_users in merged.values()
+                        for participant in self._participants(conversation, thread, extra_users))
+        self._write_all(table, "participants", participants, count=False)
         self._write_all("support_requests", "tickets", tickets, count=False)
         # The denormalised last message, once the messages exist.
         for conversation, _where, thread, _users in merged.values():
@@ -854,7 +867,7 @@ class LegacyImporter:
             status = Ticket.Status.EN_COURS
         ticket = Ticket(
             id=ticket_pk, number=number, visitor_name=first.visitor_name or first.visitor_email,
-            visitor_email=first.visitor_email, title=title[:255], description=first.content,
+            visitor_email=first.visitor_email, title=title[:255], description=first.content.decode(),
             source=Ticket.Source.CONSULTATION if first.type == Message.Type.CONSULTATION_REQUEST else
             Ticket.Source.CONTACT, status=status, conversation_id=conversation.pk,
             first_response_at=staff_replies[0].created_at if staff_replies else None,
@@ -879,10 +892,10 @@ class LegacyImporter:
             message.root = (parent.root or parent.id) if parent else None
 
     @staticmethod
-    def _message_model(message):
-        return Message(
+    def _message_row(message):
+        return MessageRow(
             id=message.id, conversation_id=message.conversation_pk, sender_id=message.sender,
-            visitor_name=message.visitor_name, visitor_email=message.visitor_email, content=message.content,
+            visitor_name=message.visitor_name, visitor_email=message.visitor_email, content=message.content.decode(),
             subject=message.subject, type=message.type, status=message.status, parent_id=message.parent_id,
             thread_root_id=message.root, is_pinned=message.is_pinned, created_at=message.created_at,
             updated_at=message.updated_at, legacy_id=message.legacy_id,
@@ -892,38 +905,21 @@ class LegacyImporter:
         """Everyone who wrote or was written to, with their read marker: up to
         their own last message, and on through the messages they had read."""
         users = {u for m in thread for u in (m.sender, m.receiver) if u} | extra_users
+        last_own, archived = {}, defaultdict(list)  # user -> their last message; is_archived of what they received
+        for message in thread:
+            last_own[message.sender] = message.id
+            if message.receiver:
+                archived[message.receiver].append(message.is_archived)
+        unread = [index for index, message in enumerate(thread) if not message.is_read]
         for user in users:
-            last_read, reading = 0, True
-            for message in thread:
-                if message.sender == user:
-                    last_read = message.id
-                elif reading and message.is_read:
-                    last_read = message.id
-                else:
-                    reading = False
-            received = [m for m in thread if m.receiver == user]
-            yield Participant(
+            # Their reading stops before the first message of someone else
+            # they had not read (a pass per user over the thread was too slow).
+            stop = next((index for index in unread if thread[index].sender != user), len(thread))
+            last_read = max(last_own.get(user, 0), thread[stop - 1].id if stop else 0)
+            yield ParticipantRow(
                 conversation_id=conversation.pk, user_id=user, last_read_message_id=last_read,
-                archived=bool(received) and all(m.is_archived for m in received), joined_at=thread[0].created_at,
+                archived=bool(archived[user]) and all(archived[user]), joined_at=thread[0].created_at,
             ), thread[0].where
-
-    def _save_participants(self, table, pairs):
-        """Participants already written by a previous run keep their row (the
-        unique (conversation, user) finds it) and get their read state again;
-        the others are created."""
-        known = {}
-        for batch in self._batches(list({p.conversation_id for p, _where in pairs})):
-            known.update({
-                (conversation, user): pk for pk, conversation, user in
-                Participant.objects.filter(conversation_id__in=batch).values_list("pk", "conversation_id", "user_id")
-            })
-        new, existing = [], []
-        for participant, where in pairs:
-            participant.pk = known.get((participant.conversation_id, participant.user_id))
-            (existing if participant.pk else new).append((participant, where))
-        for batch in self._batches(new):
-            Participant.objects.bulk_create([p for p, _where in batch])
-        self._write_all(table, "participants", existing, count=False)
 
     # --- message_attachments ----------------------------------------------------
 
@@ -988,12 +984,12 @@ class LegacyImporter:
                 )
                 conversations.append((conversation, where))
                 messages.append((message, where))
-                participants.append((Participant(
+                participants.append((ParticipantRow(
                     conversation_id=conversation.pk, user_id=ticket.requester_id, last_read_message_id=message.id,
                     archived=False, joined_at=ticket.created_at), where))
             self._write(table, "conversations", conversations, count=False)
             self._write(table, "messages", messages, count=False)
-            self._save_participants(table, participants)
+            self._write(table, "participants", participants, count=False)
             self._write(table, "tickets", [(t, w) for t, _m, w in batch])
             for (conversation, _where), (message, _w) in zip(conversations, messages, strict=True):
                 conversation.last_message_id = message.id
@@ -1007,12 +1003,12 @@ class LegacyImporter:
             return None
         pk = legacy_uuid(table, v.get("id"))
         created = legacy_datetime(v.get("createdAt")) or self.now
-        status = v.get("status") if v.get("status") in Ticket.Status.values else Ticket.Status.OUVERT
+        status = choice(v.get("status"), Ticket.Status, Ticket.Status.OUVERT)
         ticket = Ticket(
             id=pk, number=0, requester_id=requester, title=text(v.get("title"), 255),
             description=text(v.get("description")),
-            category=v.get("category") if v.get("category") in Ticket.Category.values else Ticket.Category.GENERAL,
-            priority=v.get("priority") if v.get("priority") in Ticket.Priority.values else Ticket.Priority.NORMALE,
+            category=choice(v.get("category"), Ticket.Category, Ticket.Category.GENERAL),
+            priority=choice(v.get("priority"), Ticket.Priority, Ticket.Priority.NORMALE),
             status=status, source=TICKET_SOURCES.get(text(v.get("source")).lower(), Ticket.Source.WEB),
             tags=text(v.get("tags"), 500), assigned_to_id=self._user_pk(table, row, "assignedToId", required=False),
             conversation_id=legacy_uuid("support_conversations", v.get("id")),
@@ -1095,7 +1091,7 @@ class LegacyImporter:
         rate = (Decimal(vat) * 100 / ht).quantize(Decimal("0.01")) if ht and vat else Decimal("0.00")
         created = legacy_datetime(v.get("createdAt")) or self.now
         issued = legacy_datetime(v.get("issuedAt")) or created
-        status = v.get("status") if v.get("status") in Invoice.Status.values else Invoice.Status.GENERATED
+        status = choice(v.get("status"), Invoice.Status, Invoice.Status.GENERATED)
         invoice = Invoice(
             id=pk, order_id=order.pk, number=text(v.get("number"), 50), status=status, amount_ht=ht, vat_amount=vat,
             amount_ttc=ttc, vat_rate=rate, vat_exempt=vat == 0, seller=seller_snapshot(vat_exempt=vat == 0),
@@ -1156,9 +1152,8 @@ class LegacyImporter:
         return Notification(
             legacy_id=str(v.get("id")), user_id=user, title=text(v.get("title"), 255),
             message=text(v.get("message")),
-            type=v.get("type") if v.get("type") in Notification.Type.values else Notification.Type.INFO,
-            priority=v.get("priority") if v.get("priority") in Notification.Priority.values
-            else Notification.Priority.NORMALE,
+            type=choice(v.get("type"), Notification.Type, Notification.Type.INFO),
+            priority=choice(v.get("priority"), Notification.Priority, Notification.Priority.NORMALE),
             data=self._text_json(v.get("data")), action_url=text(v.get("actionUrl"), 500),
             is_read=bool(legacy_bool(v.get("isRead"))), read_at=legacy_datetime(v.get("readAt")),
             is_deleted=bool(legacy_bool(v.get("isDeleted"))),
@@ -1182,10 +1177,11 @@ class LegacyImporter:
 
     def _import_pages(self, table):
         taken = dict(Page.objects.values_list("slug", "pk"))
-        written = self._write_all(table, "pages", self._converted(table, self._pages, taken))
         # A published page has its version, as cms.services writes it on
         # publication (an order's accepted CGV points at one).
-        live = [p.pk for p in written if p.status in (Page.Status.PUBLISHED, Page.Status.SCHEDULED)]
+        live = [page.pk for batch in self._batches(self._converted(table, self._pages, taken))
+                for page in self._write(table, "pages", batch)
+                if page.status in (Page.Status.PUBLISHED, Page.Status.SCHEDULED)]
         for page in Page.objects.filter(pk__in=live):
             _write_revision(page=page, live_at=page.published_at or page.created_at, by=None)
 
@@ -1200,8 +1196,8 @@ class LegacyImporter:
         return Page(
             id=pk, title=text(v.get("title"), 255), slug=slug, content=text(v.get("content")),
             excerpt=text(v.get("excerpt")),
-            type=v.get("type") if v.get("type") in Page.Type.values else Page.Type.PAGE,
-            status=v.get("status") if v.get("status") in Page.Status.values else Page.Status.DRAFT,
+            type=choice(v.get("type"), Page.Type, Page.Type.PAGE),
+            status=choice(v.get("status"), Page.Status, Page.Status.DRAFT),
             meta_title=text(v.get("metaTitle"), 255), meta_description=text(v.get("metaDescription")),
             meta_keywords=text(v.get("metaKeywords")), category=text(v.get("category"), 100),
             tags=text(v.get("tags"), 500), sort_order=int(v.get("sortOrder") or 0),
@@ -1242,7 +1238,7 @@ class LegacyImporter:
             target_type=target_type, target_id=target_id, details=self._text_json(v.get("details")),
             ip_address=_ip_or_none(v.get("ipAddress")),
             user_agent=text(v.get("userAgent"), AuditLog.USER_AGENT_MAX_LENGTH),
-            severity=v.get("severity") if v.get("severity") in AuditLog.Severity.values else AuditLog.Severity.MEDIUM,
+            severity=choice(v.get("severity"), AuditLog.Severity, AuditLog.Severity.MEDIUM),
         ), row.where
 
     # --- password_resets, pending_commandes: counted, not imported --------------------

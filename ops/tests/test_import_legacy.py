@@ -260,6 +260,9 @@ def test_reimport_updates_without_duplicates(tmp_path):
     before = counts()
     numbers = dict(Ticket.objects.values_list("pk", "number"))
     message_ids = dict(Message.objects.values_list("legacy_id", "pk"))
+    # Found again by (conversation, user): the same rows, read markers included.
+    participants = set(Participant.objects.values_list("pk", "conversation_id", "user_id", "last_read_message_id"))
+    Participant.objects.update(last_read_message_id=0)
     edited = tmp_path / "edited.sql"
     edited.write_text(DUMP.read_text(encoding="utf-8").replace("Romancière 📚", "Poétesse 🖋️")
                       .replace("Voici nos tarifs.", "Voici nos nouveaux tarifs."), encoding="utf-8")
@@ -273,6 +276,8 @@ def test_reimport_updates_without_duplicates(tmp_path):
     assert Message.objects.get(legacy_id=message_id(6)).content == "Voici nos nouveaux tarifs."
     assert dict(Ticket.objects.values_list("pk", "number")) == numbers
     assert dict(Message.objects.values_list("legacy_id", "pk")) == message_ids
+    assert set(Participant.objects.values_list("pk", "conversation_id", "user_id", "last_read_message_id")) == \
+        participants
     assert TicketNumber.objects.get(pk=1).last == 1007
 
 
