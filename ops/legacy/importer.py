@@ -1056,16 +1056,19 @@ class LegacyImporter:
     def _import_invoices(self, table):
         taken_numbers = dict(Invoice.objects.values_list("number", "pk"))
         invoiced_orders = dict(Invoice.objects.values_list("order_id", "pk"))
-        for batch in self._batches(self._converted(table, self._invoice_rows, taken_numbers, invoiced_orders)):
+        legacy_numbers = set()  # every number the old system issued, imported or not
+        rows = self._converted(table, self._invoice_rows, taken_numbers, invoiced_orders, legacy_numbers)
+        for batch in self._batches(rows):
             orders = Order.objects.select_related("service", "client").in_bulk([o for _row, o in batch])
             previous = dict(Invoice.objects.filter(pk__in=[legacy_uuid(table, row.values.get("id"))
                                                            for row, _o in batch]).values_list("pk", "pdf"))
             invoices = [(self._invoice(table, row, orders[order], previous), row.where) for row, order in batch]
             self._write(table, "invoices", invoices)
-        self._continue_numbering(taken_numbers)
+        self._continue_numbering(taken_numbers.keys() | legacy_numbers)
 
-    def _invoice_rows(self, table, row, taken_numbers, invoiced_orders):
+    def _invoice_rows(self, table, row, taken_numbers, invoiced_orders, legacy_numbers):
         v = row.values
+        legacy_numbers.add(text(v.get("number"), 50))
         order = self._order(table, row, "commandeId", required=True)
         if order is None:
             self._skip(table, "commande inconnue", row.where, f"commandeId={v.get('commandeId')}")
