@@ -26,6 +26,14 @@ BLOCK_ALL = {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPoli
              "RestrictPublicBuckets": True}
 
 
+@pytest.fixture(autouse=True)
+def _no_async_unsafe_flag(monkeypatch):
+    """The browser tests set DJANGO_ALLOW_ASYNC_UNSAFE for their own process
+    (tests/e2e/conftest.py), and `check --deploy` rightly calls it an error in a
+    deployment: a healthy installation does not have it."""
+    monkeypatch.delenv("DJANGO_ALLOW_ASYNC_UNSAFE", raising=False)
+
+
 def run_doctor(*args):
     """(exit code, stdout) as the shell sees them."""
     out = StringIO()
