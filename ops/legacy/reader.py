@@ -17,6 +17,7 @@ import datetime
 import gzip
 import json
 import re
+import tempfile
 import zlib
 from dataclasses import dataclass
 from decimal import Decimal
@@ -216,15 +217,27 @@ class DumpSource:
     def _scan(self):
         """Tables and columns: from the dump's CREATE TABLE statements, else
         the legacy schema; and the tables, each with the line number of its
-        last INSERT (0: none)."""
-        create_lines, tables, saw_sql = [], {}, False
-        for number, line in self._lines():
+        last INSERT (0: none) and where its first INSERT starts (byte offset,
+        line number), so each later pass starts there. A gzipped dump is
+        decompressed once, into a temporary file the later passes read."""
+        create_lines, tables, saw_sql, offset = [], {}, False, 0
+        self._starts, self._spool = {}, None
+        if self.path.suffix == ".gz":
+            self._spool = tempfile.NamedTemporaryFile(prefix="legacy-dump-", suffix=".sql")  # noqa: SIM115 — kept open
+        for number, raw in self._lines():
+            line = self._decode(raw, number)
+            if self._spool is not None:
+                self._spool.write(raw)
             if line.startswith(("CREATE TABLE", "  `", ")")):
                 create_lines.append(line)
             match = _INSERT.match(line) if line.startswith("INSERT") else None
             if match:
                 tables[match.group("table")] = number
+                self._starts.setdefault(match.group("table"), (offset, number))
+            offset += len(raw)
             saw_sql = saw_sql or bool(match) or line.startswith("CREATE TABLE")
+        if self._spool is not None:
+            self._spool.flush()
         if not saw_sql:
             raise LegacyDumpError(
                 f"{self.path.name} n'est pas un export mysqldump (aucune instruction CREATE TABLE ni INSERT INTO)."
@@ -239,8 +252,10 @@ class DumpSource:
         statement ends with the line that ends with ';' (mysqldump escapes
         newlines inside strings, so it is one line unless written by hand)."""
         prefix, last = f"INSERT INTO `{table}`".encode(), self._tables.get(table, 0)
+        if table not in self._starts:
+            return
         statement, start = None, 0
-        for number, raw in self._lines(decode=False):
+        for number, raw in self._lines_from(*self._starts[table]):
             if statement is None:
                 if number > last:
                     return
@@ -255,21 +270,30 @@ class DumpSource:
         if statement is not None:
             self._error(f"ligne {start}", "instruction INSERT tronquée (fin du fichier), ignorée")
 
-    def _lines(self, decode=True):
-        """(number, line) of the dump; ``decode=False``: lines as bytes."""
+    def _lines_from(self, offset, number):
+        """(number, line as bytes) from a position the scan recorded."""
+        with open(self._spool.name if self._spool is not None else self.path, "rb") as dump:
+            dump.seek(offset)
+            yield from enumerate(dump, start=number)
+
+    def _decode(self, raw, number):
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise LegacyDumpError(f"{self.path.name} n'est pas du texte UTF-8 (ligne {number}).") from error
+
+    def _lines(self):
+        """(number, line as bytes) of the whole dump, decompressed."""
         opener = gzip.open if self.path.suffix == ".gz" else open
-        text_mode = {"mode": "rt", "encoding": "utf-8", "errors": "strict", "newline": "\n"}
         number = 0
         try:
-            with opener(self.path, **(text_mode if decode else {"mode": "rb"})) as dump:
+            with opener(self.path, "rb") as dump:
                 for number, line in enumerate(dump, start=1):
                     yield number, line
         except (EOFError, zlib.error) as error:  # a truncated or damaged .gz: what came before is kept
             self._error(f"ligne {number + 1}", f"fichier compressé tronqué ou abîmé ({error}) : la suite est perdue")
         except gzip.BadGzipFile as error:
             raise LegacyDumpError(f"{self.path.name} n'est pas un fichier gzip valide ({error}).") from error
-        except UnicodeDecodeError as error:
-            raise LegacyDumpError(f"{self.path.name} n'est pas du texte UTF-8 (ligne {number + 1}).") from error
 
     def _error(self, where, message):
         if (where, message) not in self._error_keys:  # each pass over the file meets it again
