@@ -531,16 +531,20 @@ class LegacyImporter:
             self._problem(table, row.where, f"JSON illisible dans « {column} » : valeur ignorée")
             return None
 
-    def _user_pk(self, table, row, column, *, required):
-        """Our pk of the user ``column`` names; None when empty or unknown
-        (reported: the caller skips a row whose ``required`` user is unknown)."""
+    def _linked(self, table, row, column, known, left_empty, *, required):
+        """What ``known`` holds for the legacy id ``column`` names; None when
+        empty or unknown (reported when optional: the caller skips a row
+        whose ``required`` link is unknown)."""
         legacy = row.values.get(column)
         if legacy is None or legacy == "":
             return None
-        pk = self.users.get(legacy)
-        if pk is None and not required:
-            self._problem(table, row.where, f"{column}={legacy} : utilisateur inconnu, laissé vide")
-        return pk
+        found = known.get(legacy)
+        if found is None and not required:
+            self._problem(table, row.where, f"{column}={legacy} : {left_empty}")
+        return found
+
+    def _user_pk(self, table, row, column, *, required):
+        return self._linked(table, row, column, self.users, "utilisateur inconnu, laissé vide", required=required)
 
     # --- tarifs -> services ----------------------------------------------------
 
@@ -632,13 +636,7 @@ class LegacyImporter:
         ), row.where
 
     def _order(self, table, row, column, *, required):
-        legacy = row.values.get(column)
-        if legacy is None or legacy == "":
-            return None
-        found = self.orders.get(legacy)
-        if found is None and not required:
-            self._problem(table, row.where, f"{column}={legacy} : commande inconnue, laissée vide")
-        return found
+        return self._linked(table, row, column, self.orders, "commande inconnue, laissée vide", required=required)
 
     # --- files -------------------------------------------------------------------
 
