@@ -83,7 +83,10 @@ def pending_uploads_discard(keys):
 
 
 def pending_uploads_purge(*, now=None):
-    """Delete the day folders older than MAX_AGE (abandoned forms). Idempotent."""
+    """Delete the day folders of abandoned forms. Idempotent.
+
+    A folder goes once its last possible file is MAX_AGE old, plus a day of
+    grace for a visitor order whose task waits on a stopped worker."""
     storage = _storage()
     limit = ((now or timezone.now()) - MAX_AGE - timedelta(days=1)).strftime("%Y%m%d")
     try:

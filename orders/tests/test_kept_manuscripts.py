@@ -3,12 +3,11 @@ manuscript already sent: it is kept server-side, checked once, named on the
 form, and used when the form is sent again."""
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.files.storage import default_storage
 from django.urls import reverse
-from django.utils import timezone
 
 from accounts.models import User
 from core.testing import page_text
@@ -16,7 +15,7 @@ from files.models import StoredFile
 from orders.demo import demo_pdf
 from orders.forms import order_form_submission_key
 from orders.models import Order
-from orders.pending_uploads import PREFIX, pending_uploads_purge
+from orders.pending_uploads import MAX_AGE, PREFIX, pending_uploads_purge
 from orders.tests.fixtures import TERMS_ACCEPTED
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("terms")]
@@ -79,5 +78,11 @@ def test_a_refused_file_is_not_kept(client, service):
 def test_abandoned_kept_files_are_purged(client, service):
     post(client, service, manuscripts=[demo_pdf("roman.pdf")], **{"account-password2": "autre-chose-1234"})
     assert pending_uploads_purge() == 0 and len(pending_files()) == 1
-    assert pending_uploads_purge(now=timezone.now() + timedelta(days=2)) == 1
+    # A day folder goes once its last possible file is MAX_AGE old, plus a day
+    # of grace; the boundary is computed from the folder's day, not from the
+    # clock, so the test holds at any hour (it failed between 0 h and 6 h UTC).
+    day = datetime.strptime(default_storage.listdir(PREFIX)[0][0], "%Y%m%d").replace(tzinfo=UTC)
+    purge_time = day + timedelta(days=2) + MAX_AGE
+    assert pending_uploads_purge(now=purge_time - timedelta(seconds=1)) == 0
+    assert pending_uploads_purge(now=purge_time) == 1
     assert pending_files() == []
