@@ -35,6 +35,7 @@ DESCRIPTION = ("Banc d'essai du ticket 13 : charge deux jeux de données dans Ma
 EXAMPLES = """exemples :
   .venv/bin/python bench/run.py                 volume complet (--scale 1, ~30 min de chargement) et 1 %
   .venv/bin/python bench/run.py --quick         petits jeux, 2 s par chemin : vérifie le banc (~5 min)
+  .venv/bin/python bench/run.py --load-only     charge les deux jeux sans mesurer (machine occupée)
   .venv/bin/python bench/run.py --skip-load     reprend les bases chargées par un lancement précédent
   .venv/bin/python bench/run.py --skip-load --only bell,new_messages --skip-extras
 
@@ -58,7 +59,10 @@ def parse_args(argv=None):
     parser.add_argument("--quick", action="store_true",
                         help=f"vérification rapide : jeux {QUICK['scale']} et {QUICK['small_scale']}, "
                              f"{QUICK['duration']} par chemin, bancs annexes réduits (chiffres sans valeur)")
-    parser.add_argument("--skip-load", action="store_true", help="réutilise les bases déjà chargées")
+    parser.add_argument("--skip-load", action="store_true",
+                        help="réutilise les bases déjà chargées (après leurs migrations)")
+    parser.add_argument("--load-only", action="store_true",
+                        help="charge les deux jeux puis s'arrête (à mesurer plus tard avec --skip-load)")
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL),
                         help=f"base MariaDB du grand jeu (défaut {DEFAULT_DATABASE_URL}, ou BENCH_DATABASE_URL)")
     parser.add_argument("--small-database-url", help="base du petit jeu (défaut : celle du grand jeu suivie de _small)")
@@ -158,6 +162,12 @@ def load(*, database_url, redis_url, scale):
     for command in (["setup", "--noinput"], fake_data):
         subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True)
     return round(time.monotonic() - started)
+
+
+def migrate(*, database_url, redis_url):
+    """A data set loaded by an earlier run gets the indexes added since."""
+    env = production_env(database_url=database_url, redis_url=redis_url)
+    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
 
 
 def collect_static(args):
@@ -307,12 +317,15 @@ def main(argv=None):
         if args.skip_load:
             # The scale it was loaded at, not the option's default.
             sets[name] = (database_url, redis_url, loaded.get(database_url, scale))
+            migrate(database_url=database_url, redis_url=redis_url)
             continue
         say(f"\n== Chargement du jeu {report.scale_label(scale)} dans {database_url} ==")
         say(f"   chargé en {load(database_url=database_url, redis_url=redis_url, scale=scale)} s")
         loaded[database_url] = scale
         LOADED.parent.mkdir(parents=True, exist_ok=True)
         LOADED.write_text(json.dumps(loaded, indent=2) + "\n")
+    if args.load_only:
+        return 0
     collect_static(args)
     datasets, paths = {}, []
     try:
