@@ -1,7 +1,6 @@
 """Reads shared by the order views; each returns a fixed number of queries."""
 
 from django.core.cache import cache
-from django.db import transaction
 from django.db.models import (
     Avg,
     BooleanField,
@@ -25,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from core.public_cache import PUBLIC_CACHE_SECONDS, public_cache_key
 from files.models import StoredFile
 from messaging.selectors import attachments_readable_by
 
@@ -58,25 +58,17 @@ def standard_service():
     return active_services().filter(pricing=Service.Pricing.PER_PAGE).first()
 
 
-STANDARD_PRICES_KEY = "orders:standard-prices"
-STANDARD_PRICES_TTL = 300  # a backstop: any Service save or delete clears it at once
-
-
 def standard_prices():
     """The standard service's prices for the landing page, which queries
-    nothing once cached: {"price", "reduced_unit_price"} in cents, or None."""
-    cached = cache.get(STANDARD_PRICES_KEY)
+    nothing once cached (until a Service is saved: core.public_cache):
+    {"price", "reduced_unit_price"} in cents, or None."""
+    key = public_cache_key("orders.standard_prices")
+    cached = cache.get(key)
     if cached is None:
         service = standard_service()
         cached = {"prices": service and {"price": service.price, "reduced_unit_price": service.reduced_unit_price}}
-        cache.set(STANDARD_PRICES_KEY, cached, STANDARD_PRICES_TTL)
+        cache.set(key, cached, PUBLIC_CACHE_SECONDS)
     return cached["prices"]
-
-
-def standard_prices_forget(**_kwargs):
-    """Connected to Service saves and deletes (orders.apps): the next page
-    reads the new prices, once the change is committed."""
-    transaction.on_commit(lambda: cache.delete(STANDARD_PRICES_KEY))
 
 
 def order_for_user(*, user, pk):
