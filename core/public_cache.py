@@ -11,7 +11,8 @@ are never read again (they expire). Redis is shared by every web process, so
 one bump reaches them all.
 
 The key also holds a digest of the settings (the figures the pages state come
-from them): a process started with other settings reads other keys. What a
+from them) and of the project's templates: a process started with other
+settings, or a deployment with changed templates, reads other keys. What a
 key never holds is anything of one visitor's: the CSRF token, the forms'
 one-time submission keys, the header of a logged-in user and the messages
 are rendered per request around the cached parts. A raw SQL or
@@ -23,24 +24,29 @@ import hashlib
 import json
 import time
 from functools import cache as once
+from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
 VERSION_KEY = "public:version"
-# A backstop: entries expire by themselves (a deployed template change shows within it).
+# A backstop: entries expire by themselves (a change written without a signal shows within it).
 PUBLIC_CACHE_SECONDS = 15 * 60
 
 
 @once
-def _settings_digest():
-    """The simple settings (numbers, strings, lists of them): whatever a page
-    states from them, another value gives other keys. Objects are left out,
-    so every process with the same environment finds the same digest."""
+def _release_digest():
+    """The simple settings (numbers, strings, lists of them) and the project's
+    templates: whatever a page states from them, another value gives other
+    keys. Objects are left out and templates are read by content, so every
+    process of the same release with the same environment finds the same digest."""
     simple = {name: getattr(settings, name) for name in dir(settings) if name.isupper()}
-    text = json.dumps(simple, sort_keys=True, default=lambda value: type(value).__name__)
-    return hashlib.sha256(text.encode()).hexdigest()[:12]
+    digest = hashlib.sha256(json.dumps(simple, sort_keys=True, default=lambda value: type(value).__name__).encode())
+    for template_dir in settings.TEMPLATES[0]["DIRS"]:
+        for path in sorted(Path(template_dir).rglob("*.html")):
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def public_cache_version(request=None):
@@ -52,7 +58,7 @@ def public_cache_version(request=None):
     if token is None:  # first use, or the cache was emptied: start a version every process agrees on
         cache.add(VERSION_KEY, str(time.time_ns()), timeout=None)
         token = cache.get(VERSION_KEY) or "none"  # "none": the cache is down, nothing is stored anyway
-    version = f"{token}-{_settings_digest()}"
+    version = f"{token}-{_release_digest()}"
     if request is not None:
         request._public_cache_version = version
     return version

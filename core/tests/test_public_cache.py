@@ -188,3 +188,19 @@ def test_public_pages_cost_no_query_warm_and_a_fixed_count_cold(client, django_a
         with django_assert_num_queries(0):
             response = client.get(url, headers=headers)
         assert response.status_code == 200
+
+
+def test_a_deployment_with_changed_templates_reads_other_keys(settings, tmp_path):
+    from core import public_cache
+
+    template = tmp_path / "landing.html"
+    template.write_text("<h1>Avant</h1>")
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path]}]
+    public_cache._release_digest.cache_clear()
+    try:
+        before = public_cache.public_cache_key("landing")
+        template.write_text("<h1>Après</h1>")
+        public_cache._release_digest.cache_clear()  # a new release: new processes
+        assert public_cache.public_cache_key("landing") != before
+    finally:
+        public_cache._release_digest.cache_clear()
