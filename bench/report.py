@@ -102,8 +102,13 @@ def memory_lines(results):
             continue
         workers = [p for p in processes if p["role"] == "worker"]
         total = sum(p["rss_mb"] for p in processes)
+        # PSS shares each page between the processes mapping it: its sum is what
+        # gunicorn really holds (RSS counts the code shared from the master once per worker).
+        pss = (f" (PSS {number(sum(p['pss_mb'] for p in processes))} Mo)"
+               if all("pss_mb" in p for p in processes) else "")
         lines.append(
-            f"- Mémoire de gunicorn après la mesure ({scale_label(dataset['scale'])}) : {number(total)} Mo en tout — "
+            f"- Mémoire de gunicorn après la mesure ({scale_label(dataset['scale'])}) : RSS {number(total)} Mo"
+            f"{pss} en tout — "
             f"maître {number(processes[0]['rss_mb'])} Mo, {len(workers)} workers "
             f"{', '.join(number(w['rss_mb']) for w in workers)} Mo "
             f"(pics {', '.join(number(w['peak_rss_mb']) for w in workers)} Mo)")

@@ -213,8 +213,9 @@ def test_the_report_shows_every_path_the_memory_and_what_was_missed():
 
     def dataset(scale, bell_p99):
         return {"scale": scale, "rows": {"orders": 2000}, "memory": [
-            {"pid": 1, "role": "master", "rss_mb": 26.0, "peak_rss_mb": 26.0},
-            {"pid": 2, "role": "worker", "rss_mb": 108.0, "peak_rss_mb": 120.0}], "paths": {
+            {"pid": 1, "role": "master", "rss_mb": 26.0, "peak_rss_mb": 26.0, "pss_mb": 14.0, "uss_mb": 12.0},
+            {"pid": 2, "role": "worker", "rss_mb": 108.0, "peak_rss_mb": 120.0, "pss_mb": 80.0, "uss_mb": 70.0}],
+            "paths": {
             "baseline": {"label": "Référence", "bytes": 167, **BASELINE_FIGURES},
             "bell": {"label": "Cloche (fragment)", "bytes": 2990, **figures(450, 10, bell_p99, 3)},
             "staff_board": {"label": "Équipe : tableau", "bytes": 800_000, "queries": 5,
@@ -233,7 +234,7 @@ def test_the_report_shows_every_path_the_memory_and_what_was_missed():
     text = report.markdown(results)
     assert "| Cloche (fragment) | 450 | 45 % | 10,0 | 60,0 | 3 | 3 | 450 | 10,0 | 3 | 1,00 | MANQUÉ : p99 |" in text
     assert "| Équipe : tableau (aucune réponse complète en 2s) | — |" in text
-    assert "maître 26 Mo, 1 workers 108 Mo (pics 120 Mo)" in text
+    assert "RSS 134 Mo (PSS 94 Mo) en tout — maître 26 Mo, 1 workers 108 Mo (pics 120 Mo)" in text
     assert "| Factures PDF (un cœur) | 80 factures/s | ≥ 50 factures/s | ok |" in text
     assert "- MANQUÉ — Cloche (fragment) : p99 < 50 ms (mesuré : 60,0 ms)" in text
     assert "- sans mesure — Équipe : tableau : p99 < 150 ms (mesuré : —)" in text
