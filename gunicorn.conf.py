@@ -31,3 +31,20 @@ keepalive = 5
 max_requests = 2000
 max_requests_jitter = 200
 accesslog = "-"
+# Load the app once, in the master, before forking: the workers share its
+# code and module objects copy-on-write (PSS, bench/worker_memory.py) instead
+# of each importing its own copy. Safe because nothing opens a connection at
+# import: Django's database connections and the Redis clients (cache,
+# sessions, Celery's broker) open on a worker's first use, after the fork —
+# ops/tests/test_gunicorn_preload.py checks the master holds no socket but
+# the one it listens on.
+preload_app = True
+
+
+def when_ready(server):
+    # Objects loaded so far move to a generation the garbage collector no
+    # longer scans: its passes would otherwise write to every shared page
+    # (reference bits) and un-share them worker by worker.
+    import gc
+
+    gc.freeze()
