@@ -36,8 +36,8 @@ accesslog = "-"
 # of each importing its own copy. Safe because nothing opens a connection at
 # import: Django's database connections and the Redis clients (cache,
 # sessions, Celery's broker) open on a worker's first use, after the fork —
-# ops/tests/test_gunicorn_preload.py checks the master holds no socket but
-# the one it listens on.
+# core/tests/test_lazy_imports.py checks that loading the app opens no socket.
+# A code change then needs a restart of the master, not a HUP.
 preload_app = True
 
 

@@ -7,7 +7,7 @@ EXTRAS_LABELS = {
     "invoice_pdf": "Factures PDF (un cœur)",
     "upload": "Envoi d'un manuscrit : hausse du pic de mémoire du serveur",
     "import_legacy": "Import de l'ancienne base (import_legacy)",
-    "export": "Export CSV de l'admin (notifications) : pic de mémoire Python",
+    "export": "Export CSV de l'admin (commandes) : hausse du pic de mémoire",
 }
 
 
@@ -87,7 +87,8 @@ def extras_table(results):
         found = checks.get(name)
         shown = measured(found) if found and found["measured"] is not None else figures.get("error", "—")
         if name == "export" and "csv_seconds" in figures:
-            shown += f" ({number(figures['rows'])} lignes en {number(figures['csv_seconds'], 1)} s)"
+            shown += (f" ({number(figures['rows'])} lignes en {number(figures['csv_seconds'], 1)} s, "
+                      f"Python {number(figures['csv_peak_mb'], 1)} Mo)")
         ok = "?" if not found or found["ok"] is None else ("ok" if found["ok"] else MISSED)
         lines.append(f"| {EXTRAS_LABELS[name]} | {shown} | {found['target'] if found else '—'} | {ok} |")
     return lines

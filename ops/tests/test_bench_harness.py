@@ -191,9 +191,20 @@ def test_import_legacy_output_is_read():
 
 
 def test_export_output_is_read():
-    output = ("csv: 100000 rows, 14.2 MB written in 9.8 s, peak Python memory 3.1 MB (target < 20 MB)\n"
-              "json: 100000 rows, 30.0 MB written in 12.0 s, peak Python memory 3.5 MB (target < 20 MB)\n")
-    assert extras.parse_export(output) == {"rows": 100000, "csv_mb": 14.2, "csv_seconds": 9.8, "csv_peak_mb": 3.1}
+    output = ("100000 orders written in 61.4 s (sqlite)\n"
+              "csv: 100000 rows, 25.5 MB written in 9.8 s, peak Python memory 7.3 MB, peak RSS growth 14.6 MB "
+              "(target < 100 MB)\n"
+              "json: 100000 rows, 80.7 MB written in 12.0 s, peak Python memory 6.4 MB, peak RSS growth 1.7 MB "
+              "(target < 100 MB)\n")
+    assert extras.parse_export(output) == {"rows": 100000, "csv_mb": 25.5, "csv_seconds": 9.8, "csv_peak_mb": 7.3,
+                                           "csv_rss_growth_mb": 14.6}
+    without_rss = "csv: 5000 rows, 1.3 MB written in 0.5 s, peak Python memory 2.0 MB, peak RSS growth n/a (target < 100 MB)"
+    assert extras.parse_export(without_rss)["csv_rss_growth_mb"] is None
+
+
+def test_the_export_target_is_on_the_resident_memory():
+    checks = targets.extras_checks({"export": {"csv_peak_mb": 7.3, "csv_rss_growth_mb": 120.0}})
+    assert [(c["measured"], c["ok"]) for c in checks] == [(120.0, False)]
 
 
 def test_unreadable_output_gives_nothing():
