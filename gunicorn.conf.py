@@ -42,9 +42,15 @@ preload_app = True
 
 
 def when_ready(server):
-    # Objects loaded so far move to a generation the garbage collector no
-    # longer scans: its passes would otherwise write to every shared page
-    # (reference bits) and un-share them worker by worker.
+    """In the master, once the app is loaded and before the first fork."""
     import gc
 
+    from config.warmup import warm_up
+
+    # What each worker would load on its first requests (views, catalogues,
+    # templates), loaded once here and shared.
+    warm_up()
+    # Objects loaded so far move to a generation the garbage collector no
+    # longer scans: its passes would otherwise write to every shared page
+    # (reference counts, GC links) and un-share them worker by worker.
     gc.freeze()

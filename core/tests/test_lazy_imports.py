@@ -6,6 +6,7 @@ makes gunicorn's preload_app safe (the workers would share the sockets).
 Checked in a fresh interpreter: the test process has imported everything."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -30,8 +31,8 @@ def sockets():
     return found
 
 import config.wsgi  # what gunicorn's master runs with preload_app
-from django.urls import get_resolver
-get_resolver().url_patterns
+from config.warmup import warm_up
+warm_up()  # and then, before it forks (gunicorn.conf.py)
 after_load = sockets()
 
 from django.conf import settings
@@ -51,6 +52,8 @@ print(json.dumps({"sockets_after_load": after_load, "status": status[0], "bytes"
 def run_probe():
     env = {"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "config.settings.test",
            "DATABASE_URL": "sqlite:///:memory:", "PYTHONPATH": str(ROOT)}
+    if os.environ.get("REDIS_URL"):  # cache, sessions and Celery's broker on Redis, as in production
+        env["REDIS_URL"] = os.environ["REDIS_URL"]
     done = subprocess.run([sys.executable, "-c", PROBE], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=120)
     assert done.returncode == 0, done.stderr[-3000:]

@@ -4,6 +4,7 @@ the chunks of rows, never the rows."""
 
 import csv
 import io
+from datetime import UTC, datetime
 
 import pytest
 from django.db import connection
@@ -58,6 +59,15 @@ def test_the_csv_names_the_client_the_corrector_and_the_service(logged_in):
     assert by_title["Roman 0"]["Service"] == order.service.name
     assert by_title["Sans service ni correcteur"]["Correcteur"] == ""
     assert by_title["Sans service ni correcteur"]["Service"] == ""
+
+
+def test_the_csv_writes_paris_times_and_oui_non(logged_in):
+    order, = make_orders(1)
+    # 22:30 UTC on 1 July is 00:30 the next day in Paris (summer time).
+    Order.objects.filter(pk=order.pk).update(created_at=datetime(2026, 7, 1, 22, 30, tzinfo=UTC), urgent=True)
+    (row,), _queries = export(logged_in)
+    assert row["Créée le"] == "02/07/2026 00:30:00"
+    assert row["Livraison urgente"] == "oui"
 
 
 def test_the_queries_follow_the_chunks_not_the_rows(logged_in):
