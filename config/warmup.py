@@ -9,6 +9,7 @@ share its socket. core/tests/test_lazy_imports.py checks it.
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files.storage import storages
 from django.template import TemplateDoesNotExist, TemplateSyntaxError
 from django.template.loader import get_template
 from django.urls import reverse
@@ -22,6 +23,10 @@ def warm_up():
     # The French catalogues (Django's and ours), parsed once.
     with translation.override(settings.LANGUAGE_CODE):
         translation.gettext("Accueil")
+    # The file storage settings name: with S3, boto3 and botocore (~20 MB),
+    # which every worker would otherwise import for its first file. Its
+    # client connects on first use, per thread.
+    storages["default"]
     # Our templates, compiled into the cached loader of the template engine.
     for folder in settings.TEMPLATES[0]["DIRS"]:
         for path in sorted(Path(folder).rglob("*.html")):

@@ -32,6 +32,10 @@ def sockets():
 
 import config.wsgi  # what gunicorn's master runs with preload_app
 from config.warmup import warm_up
+if os.environ.get("PROBE_S3"):
+    from django.conf import settings
+    settings.STORAGES = {**settings.STORAGES, "default": {
+        "BACKEND": "files.storage.PrivateS3Storage", "OPTIONS": {"bucket_name": "staka", "region_name": "eu-west-3"}}}
 warm_up()  # and then, before it forks (gunicorn.conf.py)
 after_load = sockets()
 
@@ -49,8 +53,8 @@ print(json.dumps({"sockets_after_load": after_load, "status": status[0], "bytes"
 """
 
 
-def run_probe():
-    env = {"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "config.settings.test",
+def run_probe(**extra_env):
+    env = {**extra_env, "PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "config.settings.test",
            "DATABASE_URL": "sqlite:///:memory:", "PYTHONPATH": str(ROOT)}
     if os.environ.get("REDIS_URL"):  # cache, sessions and Celery's broker on Redis, as in production
         env["REDIS_URL"] = os.environ["REDIS_URL"]
@@ -68,4 +72,11 @@ def test_loading_the_app_and_the_landing_page_import_no_heavy_library_and_open_n
               if any(name == heavy or name.startswith(heavy + ".") for heavy in HEAVY_MODULES)]
     assert loaded == []
     # No database or Redis connection made at import: the master's sockets would be shared by its workers.
+    assert probe["sockets_after_load"] == []
+
+
+def test_with_s3_the_master_loads_boto3_for_every_worker_and_still_opens_no_socket():
+    probe = run_probe(PROBE_S3="1")
+    assert probe["status"].startswith("200"), probe["status"]
+    assert "storages.backends.s3" in probe["modules"]  # shared from the master, not imported by each worker
     assert probe["sockets_after_load"] == []
