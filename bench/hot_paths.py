@@ -118,9 +118,10 @@ def hot_paths(accounts):
         HotPath("inbox", "Client : messagerie", reverse("messaging:inbox"), "client", PAGE),
         HotPath("notifications", "Client : notifications", reverse("notifications:list"), "client", PAGE),
         HotPath("billing", "Client : facturation", reverse("billing:home"), "client", PAGE),
-        HotPath("bell", "Cloche (fragment)", reverse("notifications:bell"), "client", POLL, htmx=True),
+        # Polled with the ETag of the last answer, as the page does: 304 while nothing changed.
+        HotPath("bell", "Cloche (fragment)", reverse("notifications:bell"), "client", POLL, (200, 304), htmx=True),
         HotPath("unread_badge", "Pastille Messages (fragment)", reverse("messaging:unread_badge"), "client", POLL,
-                htmx=True),
+                (200, 304), htmx=True),
         # Nothing new: 204, or an empty 200 then 304 once the poll sends its ETag back.
         HotPath("new_messages", "Nouveaux messages (sondage, rien de neuf)",
                 f"{reverse('messaging:since', args=[conversation.pk])}?{poll}", "client", POLL, (200, 204, 304),
