@@ -66,6 +66,8 @@ class Notification(models.Model):
             models.Index(fields=["user", "is_read", "is_deleted", "expires_at"], name="notifications_bell_idx"),
             models.Index(fields=["user", "-created_at"], name="notifications_list_idx"),
             models.Index(fields=["expires_at"], name="notifications_expiry_idx"),
+            # The admin's list of unread (or read) notifications, newest first (-pk).
+            models.Index(fields=["is_read", "id"], name="notifications_read_idx"),
         ]
 
     def __str__(self):
