@@ -38,14 +38,6 @@ ESTIMATE_SQL = "SELECT TABLE_ROWS FROM information_schema.TABLES WHERE TABLE_SCH
 BIG_TABLE_PER_PAGE = 50
 
 
-def table_rows_estimate(model, using):
-    """InnoDB's estimate of a table's rows (MySQL/MariaDB), or None."""
-    with connections[using].cursor() as cursor:
-        cursor.execute(ESTIMATE_SQL, [model._meta.db_table])
-        row = cursor.fetchone()
-    return None if row is None or row[0] is None else int(row[0])
-
-
 def bounded_count_and_estimate(queryset, bound):
     """(rows up to `bound`, the table's row estimate or None), one query.
 
