@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
 from .dashboard import cached_dashboard
@@ -35,6 +36,11 @@ class StakaAdminSite(AdminSite):
             path("tableau-de-bord/recalculer/", self.admin_view(self.dashboard_refresh), name="dashboard_refresh"),
             *super().get_urls(),
         ]
+
+    def get_app_list(self, request, app_label=None):
+        """Computed when a template reads it: the navigation sidebar reads
+        its cached copy instead (core.templatetags.admin_nav)."""
+        return SimpleLazyObject(lambda: super(StakaAdminSite, self).get_app_list(request, app_label))
 
     def index(self, request, extra_context=None):
         """The back office's home: the dashboard's figures (computed at most
