@@ -25,6 +25,7 @@ temporary table instead of reading the ordering's index (DESIGN.md,
 "Performance budget").
 """
 
+from django.contrib import admin
 from django.contrib.admin import helpers
 from django.core.paginator import Paginator
 from django.db import connections
@@ -82,6 +83,8 @@ class BigTableAdminMixin:
     give it an ``ordering`` that an index serves (usually ``("-pk",)``)."""
 
     show_full_result_count = False
+    # "Afficher les nombres" would count every filter choice over the whole table.
+    show_facets = admin.ShowFacets.NEVER
     list_max_show_all = 0
     list_per_page = BIG_TABLE_PER_PAGE
     paginator = BigTablePaginator
