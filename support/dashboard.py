@@ -62,15 +62,25 @@ def _counts_by(queryset, column):
     return dict(queryset.order_by().values_list(column).annotate(n=Count("pk")).filter(**{f"{column}__isnull": False}))
 
 
+def _messages_sent_by():
+    """Every message per sender (the sender index alone, no row read) less the
+    drafts (the status index, a few rows): with the status filtered per row,
+    MariaDB read all 2 000 000 messages by their primary key (51 s)."""
+    sent = _counts_by(Message.objects.all(), "sender")
+    for sender, drafts in _counts_by(Message.objects.filter(status=Message.Status.BROUILLON), "sender").items():
+        sent[sender] -= drafts
+    return {sender: n for sender, n in sent.items() if n}
+
+
 def most_active_clients(limit=TOP_CLIENTS):
     """The clients with the most orders + messages + tickets, then by name.
 
-    Three grouped counts (one walk of each foreign key's index) added up
-    here, not a count per client: with correlated subqueries MariaDB ran
-    three subqueries for each of the 20 000 clients on every dashboard."""
+    Grouped counts (one walk of each foreign key's index) added up here, not
+    a count per client: with correlated subqueries MariaDB ran three
+    subqueries for each of the 20 000 clients on every dashboard."""
     counts = {
         "order_count": _counts_by(Order.objects.all(), "client"),
-        "message_count": _counts_by(Message.objects.exclude(status=Message.Status.BROUILLON), "sender"),
+        "message_count": _messages_sent_by(),
         "ticket_count": _counts_by(Ticket.objects.all(), "requester"),
     }
     not_clients = set(User.objects.exclude(role=User.Role.USER).values_list("pk", flat=True))

@@ -446,7 +446,7 @@ ADMINS = [("Staff", a) for a in env.list("ADMIN_EMAILS", default=[])]
 # The admin dashboard's figures are aggregates over the biggest tables: computed
 # at most once per this many seconds (core.dashboard.cached_dashboard); the page
 # says when, and "Recalculer" computes them at once.
-ADMIN_DASHBOARD_CACHE_SECONDS = env.int("ADMIN_DASHBOARD_CACHE_SECONDS", default=60)
+ADMIN_DASHBOARD_CACHE_SECONDS = 60
 
 # --- Business ------------------------------------------------------------
 

@@ -232,7 +232,9 @@ def test_admin_index_query_count_does_not_grow_with_rows(client, rows, django_as
             amount_ttc=120, vat_rate="20.00", seller={}, buyer={}, lines=[], issued_at=NOW, due_at=NOW,
             paid_at=timezone.now())
         open_ticket(requester=order.client)
-    with django_assert_max_num_queries(25):  # computed: nothing cached yet
+    # Computed (nothing cached yet); the most active clients are 6 indexed grouped
+    # queries, no longer one with 3 correlated subqueries per client.
+    with django_assert_max_num_queries(26):
         assert client.get(reverse("admin:index")).status_code == 200
 
 
