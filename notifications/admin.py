@@ -15,7 +15,7 @@ class NotificationAdmin(BigTableAdminMixin, admin.ModelAdmin):
     list_prefetch_related = ("user",)
     autocomplete_fields = ("user",)
     # Newest first, on the primary key (no index starts with created_at);
-    # filtered by read state: notifications_read_idx.
+    # filtered by read state, type, priority: notifications_read_idx, _type_idx, _priority_idx.
     ordering = ("-pk",)
 
 
