@@ -147,3 +147,16 @@ def test_the_filters_never_count_their_choices_over_the_table(staff):
     page = staff.get(changelist(Notification, "_facets=1")).content.decode()
     assert "Afficher les nombres" not in page and "Masquer les nombres" not in page
     assert cost(staff, changelist(Notification, "_facets=1")) == cost(staff, changelist(Notification))
+
+
+def test_the_date_indexes_of_the_audit_log_and_the_outbox_are_ascending():
+    """Regression: "-timestamp" made real DESC indexes on MariaDB ≥ 10.8, the
+    primary key appended ascending; the admin's order (timestamp DESC, id
+    DESC) could not be read from them and MariaDB sorted the whole table
+    (1.9 s unfiltered, 4.8 s filtered by severity at 600 000 entries; 0.03 s
+    read backwards from ascending ones)."""
+    from core.models import OutboxTask
+
+    for model in (AuditLog, OutboxTask):
+        descending = [index.name for index in model._meta.indexes if any(f.startswith("-") for f in index.fields)]
+        assert descending == [], model
