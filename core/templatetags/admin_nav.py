@@ -49,6 +49,8 @@ def mark_current(html, path):
 @register.simple_tag(takes_context=True)
 def nav_app_list(context):
     """The sidebar's list (available_apps), the current application and model marked."""
+    if "available_apps" not in context:  # a page rendered without the admin's context
+        return ""
     with context.push(app_list=context["available_apps"]):
         html = _cached("sidebar", context, "admin/nav_app_list.html", {})
     return mark_safe(mark_current(html, context["request"].path))  # noqa: S308 (our template's output)
