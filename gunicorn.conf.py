@@ -31,3 +31,26 @@ keepalive = 5
 max_requests = 2000
 max_requests_jitter = 200
 accesslog = "-"
+# Load the app once, in the master, before forking: the workers share its
+# code and module objects copy-on-write (PSS, bench/worker_memory.py) instead
+# of each importing its own copy. Safe because nothing opens a connection at
+# import: Django's database connections and the Redis clients (cache,
+# sessions, Celery's broker) open on a worker's first use, after the fork —
+# core/tests/test_lazy_imports.py checks that loading the app opens no socket.
+# A code change then needs a restart of the master, not a HUP.
+preload_app = True
+
+
+def when_ready(server):
+    """In the master, once the app is loaded and before the first fork."""
+    import gc
+
+    from config.warmup import warm_up
+
+    # What each worker would load on its first requests (views, catalogues,
+    # templates), loaded once here and shared.
+    warm_up()
+    # Objects loaded so far move to a generation the garbage collector no
+    # longer scans: its passes would otherwise write to every shared page
+    # (reference counts, GC links) and un-share them worker by worker.
+    gc.freeze()

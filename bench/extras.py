@@ -45,10 +45,13 @@ def parse_import_legacy(output):
 
 
 def parse_export(output):
-    match = re.search(r"^csv: (\d+) rows, ([\d.]+) MB written in ([\d.]+) s, peak Python memory ([\d.]+) MB",
-                      output, re.MULTILINE)
+    """The CSV line of bench/export_memory.py; the RSS growth is None where
+    /proc/self/clear_refs could not reset the peak (printed "n/a")."""
+    match = re.search(r"^csv: (\d+) rows, ([\d.]+) MB written in ([\d.]+) s, peak Python memory ([\d.]+) MB"
+                      r"(?:, peak RSS growth ([\d.]+) MB)?", output, re.MULTILINE)
     return match and {"rows": int(match.group(1)), "csv_mb": float(match.group(2)),
-                      "csv_seconds": float(match.group(3)), "csv_peak_mb": float(match.group(4))}
+                      "csv_seconds": float(match.group(3)), "csv_peak_mb": float(match.group(4)),
+                      "csv_rss_growth_mb": match.group(5) and float(match.group(5))}
 
 
 def commands(*, quick, import_database_url):

@@ -7,7 +7,7 @@ EXTRAS_LABELS = {
     "invoice_pdf": "Factures PDF (un cœur)",
     "upload": "Envoi d'un manuscrit : hausse du pic de mémoire du serveur",
     "import_legacy": "Import de l'ancienne base (import_legacy)",
-    "export": "Export CSV de l'admin (notifications) : pic de mémoire Python",
+    "export": "Export CSV de l'admin (commandes) : hausse du pic de mémoire",
 }
 
 
@@ -87,7 +87,8 @@ def extras_table(results):
         found = checks.get(name)
         shown = measured(found) if found and found["measured"] is not None else figures.get("error", "—")
         if name == "export" and "csv_seconds" in figures:
-            shown += f" ({number(figures['rows'])} lignes en {number(figures['csv_seconds'], 1)} s)"
+            shown += (f" ({number(figures['rows'])} lignes en {number(figures['csv_seconds'], 1)} s, "
+                      f"Python {number(figures['csv_peak_mb'], 1)} Mo)")
         ok = "?" if not found or found["ok"] is None else ("ok" if found["ok"] else MISSED)
         lines.append(f"| {EXTRAS_LABELS[name]} | {shown} | {found['target'] if found else '—'} | {ok} |")
     return lines
@@ -102,8 +103,13 @@ def memory_lines(results):
             continue
         workers = [p for p in processes if p["role"] == "worker"]
         total = sum(p["rss_mb"] for p in processes)
+        # PSS shares each page between the processes mapping it: its sum is what
+        # gunicorn really holds (RSS counts the code shared from the master once per worker).
+        pss = (f" (PSS {number(sum(p['pss_mb'] for p in processes))} Mo)"
+               if all("pss_mb" in p for p in processes) else "")
         lines.append(
-            f"- Mémoire de gunicorn après la mesure ({scale_label(dataset['scale'])}) : {number(total)} Mo en tout — "
+            f"- Mémoire de gunicorn après la mesure ({scale_label(dataset['scale'])}) : RSS {number(total)} Mo"
+            f"{pss} en tout — "
             f"maître {number(processes[0]['rss_mb'])} Mo, {len(workers)} workers "
             f"{', '.join(number(w['rss_mb']) for w in workers)} Mo "
             f"(pics {', '.join(number(w['peak_rss_mb']) for w in workers)} Mo)")

@@ -147,11 +147,31 @@ class Gunicorn:
         return ticks
 
     def memory(self):
-        """Resident memory of the master and each worker, in MB: now (VmRSS) and at its peak (VmHWM)."""
+        """The master and each worker, in MB: resident now (RSS) and at its
+        peak, proportional (PSS: each shared page divided by the processes
+        sharing it, so the PSS of all processes adds up to what gunicorn
+        really holds) and private (USS: what ending that process would free)."""
         pids = [self.process.pid, *child_pids(self.process.pid)]
         return [{"pid": pid, "role": "master" if pid == self.process.pid else "worker",
-                 "rss_mb": round(proc_status_kb(pid, "VmRSS") / 1024, 1),
-                 "peak_rss_mb": round(proc_status_kb(pid, "VmHWM") / 1024, 1)} for pid in pids]
+                 **process_memory_mb(pid)} for pid in pids]
+
+
+def process_memory_mb(pid):
+    """RSS, its peak, PSS and USS of a process, in MB (Linux /proc)."""
+    rollup = smaps_rollup_kb(pid)
+    return {"rss_mb": round(proc_status_kb(pid, "VmRSS") / 1024, 1),
+            "peak_rss_mb": round(proc_status_kb(pid, "VmHWM") / 1024, 1),
+            "pss_mb": round(rollup["Pss"] / 1024, 1),
+            "uss_mb": round((rollup["Private_Clean"] + rollup["Private_Dirty"]) / 1024, 1)}
+
+
+def smaps_rollup_kb(pid):
+    """{field: kB} of /proc/<pid>/smaps_rollup (Linux ≥ 4.14)."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
+        name, value, *_unit = line.split()
+        fields[name.rstrip(":")] = int(value)
+    return fields
 
 
 def child_pids(pid):

@@ -36,7 +36,7 @@ from core.templatetags.formatting import euros
 from orders import pricing
 from orders.models import Order
 
-from . import pdf
+from .formats import VAT_EXEMPT_MENTION, format_date
 from .models import CreditNote, DocumentCounter, Invoice
 
 logger = logging.getLogger(__name__)
@@ -152,7 +152,7 @@ def vat_breakdown(*, ttc):
 def seller_snapshot(*, vat_exempt):
     seller = {key: str(value) for key, value in settings.SELLER.items()}
     seller["vat_exempt"] = bool(vat_exempt)
-    seller["vat_exempt_mention"] = str(pdf.VAT_EXEMPT_MENTION) if vat_exempt else ""
+    seller["vat_exempt_mention"] = str(VAT_EXEMPT_MENTION) if vat_exempt else ""
     return seller
 
 
@@ -257,6 +257,10 @@ def _store_pdf(*, document, content, update_fields):
 
 def invoice_render_pdf(*, invoice):
     """(Re)draw and store the invoice's PDF; number and amounts never change."""
+    # Imported here: reportlab (with PIL) weighs ~10 MB, and only the PDF task
+    # and a missing PDF's download draw one — not every web worker.
+    from . import pdf
+
     with transaction.atomic():
         locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
         _store_pdf(document=locked, content=pdf.render_invoice(locked), update_fields=["pdf", "updated_at"])
@@ -267,6 +271,8 @@ def invoice_render_pdf(*, invoice):
 
 def credit_note_render_pdf(*, credit_note):
     """(Re)draw and store the credit note's PDF."""
+    from . import pdf  # lazily, as in invoice_render_pdf
+
     with transaction.atomic():
         # Not select_related("invoice"): MariaDB would lock the invoice row too.
         locked = CreditNote.objects.select_for_update().get(pk=credit_note.pk)
@@ -376,9 +382,9 @@ def invoice_send(*, invoice):
             "buyer_name": invoice.buyer.get("name", ""),
             "number": invoice.number,
             "amount": euros(invoice.amount_ttc),
-            "issued_on": pdf.format_date(invoice.issued_at),
-            "due_on": pdf.format_date(invoice.due_at),
-            "paid_on": pdf.format_date(invoice.paid_at) if invoice.paid_at else "",
+            "issued_on": format_date(invoice.issued_at),
+            "due_on": format_date(invoice.due_at),
+            "paid_on": format_date(invoice.paid_at) if invoice.paid_at else "",
             "payment_method": invoice.payment_method,
             "order_title": order.title,
             "order_path": reverse("orders:detail", args=[order.pk]),
@@ -538,7 +544,7 @@ def credit_note_send(*, credit_note):
             "number": credit_note.number,
             "invoice_number": invoice.number,
             "amount": euros(credit_note.amount_ttc),
-            "issued_on": pdf.format_date(credit_note.issued_at),
+            "issued_on": format_date(credit_note.issued_at),
             "reason": credit_note.reason,
             "payment_method": invoice.payment_method,
         },

@@ -13,9 +13,7 @@ import io
 import threading
 from pathlib import Path
 from xml.sax.saxutils import escape
-from zoneinfo import ZoneInfo
 
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
@@ -27,10 +25,11 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from core.templatetags.formatting import euros
 
+from .formats import VAT_EXEMPT_MENTION, format_date, format_rate
+
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
 FONT = "DejaVuSans"
 FONT_BOLD = "DejaVuSans-Bold"
-PARIS = ZoneInfo("Europe/Paris")
 MARGIN = 18 * mm
 # The frame's own 6 pt padding on each side comes off the printable width.
 CONTENT_WIDTH = A4[0] - 2 * MARGIN - 12
@@ -39,8 +38,6 @@ INK = colors.HexColor("#1f2a44")
 MUTED = colors.HexColor("#5b6275")
 RULE = colors.HexColor("#d9d3c7")
 SHADE = colors.HexColor("#f4f1ea")
-
-VAT_EXEMPT_MENTION = _("TVA non applicable, art. 293 B du CGI")
 
 _fonts_lock = threading.Lock()
 _fonts_ready = False
@@ -81,23 +78,6 @@ LEGAL_MENTIONS = (
     _("Indemnité forfaitaire pour frais de recouvrement : 40\u00a0€ (clients professionnels)."),
     _("Pas d'escompte pour paiement anticipé."),
 )
-
-
-# --- Formats ---------------------------------------------------------------
-
-def format_date(value):
-    """dd/mm/YYYY in Paris time (a payment at 00:30 in Paris is that day's)."""
-    if value is None:
-        return "—"
-    return timezone.localtime(value, PARIS).strftime("%d/%m/%Y")
-
-
-def format_rate(rate):
-    """Decimal("20.00") -> "20", Decimal("5.50") -> "5,5"."""
-    text = f"{rate:f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text.replace(".", ",")
 
 
 def _text(value):

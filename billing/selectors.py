@@ -11,9 +11,9 @@ from django.utils import timezone
 from orders import pricing
 from orders.models import Order
 
+from .formats import format_rate
 from .invoicing import VatBreakdown, invoice_lines_for_order, vat_breakdown
 from .models import CreditNote, Invoice, PaymentMethod
-from .pdf import format_rate
 
 
 @dataclass(frozen=True)

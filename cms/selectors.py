@@ -2,10 +2,15 @@
 
 from itertools import groupby
 
-from django.db.models import Q
+from django.core.cache import cache
+from django.db.models import Min, Q
 from django.utils import timezone
+from django.utils.safestring import mark_safe
+
+from core.public_cache import PUBLIC_CACHE_SECONDS, public_cache_key
 
 from .models import FAQ, Page, PageRevision
+from .rendering import render_markdown
 
 # The stable slugs of the legal pages (their URLs are fixed: /cgv/ ...).
 TERMS_SLUG = "cgv"
@@ -44,6 +49,48 @@ def page_for_reader(*, slug, user, types=None, exclude_types=None):
     if not (user.is_authenticated and user.is_admin):
         pages = pages.filter(live_q(), is_public=True)
     return pages.get(slug=slug)
+
+
+def page_reading(*, slug, user, types=None, exclude_types=None, terms=False, request=None):
+    """What a reader gets of the page at ``slug``: {"page", "content" (the
+    sanitised HTML)}, and with ``terms`` the CGV's "current" and "earlier"
+    versions. Raises Page.DoesNotExist like page_for_reader.
+
+    Staff get the page as it is now (drafts and planned pages, for the
+    preview). Everyone else reads the same live public page: from the cache
+    (core.public_cache), until a page or version is saved, or until the next
+    version of this page goes live, whichever comes first."""
+    if user.is_authenticated and user.is_admin:
+        return _page_reading(page_for_reader(slug=slug, user=user, types=types, exclude_types=exclude_types), terms)
+    key = public_cache_key("cms.page", slug, types, exclude_types, terms, request=request)
+    reading = cache.get(key)
+    if reading is None:
+        reading = _page_reading(page_for_reader(slug=slug, user=user, types=types, exclude_types=exclude_types), terms)
+        seconds = _seconds_until_next_version(reading["page"])
+        if seconds > 0:
+            cache.set(key, reading, seconds)
+    return reading
+
+
+def _page_reading(page, terms):
+    reading = {"page": page, "content": mark_safe(render_markdown(page.content))}  # noqa: S308 — nh3 cleaned it
+    if terms:
+        current = current_terms_revision()
+        reading["current"] = current
+        reading["earlier"] = list(earlier_revisions(page, exclude_number=current.number if current else None))
+    return reading
+
+
+def _seconds_until_next_version(page):
+    """How long what a visitor reads of ``page`` stays true, at most
+    PUBLIC_CACHE_SECONDS: a version planned for later (the next CGV) goes
+    live at its moment, with no write to announce it (rounded down: the
+    entry expires before that moment, never after)."""
+    now = timezone.now()
+    planned = page.revisions.filter(published_at__gt=now).aggregate(first=Min("published_at"))["first"]
+    if planned is None:
+        return PUBLIC_CACHE_SECONDS
+    return min(PUBLIC_CACHE_SECONDS, int((planned - now).total_seconds()))
 
 
 def earlier_revisions(page, *, exclude_number=None):

@@ -22,22 +22,23 @@ BLOG_PER_PAGE = 10
 FAQ_QUERY_MAX_LENGTH = 100
 
 
-def _page_or_404(request, slug, **filters):
+def _page_reading_or_404(request, slug, **filters):
     try:
-        return selectors.page_for_reader(slug=slug, user=request.user, **filters)
+        return selectors.page_reading(slug=slug, user=request.user, request=request, **filters)
     except Page.DoesNotExist:
         raise Http404 from None
 
 
-def _render_page(request, page, template, context=None):
+def _render_page(request, reading, template):
+    """``reading``: the page, its rendered content and more (selectors.page_reading)."""
+    page = reading["page"]
     if page.require_auth and not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     return render(request, template, {
-        "page": page,
+        **reading,
         # Only staff get here with a page that is offline or private.
         "preview": not (page.is_live and page.is_public),
         "og_type": "article" if page.type == Page.Type.BLOG else "website",
-        **(context or {}),
     })
 
 
@@ -45,23 +46,18 @@ def _render_page(request, page, template, context=None):
 def page_detail(request, slug):
     if slug in LEGAL_PAGE_URLS:  # one address per legal page
         return redirect(LEGAL_PAGE_URLS[slug], permanent=True)
-    page = _page_or_404(request, slug, exclude_types=[Page.Type.BLOG])
-    return _render_page(request, page, "cms/page.html")
+    reading = _page_reading_or_404(request, slug, exclude_types=[Page.Type.BLOG])
+    return _render_page(request, reading, "cms/page.html")
 
 
 def _legal_page(request, slug):
-    page = _page_or_404(request, slug)
-    return _render_page(request, page, "cms/page.html")
+    return _render_page(request, _page_reading_or_404(request, slug), "cms/page.html")
 
 
 @require_GET
 def terms(request):
-    page = _page_or_404(request, selectors.TERMS_SLUG)
-    current = selectors.current_terms_revision()
-    return _render_page(request, page, "cms/terms.html", {
-        "current": current,
-        "earlier": selectors.earlier_revisions(page, exclude_number=current.number if current else None),
-    })
+    """The CGV in force, its version number and the earlier versions."""
+    return _render_page(request, _page_reading_or_404(request, selectors.TERMS_SLUG, terms=True), "cms/terms.html")
 
 
 @require_GET
@@ -101,8 +97,8 @@ def blog(request):
 
 @require_GET
 def blog_post(request, slug):
-    page = _page_or_404(request, slug, types=[Page.Type.BLOG])
-    return _render_page(request, page, "cms/blog_post.html")
+    reading = _page_reading_or_404(request, slug, types=[Page.Type.BLOG])
+    return _render_page(request, reading, "cms/blog_post.html")
 
 
 @require_GET

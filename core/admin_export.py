@@ -7,7 +7,12 @@ changelist's buttons, which post nothing and keep the page's querystring
 
 What is written: every concrete field of the model (foreign keys as their id),
 read with ``values_list`` — not the list_display columns, which are methods
-that may cost a query per row and return HTML. Secrets never leave: fields
+that may cost a query per row and return HTML. A ModelAdmin's ``export_labels``
+({"client": "email", "service": "name"}) makes the CSV show those foreign keys
+by a field of the row they point to: read for each chunk at once, one query
+per related table (not a join: on a big table MySQL may start from the small
+joined one and sort the big one, see core.admin_bigtable), so the queries grow
+with the chunks, never with the rows. Secrets never leave: fields
 whose name says password / token / secret / session / submission key, and
 what a ModelAdmin lists in ``export_exclude``.
 
@@ -54,7 +59,7 @@ def export_fields(model_admin):
 
 
 def _chunks(queryset, attnames):
-    """The rows as tuples, CHUNK_SIZE at a time, in primary-key order."""
+    """The rows as tuples, in lists of CHUNK_SIZE, in primary-key order."""
     queryset = queryset.order_by("pk")
     pk_name = queryset.model._meta.pk.attname
     columns = [pk_name, *attnames]
@@ -62,11 +67,32 @@ def _chunks(queryset, attnames):
     while True:
         chunk = queryset if last_pk is None else queryset.filter(pk__gt=last_pk)
         rows = list(chunk.values_list(*columns)[:CHUNK_SIZE])
-        for row in rows:
-            yield row[1:]
+        if rows:
+            yield [row[1:] for row in rows]
         if len(rows) < CHUNK_SIZE:
             return
         last_pk = rows[-1][0]
+
+
+def _rows(queryset, attnames):
+    for chunk in _chunks(queryset, attnames):
+        yield from chunk
+
+
+def _chunk_labels(chunk, labelled):
+    """{column index: {id: label}} for a chunk's foreign keys named in
+    export_labels: one query per related model and label field."""
+    wanted = {}
+    for index, field, label_field in labelled:
+        key = (field.related_model, label_field)
+        wanted.setdefault(key, (set(), []))
+        wanted[key][0].update(row[index] for row in chunk if row[index] is not None)
+        wanted[key][1].append(index)
+    labels = {}
+    for (model, label_field), (ids, indexes) in wanted.items():
+        found = dict(model._base_manager.filter(pk__in=ids).values_list("pk", label_field)) if ids else {}
+        labels.update((index, found) for index in indexes)
+    return labels
 
 
 class _Echo:
@@ -76,28 +102,37 @@ class _Echo:
         return value
 
 
-def _csv_stream(queryset, fields, euro_names):
+def _csv_stream(queryset, fields, euro_names, export_labels):
     writer = csv.writer(_Echo(), delimiter=";")
+    # Read once: timezone.localtime() looks it up again for every value (a third of the time).
+    local_zone = timezone.get_current_timezone()
     in_euros = [field.name in euro_names for field in fields]
+    labelled = [(index, field, export_labels[field.name]) for index, field in enumerate(fields)
+                if field.name in export_labels]
     yield "\ufeff" + writer.writerow([
         capfirst(str(field.verbose_name)) + (" (€)" if euros else "") for field, euros in zip(fields, in_euros, strict=True)
     ])
-    for row in _chunks(queryset, [field.attname for field in fields]):
-        yield writer.writerow([
-            "" if value is None else _euros(value) if euros else _csv_value(value)
-            for value, euros in zip(row, in_euros, strict=True)
-        ])
+    for chunk in _chunks(queryset, [field.attname for field in fields]):
+        labels = _chunk_labels(chunk, labelled) if labelled else {}
+        for row in chunk:
+            if labels:
+                row = [labels[index].get(value, value) if index in labels else value
+                       for index, value in enumerate(row)]
+            yield writer.writerow([
+                "" if value is None else _euros(value) if euros else _csv_value(value, local_zone)
+                for value, euros in zip(row, in_euros, strict=True)
+            ])
 
 
 def _euros(cents):
     return f"{Decimal(cents) / 100:.2f}".replace(".", ",")
 
 
-def _csv_value(value):
+def _csv_value(value, local_zone):
     if isinstance(value, bool):
         return "oui" if value else "non"
-    if hasattr(value, "tzinfo") and getattr(value, "tzinfo", None) is not None:
-        return timezone.localtime(value).strftime("%d/%m/%Y %H:%M:%S")
+    if getattr(value, "tzinfo", None) is not None:
+        return value.astimezone(local_zone).strftime("%d/%m/%Y %H:%M:%S")
     if isinstance(value, (dict, list)):
         return json.dumps(value, ensure_ascii=False, cls=DjangoJSONEncoder)
     return value
@@ -107,7 +142,7 @@ def _json_stream(queryset, fields):
     names = [field.name for field in fields]
     yield "["
     separator = "\n"
-    for row in _chunks(queryset, [field.attname for field in fields]):
+    for row in _rows(queryset, [field.attname for field in fields]):
         yield separator + json.dumps(dict(zip(names, row, strict=True)), ensure_ascii=False, cls=DjangoJSONEncoder)
         separator = ",\n"
     yield "\n]\n"
@@ -122,7 +157,8 @@ def export_response(model_admin, request, queryset, fmt):
     filename = f"{opts.app_label}-{opts.model_name}-{timezone.localtime():%Y%m%d-%H%M}.{fmt}"
     if fmt == "csv":
         euro_names = {*getattr(model_admin, "euro_fields", ()), *getattr(model_admin, "export_euro_fields", ())}
-        response = StreamingHttpResponse(_csv_stream(queryset, fields, euro_names),
+        export_labels = getattr(model_admin, "export_labels", {})
+        response = StreamingHttpResponse(_csv_stream(queryset, fields, euro_names, export_labels),
                                          content_type="text/csv; charset=utf-8")
     else:
         response = StreamingHttpResponse(_json_stream(queryset, fields), content_type="application/json")

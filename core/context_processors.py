@@ -1,4 +1,7 @@
 from django.conf import settings
+from django.utils.functional import SimpleLazyObject
+
+from .public_cache import PUBLIC_CACHE_SECONDS, public_cache_version
 
 
 def site_terms():
@@ -20,4 +23,8 @@ def site(request):
         "SITE_URL": settings.SITE_URL,  # canonical and Open Graph URLs
         "SUPPORT_EMAIL": settings.SUPPORT_EMAIL,
         "TERMS": site_terms(),
+        # For {% cache PUBLIC_CACHE_SECONDS name PUBLIC_CACHE_VERSION ... %} (core.public_cache):
+        # the cache is read only by the templates that use it.
+        "PUBLIC_CACHE_SECONDS": PUBLIC_CACHE_SECONDS,
+        "PUBLIC_CACHE_VERSION": SimpleLazyObject(lambda: public_cache_version(request)),
     }

@@ -6,6 +6,7 @@ these functions store, check and stream bytes.
 
 import logging
 import posixpath
+import sys
 import uuid
 from urllib.parse import quote
 
@@ -15,13 +16,12 @@ from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.utils import timezone
 from django.utils.http import content_disposition_header
-from storages.backends.s3 import S3Storage
 
 from core.audit import Severity, audit_record
 
 from .models import StoredFile
+from .reader import DigestingReader
 from .selectors import user_storage_used
-from .storage import DigestingReader
 from .utils import clean_original_name
 from .validation import MANUSCRIPT_KINDS, check_quota, check_size, quota_applies, validate_upload
 
@@ -165,7 +165,7 @@ def storage_file_response(*, field_file, filename, content_type, inline=False):
     name = field_file.name
     if not name:
         raise Http404("Ce fichier n'est plus disponible.")
-    if isinstance(storage, S3Storage):
+    if _is_s3(storage):
         url = storage.url(
             name,
             parameters={
@@ -188,6 +188,13 @@ def storage_file_response(*, field_file, filename, content_type, inline=False):
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def _is_s3(storage):
+    """Whether the storage is S3's, without importing boto3 into a server that
+    stores on local disk: an S3 storage exists only once its module is loaded."""
+    s3 = sys.modules.get("storages.backends.s3")
+    return s3 is not None and isinstance(storage, s3.S3Storage)
 
 
 def _proxy_file_response(*, storage, name, filename, content_type, inline):

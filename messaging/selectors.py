@@ -10,6 +10,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from accounts.models import User
+from core import user_cache
 
 from .models import Conversation, Message, MessageAttachment, Participant
 
@@ -154,6 +155,24 @@ def _parse_inbox_cursor(value):
         return EPOCH + timedelta(microseconds=int(micros)), uuid.UUID(pk)
     except (ValueError, OverflowError):
         return None
+
+
+# The nav badge is polled by every open tab: its count stays in the cache
+# until a message reaches the user or they read (services.unread_changed), or
+# this long at most (an edit in the admin announces nothing).
+UNREAD_CACHE = "unread"
+UNREAD_CACHE_SECONDS = 60
+
+
+def unread_version(*, user):
+    """The token of the user's badge: its ETag, and the key of its cached count."""
+    return user_cache.version(UNREAD_CACHE, user.pk, timeout=UNREAD_CACHE_SECONDS)
+
+
+def unread_badge(*, user, version=None):
+    """unread_total, from the cache while no message or read mark changed it."""
+    return user_cache.cached(UNREAD_CACHE, user.pk, lambda: unread_total(user=user), timeout=UNREAD_CACHE_SECONDS,
+                             token=version)
 
 
 def unread_total(*, user):

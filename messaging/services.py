@@ -22,6 +22,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from core import user_cache
 from core.outbox import outbox_task_queue
 from core.registry import conversation_url, message_posted_hooks
 from files.models import StoredFile
@@ -30,7 +31,7 @@ from files.validation import ATTACHMENT_KINDS
 from notifications.models import Notification
 from notifications.services import notify
 
-from . import tasks
+from . import selectors, tasks
 from .display import sender_display_name
 from .models import MAX_ATTACHMENTS, MAX_CONTENT_LENGTH, Conversation, Message, MessageAttachment, Participant
 from .selectors import written_to
@@ -76,8 +77,16 @@ def _check_may_post(conversation, user):
 
 # --- Conversations --------------------------------------------------------------
 
+def unread_changed(*, user_ids):
+    """The users' Messages badges are out of date (a message reached them,
+    they read, they joined or left a conversation)."""
+    user_cache.invalidate(selectors.UNREAD_CACHE, user_ids)
+
+
 def _add_participant(conversation, user):
-    participant, _created = Participant.objects.get_or_create(conversation=conversation, user=user)
+    participant, created = Participant.objects.get_or_create(conversation=conversation, user=user)
+    if created:
+        unread_changed(user_ids=[user.pk])
     return participant
 
 
@@ -103,12 +112,15 @@ def conversation_sync_order_participants(*, order):
     with transaction.atomic():
         conversation = conversation_for_order(order=order)
         keep = {order.client_id, order.corrector_id} - {None}
-        (
+        leaving = list(
             Participant.objects.filter(conversation=conversation)
             .exclude(user_id__in=keep)
             .exclude(user__role=User.Role.ADMIN)
-            .delete()
+            .values_list("user_id", flat=True)
         )
+        if leaving:
+            Participant.objects.filter(conversation=conversation, user_id__in=leaving).delete()
+            unread_changed(user_ids=leaving)
     return conversation
 
 
@@ -186,6 +198,7 @@ def conversation_mark_read(*, conversation, user, up_to=None):
         previous = participant.last_read_message_id
         participant.last_read_message_id = up_to
         participant.save(update_fields=["last_read_message_id"])
+        unread_changed(user_ids=[user.pk])
         (
             Message.objects.filter(
                 conversation=conversation, id__gt=previous, id__lte=up_to,
@@ -421,6 +434,8 @@ def _write_message(*, conversation, sender, content, subject, parent, files, sig
         others = list(not_sender.filter(user__is_active=True).select_related("user"))
         # A new message brings an archived conversation back to the inbox.
         not_sender.filter(archived=True).update(archived=False)
+        # The sender's read mark moved to their message: theirs changes too.
+        unread_changed(user_ids=[p.user_id for p in others] + ([sender.pk] if sender else []))
         if announce:
             emailed = {p.user_id for p in others if _claim_email_slot(Participant.objects.filter(pk=p.pk), now)}
             # A client, or a visitor, waits for the team.

@@ -63,8 +63,16 @@ def inbox(request):
 @login_required
 @require_GET
 def unread_badge(request):
-    """The nav badge, polled by htmx (one query after the session)."""
-    return render(request, "messaging/_unread_badge.html", {"unread": selectors.unread_total(user=request.user)})
+    """The nav badge, polled by htmx. Unchanged since the ETag the poll sends
+    back: a 304; else the count, from the cache if it can (one query)."""
+    version = selectors.unread_version(user=request.user)
+    etag = f'"{version}"'
+    if etag in parse_etags(request.headers.get("If-None-Match", "")):
+        return HttpResponseNotModified(headers={"ETag": etag})
+    unread = selectors.unread_badge(user=request.user, version=version)
+    response = render(request, "messaging/_unread_badge.html", {"unread": unread})
+    response["ETag"] = etag
+    return response
 
 
 @login_required

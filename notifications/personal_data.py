@@ -9,4 +9,7 @@ def export_notifications(user):
 
 
 def anonymise_notifications(user):
+    from .services import bell_changed
+
     Notification.objects.filter(user=user).delete()
+    bell_changed(user_ids=[user.pk])

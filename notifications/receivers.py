@@ -1,3 +1,4 @@
+from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.utils.translation import gettext as _
 
@@ -5,7 +6,14 @@ from accounts.models import User
 from accounts.signals import user_activated
 
 from .models import Notification
-from .services import notify
+from .services import bell_changed, notify
+
+
+@receiver(post_save, sender=Notification)
+def notification_saved(sender, instance, **kwargs):
+    """A new notification (notify()) or one edited in the admin: the bell
+    shows it at its next poll. Bulk updates call bell_changed themselves."""
+    bell_changed(user_ids=[instance.user_id])
 
 
 @receiver(user_activated)

@@ -11,9 +11,16 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.preferences import DEFAULTS, email_allowed
 from accounts.services import user_set_notification_preferences
+from core import user_cache
 from core.emails import queue_templated_email
 
 from .models import Notification
+from .selectors import BELL_CACHE
+
+
+def bell_changed(*, user_ids):
+    """The users' bells are out of date (their notifications were written)."""
+    user_cache.invalidate(BELL_CACHE, user_ids)
 
 
 def notify(*, user, type, title, message, action_url="", data=None, priority=Notification.Priority.NORMALE,
@@ -55,17 +62,24 @@ def email_unsubscribe(*, token):
 
 
 def notification_mark_read(*, user, notification_id):
-    return Notification.objects.filter(user=user, pk=notification_id, is_read=False).update(
+    updated = Notification.objects.filter(user=user, pk=notification_id, is_read=False).update(
         is_read=True, read_at=timezone.now()
     )
+    bell_changed(user_ids=[user.pk])
+    return updated
 
 
 def notifications_mark_all_read(*, user):
-    return Notification.objects.visible().filter(user=user, is_read=False).update(is_read=True, read_at=timezone.now())
+    updated = Notification.objects.visible().filter(user=user, is_read=False).update(
+        is_read=True, read_at=timezone.now())
+    bell_changed(user_ids=[user.pk])
+    return updated
 
 
 def notification_delete(*, user, notification_id):
-    return Notification.objects.filter(user=user, pk=notification_id).update(is_deleted=True)
+    updated = Notification.objects.filter(user=user, pk=notification_id).update(is_deleted=True)
+    bell_changed(user_ids=[user.pk])
+    return updated
 
 
 def notifications_purge_expired(*, now=None):

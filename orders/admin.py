@@ -66,6 +66,8 @@ class OrderAdmin(RelatedLinksAdminMixin, BigTableAdminMixin, EuroAdminMixin, His
     list_select_related = ("service", "corrector")
     list_prefetch_related = ("client",)
     ordering = ("-created_at",)  # orders_created_idx; filtered by status: orders_status_created_idx
+    # The CSV export names them, read for each chunk of rows (core.admin_export).
+    export_labels = {"client": "email", "corrector": "email", "service": "name"}
     # The correctors are few: a plain <select>, labelled, instead of an autocomplete
     # (whose combobox has no accessible name while empty). Inactive ones stay listed
     # so a past assignment still shows; clean() refuses to assign them.

@@ -9,6 +9,7 @@ class OrdersConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_delete, post_save
 
+        from core.public_cache import public_cache_bump
         from core.registry import (
             register_account_deletion,
             register_dashboard_section,
@@ -21,11 +22,10 @@ class OrdersConfig(AppConfig):
         from .demo import seed_demo_orders
         from .models import Service
         from .personal_data import anonymise_ratings, export_orders
-        from .selectors import standard_prices_forget
 
-        # The landing page's cached prices follow an admin price change.
-        post_save.connect(standard_prices_forget, sender=Service, dispatch_uid="orders.standard_prices")
-        post_delete.connect(standard_prices_forget, sender=Service, dispatch_uid="orders.standard_prices_delete")
+        # The public pages' cached services, prices and forms follow a Service change (core.public_cache).
+        post_save.connect(public_cache_bump, sender=Service, dispatch_uid="orders.public_cache")
+        post_delete.connect(public_cache_bump, sender=Service, dispatch_uid="orders.public_cache_delete")
 
         register_personal_data("orders", export=export_orders, anonymise=anonymise_ratings)
         register_demo_seeder("orders", seed_demo_orders)

@@ -1,7 +1,6 @@
 """Reads shared by the order views; each returns a fixed number of queries."""
 
 from django.core.cache import cache
-from django.db import transaction
 from django.db.models import (
     Avg,
     BooleanField,
@@ -25,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from core.public_cache import PUBLIC_CACHE_SECONDS, public_cache_key
 from files.models import StoredFile
 from messaging.selectors import attachments_readable_by
 
@@ -58,25 +58,17 @@ def standard_service():
     return active_services().filter(pricing=Service.Pricing.PER_PAGE).first()
 
 
-STANDARD_PRICES_KEY = "orders:standard-prices"
-STANDARD_PRICES_TTL = 300  # a backstop: any Service save or delete clears it at once
-
-
 def standard_prices():
     """The standard service's prices for the landing page, which queries
-    nothing once cached: {"price", "reduced_unit_price"} in cents, or None."""
-    cached = cache.get(STANDARD_PRICES_KEY)
+    nothing once cached (until a Service is saved: core.public_cache):
+    {"price", "reduced_unit_price"} in cents, or None."""
+    key = public_cache_key("orders.standard_prices")
+    cached = cache.get(key)
     if cached is None:
         service = standard_service()
         cached = {"prices": service and {"price": service.price, "reduced_unit_price": service.reduced_unit_price}}
-        cache.set(STANDARD_PRICES_KEY, cached, STANDARD_PRICES_TTL)
+        cache.set(key, cached, PUBLIC_CACHE_SECONDS)
     return cached["prices"]
-
-
-def standard_prices_forget(**_kwargs):
-    """Connected to Service saves and deletes (orders.apps): the next page
-    reads the new prices, once the change is committed."""
-    transaction.on_commit(lambda: cache.delete(STANDARD_PRICES_KEY))
 
 
 def order_for_user(*, user, pk):
@@ -284,18 +276,16 @@ def _ratings_of_corrector():
 
 def corrector_loads():
     """Every active corrector with the number of orders in hand, the next due
-    date, and the clients' ratings (average and count, as subqueries so they
-    are not multiplied by the orders' join)."""
-    in_hand = Q(assigned_orders__status__in=IN_CORRECTOR_QUEUE)
-    return (
-        User.objects.filter(role=User.Role.CORRECTOR, is_active=True)
-        .annotate(
-            load=Count("assigned_orders", filter=in_hand),
-            next_due=Min("assigned_orders__due_date", filter=in_hand),
-            overdue=Count(
-                "assigned_orders",
-                filter=Q(assigned_orders__status__in=NOT_DELIVERED_YET, assigned_orders__due_date__lt=timezone.localdate()),
-            ),
+    date, the overdue ones, and the clients' ratings (average and count, as
+    subqueries so they are not multiplied by a join), least loaded first.
+
+    Two queries. The figures come from one grouped read of the orders in hand
+    of these correctors, by their ids: a range of orders_corrector_queue_idx
+    (corrector, status, due_date) read from the index alone. Counted through
+    a join, MariaDB read every order ever assigned, finished ones included
+    (158 700 index rows, 0.7 s at 200 000 orders; 42 700 and 0.07 s so)."""
+    correctors = list(
+        User.objects.filter(role=User.Role.CORRECTOR, is_active=True).annotate(
             rating_average=Subquery(
                 _ratings_of_corrector().annotate(a=Avg("score")).values("a"), output_field=FloatField()
             ),
@@ -304,8 +294,25 @@ def corrector_loads():
                 Value(0),
             ),
         )
-        .order_by("load", "last_name")
     )
+    figures = {}
+    if correctors:
+        figures = {
+            row["corrector_id"]: row
+            for row in Order.objects.filter(corrector_id__in=[c.pk for c in correctors], status__in=IN_CORRECTOR_QUEUE)
+            .order_by()
+            .values("corrector_id")
+            .annotate(
+                load=Count("pk"),
+                next_due=Min("due_date"),
+                overdue=Count("pk", filter=Q(status__in=NOT_DELIVERED_YET, due_date__lt=timezone.localdate())),
+            )
+        }
+    for corrector in correctors:
+        row = figures.get(corrector.pk, {})
+        corrector.load, corrector.next_due, corrector.overdue = (
+            row.get("load", 0), row.get("next_due"), row.get("overdue", 0))
+    return sorted(correctors, key=lambda corrector: (corrector.load, corrector.last_name.casefold()))
 
 
 def order_rating(*, order):

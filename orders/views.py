@@ -3,10 +3,12 @@ from functools import wraps
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -18,6 +20,7 @@ from accounts.decorators import role_required
 from accounts.forms import EmailForm
 from accounts.models import User
 from core.pagination import keyset_page
+from core.public_cache import PUBLIC_CACHE_SECONDS, public_cache_key
 from core.registry import user_has_saved_card
 from files.services import file_response
 
@@ -52,10 +55,29 @@ def pricing_page(request):
     return render(request, "orders/pricing.html", {"services": services_list, "form": form, **form.quote_context()})
 
 
+QUOTE_INPUTS = ("service", "declared_pages", "urgent")
+
+
 @require_GET
 def quote_fragment(request):
-    """The live calculator: the server computes every price (htmx)."""
-    return render(request, "orders/_quote.html", QuoteForm(request.GET or None).quote_context())
+    """The live calculator: the server computes every price (htmx). A price
+    is the same for every visitor: cached (core.public_cache) under the
+    inputs as the calculator sends them, and only for a valid quote sent in
+    that form, so junk queries add no entries."""
+    sent = tuple(request.GET.get(name, "") for name in QUOTE_INPUTS)
+    key = public_cache_key("orders.quote", *sent, request=request)
+    html = cache.get(key)
+    if html is None:
+        form = QuoteForm(request.GET or None)
+        html = render_to_string("orders/_quote.html", form.quote_context(), request)
+        if form.is_bound and form.is_valid() and sent == _quote_inputs_as_sent(form.cleaned_data):
+            cache.set(key, html, PUBLIC_CACHE_SECONDS)
+    return HttpResponse(html)
+
+
+def _quote_inputs_as_sent(data):
+    pages = data.get("declared_pages")
+    return str(data["service"].pk), "" if pages is None else str(pages), "on" if data["urgent"] else ""
 
 
 # --- The client ---------------------------------------------------------------

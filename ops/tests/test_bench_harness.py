@@ -191,9 +191,20 @@ def test_import_legacy_output_is_read():
 
 
 def test_export_output_is_read():
-    output = ("csv: 100000 rows, 14.2 MB written in 9.8 s, peak Python memory 3.1 MB (target < 20 MB)\n"
-              "json: 100000 rows, 30.0 MB written in 12.0 s, peak Python memory 3.5 MB (target < 20 MB)\n")
-    assert extras.parse_export(output) == {"rows": 100000, "csv_mb": 14.2, "csv_seconds": 9.8, "csv_peak_mb": 3.1}
+    output = ("100000 orders written in 61.4 s (sqlite)\n"
+              "csv: 100000 rows, 25.5 MB written in 9.8 s, peak Python memory 7.3 MB, peak RSS growth 14.6 MB "
+              "(target < 100 MB)\n"
+              "json: 100000 rows, 80.7 MB written in 12.0 s, peak Python memory 6.4 MB, peak RSS growth 1.7 MB "
+              "(target < 100 MB)\n")
+    assert extras.parse_export(output) == {"rows": 100000, "csv_mb": 25.5, "csv_seconds": 9.8, "csv_peak_mb": 7.3,
+                                           "csv_rss_growth_mb": 14.6}
+    without_rss = "csv: 5000 rows, 1.3 MB written in 0.5 s, peak Python memory 2.0 MB, peak RSS growth n/a (target < 100 MB)"
+    assert extras.parse_export(without_rss)["csv_rss_growth_mb"] is None
+
+
+def test_the_export_target_is_on_the_resident_memory():
+    checks = targets.extras_checks({"export": {"csv_peak_mb": 7.3, "csv_rss_growth_mb": 120.0}})
+    assert [(c["measured"], c["ok"]) for c in checks] == [(120.0, False)]
 
 
 def test_unreadable_output_gives_nothing():
@@ -213,8 +224,9 @@ def test_the_report_shows_every_path_the_memory_and_what_was_missed():
 
     def dataset(scale, bell_p99):
         return {"scale": scale, "rows": {"orders": 2000}, "memory": [
-            {"pid": 1, "role": "master", "rss_mb": 26.0, "peak_rss_mb": 26.0},
-            {"pid": 2, "role": "worker", "rss_mb": 108.0, "peak_rss_mb": 120.0}], "paths": {
+            {"pid": 1, "role": "master", "rss_mb": 26.0, "peak_rss_mb": 26.0, "pss_mb": 14.0, "uss_mb": 12.0},
+            {"pid": 2, "role": "worker", "rss_mb": 108.0, "peak_rss_mb": 120.0, "pss_mb": 80.0, "uss_mb": 70.0}],
+            "paths": {
             "baseline": {"label": "Référence", "bytes": 167, **BASELINE_FIGURES},
             "bell": {"label": "Cloche (fragment)", "bytes": 2990, **figures(450, 10, bell_p99, 3)},
             "staff_board": {"label": "Équipe : tableau", "bytes": 800_000, "queries": 5,
@@ -233,7 +245,7 @@ def test_the_report_shows_every_path_the_memory_and_what_was_missed():
     text = report.markdown(results)
     assert "| Cloche (fragment) | 450 | 45 % | 10,0 | 60,0 | 3 | 3 | 450 | 10,0 | 3 | 1,00 | MANQUÉ : p99 |" in text
     assert "| Équipe : tableau (aucune réponse complète en 2s) | — |" in text
-    assert "maître 26 Mo, 1 workers 108 Mo (pics 120 Mo)" in text
+    assert "RSS 134 Mo (PSS 94 Mo) en tout — maître 26 Mo, 1 workers 108 Mo (pics 120 Mo)" in text
     assert "| Factures PDF (un cœur) | 80 factures/s | ≥ 50 factures/s | ok |" in text
     assert "- MANQUÉ — Cloche (fragment) : p99 < 50 ms (mesuré : 60,0 ms)" in text
     assert "- sans mesure — Équipe : tableau : p99 < 150 ms (mesuré : —)" in text

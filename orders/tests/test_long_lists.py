@@ -157,8 +157,9 @@ def test_staff_board_same_queries_for_a_backlog_of_50_and_500_and_one_list_of_co
     add_orders(50, client=client_user, service=service, status=S.PAYEE)
     add_orders(5, client=client_user, service=service, status=S.EN_ATTENTE_VERIFICATION, declared_pages=20)
     client.force_login(staff)
-    # The session (unless cached), the user, per list its page and the page's clients, the correctors' loads.
-    with django_assert_max_num_queries(9) as few:
+    # The session (unless cached), the user, per list its page and the page's clients, the correctors and
+    # their loads.
+    with django_assert_max_num_queries(10) as few:
         small = board(client)
     add_orders(450, client=client_user, service=service, status=S.PAYEE)
     with django_assert_num_queries(len(few.captured_queries)):
@@ -172,6 +173,29 @@ def test_staff_board_same_queries_for_a_backlog_of_50_and_500_and_one_list_of_co
     # The assignment forms post the chosen corrector to the order's action, as before.
     first = big.context["to_assign"].object_list[0]
     assert f'action="{reverse("orders:action", args=[first.pk, "assign"])}"' in html
+
+
+def test_correctors_loads_count_the_orders_in_hand_and_read_only_those(client, staff, client_user, service):
+    """"Charge des correcteurs": in hand, next due date and overdue per
+    corrector; the orders they finished long ago are not read (issue 13: the
+    join counted every order ever assigned, 0.7 s at 200 000 orders)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    busy, idle = CorrectorFactory(last_name="Zola"), CorrectorFactory(last_name="Aragon")
+    today = timezone.localdate()
+    add_orders(3, client=client_user, service=service, status=S.EN_COURS, corrector=busy)  # due today .. +2
+    Order.objects.filter(corrector=busy).order_by("pk").filter(
+        pk=Order.objects.filter(corrector=busy).order_by("pk").first().pk).update(due_date=today - timedelta(days=2))
+    add_orders(2, client=client_user, service=service, status=S.LIVREE, corrector=busy)
+    add_orders(40, client=client_user, service=service, status=S.TERMINE, corrector=idle)
+    with CaptureQueriesContext(connection) as queries:
+        loads = selectors.corrector_loads()
+    assert [(c.last_name, c.load, c.overdue) for c in loads] == [("Aragon", 0, 0), ("Zola", 5, 1)]
+    assert loads[1].next_due == today - timedelta(days=2) and loads[0].next_due is None
+    assert len(queries) == 2
+    figures = queries.captured_queries[1]["sql"]
+    assert "TERMINE" not in figures and "'EN_COURS'" in figures.replace('"', "'")
 
 
 def test_staff_board_lists_page_on_their_own(client, staff, client_user, service):

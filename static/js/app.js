@@ -75,6 +75,7 @@
 // --- bell: header polls and the notification bell (issue 9) ---
 // The bell and the Messages badge ([data-poll]) refresh every few seconds:
 // - not from a background tab (skipped; the tab catches up when it comes back);
+// - unchanged since the last answer: a 304 (ETag), nothing swapped;
 // - a refresh never replaces the bell itself: its open state and the focus stay,
 //   the count and label update in place, the list only while it is closed;
 // - Escape or a click elsewhere closes the bell; Escape gives the focus back to it.
@@ -96,7 +97,27 @@
     });
   });
 
+  // A poll sends back the ETag of its last answer (If-None-Match): nothing
+  // new since is a 304, without a body, and nothing is swapped.
+  function polled(elt) { return elt && elt.hasAttribute && elt.hasAttribute("data-poll"); }
+  document.addEventListener("htmx:configRequest", function (event) {
+    var elt = event.detail.elt;
+    if (polled(elt) && elt.dataset.pollEtag) event.detail.headers["If-None-Match"] = elt.dataset.pollEtag;
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var elt = event.detail.elt;
+    var xhr = event.detail.xhr;
+    if (!polled(elt) || !xhr || xhr.status !== 200) return;
+    var etag = xhr.getResponseHeader("ETag");
+    if (etag) elt.dataset.pollEtag = etag;
+    else delete elt.dataset.pollEtag;
+  });
+
   document.addEventListener("htmx:beforeSwap", function (event) {
+    if (polled(event.detail.elt) && event.detail.xhr && event.detail.xhr.status === 304) {
+      event.detail.shouldSwap = false;
+      return;
+    }
     var slot = event.detail.target;
     var bell = slot && slot.classList.contains("bell-slot") && slot.querySelector("details.bell");
     if (!bell) return;  // the first load: an ordinary swap
