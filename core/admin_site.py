@@ -1,11 +1,14 @@
+from django.conf import settings
 from django.contrib.admin import AdminSite
 from django.contrib.admin.apps import AdminConfig
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
-from .dashboard import dashboard
+from .dashboard import cached_dashboard
 
 
 class StakaAdminSite(AdminSite):
@@ -30,14 +33,32 @@ class StakaAdminSite(AdminSite):
 
         return [
             path("<slug:app_label>/<slug:model_name>/exporter/<slug:fmt>/", self.admin_view(export), name="export"),
+            path("tableau-de-bord/recalculer/", self.admin_view(self.dashboard_refresh), name="dashboard_refresh"),
             *super().get_urls(),
         ]
 
+    def get_app_list(self, request, app_label=None):
+        """Computed when a template reads it: the navigation sidebar reads
+        its cached copy instead (core.templatetags.admin_nav)."""
+        return SimpleLazyObject(lambda: super(StakaAdminSite, self).get_app_list(request, app_label))
+
     def index(self, request, extra_context=None):
-        """The back office's home: the dashboard's figures, then the apps."""
-        now = timezone.now()
-        context = {"dashboard_sections": dashboard(now), "generated_at": timezone.localtime(now)}
+        """The back office's home: the dashboard's figures (computed at most
+        ADMIN_DASHBOARD_CACHE_SECONDS ago, and the page says when), then the apps."""
+        figures = cached_dashboard()
+        context = {
+            "dashboard_sections": figures.sections,
+            "generated_at": timezone.localtime(figures.computed_at),
+            "dashboard_cache_seconds": settings.ADMIN_DASHBOARD_CACHE_SECONDS,
+        }
         return super().index(request, extra_context={**context, **(extra_context or {})})
+
+    def dashboard_refresh(self, request):
+        """"Recalculer": the figures computed now, then back to the dashboard."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        cached_dashboard(refresh=True)
+        return HttpResponseRedirect(reverse("admin:index"))
 
     def login(self, request, extra_context=None):
         """One login page for everybody (rate-limited, lockout, French).

@@ -11,13 +11,16 @@ time-zone tables returns NULL for those under USE_TZ, and a range filter on
 an indexed date column is as fast everywhere.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, Q, Sum
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
+from django.utils.functional import Promise
 
 from .db_router import read_replica
 from .registry import dashboard_sections
@@ -107,6 +110,60 @@ def dashboard(now=None):
     now = now or timezone.now()
     with read_replica():
         return [builder(now=now) for builder in dashboard_sections.values()]
+
+
+# The figures computed last, kept this long after they are stale: while one
+# request computes new ones, the others show these (with their time).
+STALE_KEPT_FOR = 60 * 60
+# At most one request recomputes stale figures; if it dies, another may after this.
+RECOMPUTE_LOCK_SECONDS = 5 * 60
+
+
+@dataclass(frozen=True)
+class CachedDashboard:
+    sections: list
+    computed_at: datetime
+
+    def is_fresh(self, now):
+        return now - self.computed_at < timedelta(seconds=settings.ADMIN_DASHBOARD_CACHE_SECONDS)
+
+
+def _cache_key():
+    # The sections hold translated labels: one copy per language.
+    return f"admin-dashboard:v2:{translation.get_language()}"
+
+
+def _plain(value):
+    """The sections with their lazy translations turned into text: a lazy
+    string is a class built anew when unpickled, 0.5 ms each, 40 a page."""
+    if isinstance(value, Promise):
+        return str(value)
+    if is_dataclass(value):
+        return replace(value, **{f.name: _plain(getattr(value, f.name)) for f in fields(value)})
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
+
+
+def cached_dashboard(*, now=None, refresh=False):
+    """The dashboard as computed at most ADMIN_DASHBOARD_CACHE_SECONDS ago
+    (a CachedDashboard: its sections and when they were computed).
+
+    A page view costs no aggregate then. When the figures are stale, one
+    request recomputes them (a lock in the cache) while the others show the
+    previous ones; only with nothing cached at all (first view, cache lost)
+    does every request compute. ``refresh`` computes them now ("Recalculer")."""
+    now = now or timezone.now()
+    key = _cache_key()
+    cached = None if refresh else cache.get(key)
+    if cached is not None and (cached.is_fresh(now) or not cache.add(f"{key}:lock", 1, RECOMPUTE_LOCK_SECONDS)):
+        return cached
+    try:
+        fresh = CachedDashboard(sections=_plain(dashboard(now)), computed_at=now)
+        cache.set(key, fresh, settings.ADMIN_DASHBOARD_CACHE_SECONDS + STALE_KEPT_FOR)
+    finally:
+        cache.delete(f"{key}:lock")
+    return fresh
 
 
 def dashboard_json(sections):

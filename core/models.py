@@ -75,10 +75,11 @@ class OutboxTask(models.Model):
         verbose_name = _("tâche différée")
         verbose_name_plural = _("tâches différées (boîte d'envoi)")
         ordering = ["-created_at"]
-        # The relay reads PENDING rows by age; the admin lists by date.
+        # The relay reads PENDING rows by age; the admin lists by date, newest
+        # first (read backwards: see AuditLog's indexes).
         indexes = [
             models.Index(fields=["status", "created_at"], name="outbox_task_status_idx"),
-            models.Index(fields=["-created_at"], name="outbox_task_created_idx"),
+            models.Index(fields=["created_at"], name="outbox_task_created_idx"),
         ]
 
     def __str__(self):
@@ -154,14 +155,18 @@ class AuditLog(models.Model):
         verbose_name_plural = _("journal d'audit")
         ordering = ["-timestamp"]
         # The admin lists newest first, filtered by action, severity, actor or
-        # target; the purge walks by date.
+        # target; the purge walks by date. Ascending: read backwards they give
+        # (timestamp DESC, id DESC), the admin's order with its tie-break. A
+        # "-timestamp" index is a real DESC index on MariaDB ≥ 10.8, with the
+        # primary key appended ASC: that order was a filesort of the whole
+        # table (1 000 000 rows, seconds).
         indexes = [
-            models.Index(fields=["-timestamp"], name="audit_timestamp_idx"),
-            models.Index(fields=["action", "-timestamp"], name="audit_action_idx"),
-            models.Index(fields=["severity", "-timestamp"], name="audit_severity_idx"),
-            models.Index(fields=["actor", "-timestamp"], name="audit_actor_idx"),
+            models.Index(fields=["timestamp"], name="audit_timestamp_idx"),
+            models.Index(fields=["action", "timestamp"], name="audit_action_idx"),
+            models.Index(fields=["severity", "timestamp"], name="audit_severity_idx"),
+            models.Index(fields=["actor", "timestamp"], name="audit_actor_idx"),
             # The admin's search by e-mail, and the RGPD anonymisation's lookup.
-            models.Index(fields=["actor_email", "-timestamp"], name="audit_actor_email_idx"),
+            models.Index(fields=["actor_email", "timestamp"], name="audit_actor_email_idx"),
             models.Index(fields=["target_type", "target_id"], name="audit_target_idx"),
         ]
 

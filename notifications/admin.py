@@ -14,7 +14,9 @@ class NotificationAdmin(BigTableAdminMixin, admin.ModelAdmin):
     search_fields = ("title", "user__email")
     list_prefetch_related = ("user",)
     autocomplete_fields = ("user",)
-    ordering = ("-pk",)  # newest first, on the primary key (no index starts with created_at)
+    # Newest first, on the primary key (no index starts with created_at);
+    # filtered by read state, type, priority: notifications_read_idx, _type_idx, _priority_idx.
+    ordering = ("-pk",)
 
 
 register_relation("accounts.User", label=_("Notifications"), model=Notification, lookup="user")

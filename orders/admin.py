@@ -61,8 +61,11 @@ class OrderAdmin(RelatedLinksAdminMixin, BigTableAdminMixin, EuroAdminMixin, His
                     "created_at")
     list_filter = ("status", "priority", "urgent", "service")
     search_fields = ("title",)  # and the client's e-mail or name: get_search_results
-    list_prefetch_related = ("client", "service", "corrector")
-    ordering = ("-created_at",)  # orders_created_idx
+    # The nullable ones joined (LEFT JOIN: read after each order, in the
+    # created_at index's order), the client by primary key for the page.
+    list_select_related = ("service", "corrector")
+    list_prefetch_related = ("client",)
+    ordering = ("-created_at",)  # orders_created_idx; filtered by status: orders_status_created_idx
     # The CSV export names them, read for each chunk of rows (core.admin_export).
     export_labels = {"client": "email", "corrector": "email", "service": "name"}
     # The correctors are few: a plain <select>, labelled, instead of an autocomplete

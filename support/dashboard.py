@@ -1,7 +1,8 @@
 """The support desk and the most active clients on the admin dashboard."""
 
-from django.db.models import Count, F, IntegerField, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce
+from collections import Counter
+
+from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -56,26 +57,49 @@ def support_section(*, now):
     ])
 
 
-def _count_of(queryset, column):
-    """A correlated COUNT per client: subqueries, not joins, so the three
-    counts do not multiply each other."""
-    counts = queryset.filter(**{column: OuterRef("pk")}).order_by().values(column).annotate(n=Count("pk")).values("n")
-    return Coalesce(Subquery(counts, output_field=IntegerField()), Value(0))
+def _counts_by(queryset, column):
+    """{id: rows} for one foreign key: one grouped query over its index."""
+    return dict(queryset.order_by().values_list(column).annotate(n=Count("pk")).filter(**{f"{column}__isnull": False}))
+
+
+def _messages_sent_by():
+    """Every message per sender (the sender index alone, no row read) less the
+    drafts (the status index, a few rows): with the status filtered per row,
+    MariaDB read all 2 000 000 messages by their primary key (51 s)."""
+    sent = _counts_by(Message.objects.all(), "sender")
+    for sender, drafts in _counts_by(Message.objects.filter(status=Message.Status.BROUILLON), "sender").items():
+        sent[sender] -= drafts
+    return {sender: n for sender, n in sent.items() if n}
 
 
 def most_active_clients(limit=TOP_CLIENTS):
-    return list(
-        User.objects.filter(role=User.Role.USER)
-        .annotate(
-            order_count=_count_of(Order.objects.all(), "client"),
-            message_count=_count_of(Message.objects.exclude(status=Message.Status.BROUILLON), "sender"),
-            ticket_count=_count_of(Ticket.objects.all(), "requester"),
-        )
-        .annotate(activity=F("order_count") + F("message_count") + F("ticket_count"))
-        .filter(activity__gt=0)
-        .only("id", "email", "first_name", "last_name")
-        .order_by("-activity", "last_name", "email")[:limit]
-    )
+    """The clients with the most orders + messages + tickets, then by name.
+
+    Grouped counts (one walk of each foreign key's index) added up here, not
+    a count per client: with correlated subqueries MariaDB ran three
+    subqueries for each of the 20 000 clients on every dashboard."""
+    counts = {
+        "order_count": _counts_by(Order.objects.all(), "client"),
+        "message_count": _messages_sent_by(),
+        "ticket_count": _counts_by(Ticket.objects.all(), "requester"),
+    }
+    not_clients = set(User.objects.exclude(role=User.Role.USER).values_list("pk", flat=True))
+    activity = Counter()
+    for per_user in counts.values():
+        activity.update({pk: n for pk, n in per_user.items() if pk not in not_clients})
+    ranked = activity.most_common()
+    if not ranked:
+        return []
+    # Ties at the last place are broken by name: every client tied with it is read.
+    last = ranked[min(limit, len(ranked)) - 1][1]
+    candidates = [pk for pk, n in ranked if n >= last]
+    clients = list(User.objects.filter(pk__in=candidates).only("id", "email", "first_name", "last_name"))
+    for client in clients:
+        for name, per_user in counts.items():
+            setattr(client, name, per_user.get(client.pk, 0))
+        client.activity = activity[client.pk]
+    clients.sort(key=lambda c: (-c.activity, c.last_name.casefold(), c.email.casefold()))
+    return clients[:limit]
 
 
 def top_clients_section(*, now):

@@ -443,6 +443,10 @@ LOGGING = {
 }
 
 ADMINS = [("Staff", a) for a in env.list("ADMIN_EMAILS", default=[])]
+# The admin dashboard's figures are aggregates over the biggest tables: computed
+# at most once per this many seconds (core.dashboard.cached_dashboard); the page
+# says when, and "Recalculer" computes them at once.
+ADMIN_DASHBOARD_CACHE_SECONDS = 60
 
 # --- Business ------------------------------------------------------------
 
