@@ -66,7 +66,8 @@ class Conversation(models.Model):
         indexes = [
             # The inbox's order and keyset pages: (last_message_at, id) descending.
             models.Index(fields=["-last_message_at", "-id"], name="conversations_inbox_idx"),
-            models.Index(fields=["kind", "-last_message_at"], name="conversations_kind_idx"),
+            # Ascending, read backwards (see AuditLog's indexes).
+            models.Index(fields=["kind", "last_message_at"], name="conversations_kind_idx"),
         ]
 
     def __str__(self):

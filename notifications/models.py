@@ -64,7 +64,8 @@ class Notification(models.Model):
         indexes = [
             # The bell: unread, visible notifications of one user — one index range.
             models.Index(fields=["user", "is_read", "is_deleted", "expires_at"], name="notifications_bell_idx"),
-            models.Index(fields=["user", "-created_at"], name="notifications_list_idx"),
+            # Ascending, read backwards: newest first with the id tie-break (see AuditLog's indexes).
+            models.Index(fields=["user", "created_at"], name="notifications_list_idx"),
             models.Index(fields=["expires_at"], name="notifications_expiry_idx"),
             # The admin's list filtered by read state, type or priority, newest
             # first (-pk): without them MariaDB walks the primary key until it

@@ -147,7 +147,8 @@ class Order(models.Model):
         verbose_name_plural = _("commandes")
         ordering = ["-created_at"]
         indexes = [
-            models.Index(fields=["client", "-created_at"], name="orders_client_created_idx"),
+            # Ascending, read backwards: newest first with the id tie-break (see AuditLog's indexes).
+            models.Index(fields=["client", "created_at"], name="orders_client_created_idx"),
             models.Index(fields=["status"], name="orders_status_idx"),
             models.Index(fields=["priority"], name="orders_priority_idx"),
             models.Index(fields=["created_at"], name="orders_created_idx"),

@@ -7,6 +7,8 @@ class SupportConfig(AppConfig):
     verbose_name = _("Support")
 
     def ready(self):
+        from django.db.models.signals import post_delete, post_save
+
         from core.emails import register_email_attachments, register_email_context
         from core.registry import (
             register_conversation_url,
@@ -19,9 +21,13 @@ class SupportConfig(AppConfig):
         from . import consultation
         from .dashboard import support_section, top_clients_section
         from .demo import seed_demo_support
+        from .models import Ticket
         from .personal_data import anonymise_tickets, export_tickets
+        from .selectors import desk_changed
         from .services import reply_email_context, ticket_conversation_url, ticket_on_message
 
+        post_save.connect(desk_changed, sender=Ticket, dispatch_uid="support.desk_changed")
+        post_delete.connect(desk_changed, sender=Ticket, dispatch_uid="support.desk_deleted")
         register_message_posted_hook("support", ticket_on_message)
         register_conversation_url("support", ticket_conversation_url)
         register_email_context("support_reply_visitor", reply_email_context)

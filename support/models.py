@@ -126,9 +126,10 @@ class Ticket(models.Model):
             models.Index(fields=["assigned_to", "status", "sla_due_at"], name="tickets_assignee_idx"),
             models.Index(fields=["sla_due_at"], name="tickets_sla_due_idx"),
             models.Index(fields=["sla_warn_at"], name="tickets_sla_warn_idx"),
-            models.Index(fields=["requester", "-created_at"], name="tickets_requester_idx"),
+            # Ascending, read backwards: newest first with the id tie-break (see AuditLog's indexes).
+            models.Index(fields=["requester", "created_at"], name="tickets_requester_idx"),
             models.Index(fields=["status", "resolved_at"], name="tickets_resolved_idx"),
-            models.Index(fields=["-created_at"], name="tickets_created_idx"),
+            models.Index(fields=["created_at"], name="tickets_created_idx"),
             models.Index(fields=["visitor_email"], name="tickets_visitor_email_idx"),
         ]
         constraints = [

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import Ticket, TicketEvent
+from .selectors import desk_changed
 
 
 def _iso(value):
@@ -46,3 +47,4 @@ def anonymise_tickets(user):
                                        note="Compte supprimé")
         still_open.update(status=Ticket.Status.ANNULE, sla_due_at=None, sla_warn_at=None, closed_at=now,
                           paused_at=None)
+        desk_changed()  # a bulk update sends no signal

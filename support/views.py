@@ -172,10 +172,10 @@ def queue(request):
         request.GET.get("page"))
     for ticket in page:
         ticket.sla = sla_state(ticket, now=now)
-    counts = selectors.queue_counts(user=request.user, now=now)
-    tabs = [(key, QUEUE_TAB_LABELS[key], counts[key]) for key in selectors.QUEUE_TABS]
+    figures = selectors.desk_figures(user=request.user, now=now)
+    tabs = [(key, QUEUE_TAB_LABELS[key], figures["counts"][key]) for key in selectors.QUEUE_TABS]
     return render(request, "support/queue.html", {
-        "tab": tab, "tabs": tabs, "page": page, "now": now, "kpis": selectors.support_kpis(now=now),
+        "tab": tab, "tabs": tabs, "page": page, "now": now, "kpis": figures["kpis"],
     })
 
 

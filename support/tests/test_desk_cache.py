@@ -1,0 +1,57 @@
+"""The queue's tab counts and figures (support.selectors.desk_figures) come
+from the cache until a ticket is written: every write shows at the next
+view, and a warm queue page costs the same whatever the number of tickets."""
+
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from support import services
+from support.models import Ticket
+from support.personal_data import anonymise_tickets
+from support.tests.factories import open_ticket
+
+pytestmark = pytest.mark.django_db
+
+
+def tab_count(client, tab):
+    """The count in the badge of a queue tab's button."""
+    page = client.get("/support/").content.decode()
+    button = page[page.index(f'href="?tab={tab}"'):]
+    return int(re.search(r'<span class="badge badge--neutral">(\d+)</span>', button).group(1))
+
+
+def test_the_queue_counts_follow_every_write(client, staff, client_user):
+    client.force_login(staff)
+    first = open_ticket(requester=client_user)
+    assert tab_count(client, "unassigned") == 1
+    second = open_ticket(requester=client_user)  # through the service: a post_save
+    assert tab_count(client, "unassigned") == 2
+    services.ticket_take(ticket=first, by=staff)
+    assert tab_count(client, "unassigned") == 1 and tab_count(client, "mine") == 1
+    second.delete()
+    assert tab_count(client, "unassigned") == 0
+    anonymise_tickets(client_user)  # a bulk update closes the open ones
+    assert tab_count(client, "mine") == 0 and Ticket.objects.get(pk=first.pk).status == Ticket.Status.ANNULE
+
+
+def test_a_warm_queue_reads_neither_counts_nor_figures(client, staff, client_user):
+    client.force_login(staff)
+
+    def queue_queries():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/support/").status_code == 200
+        return [query["sql"] for query in queries.captured_queries]
+
+    open_ticket(requester=client_user)
+    cold = queue_queries()
+    warm = queue_queries()
+    assert len(warm) < len(cold)
+    assert not any("AVG(" in sql or "CASE WHEN" in sql for sql in warm)
+    # More tickets are written (the figures are recomputed once), then read warm at the same cost.
+    for _ in range(10):
+        open_ticket(requester=client_user)
+    queue_queries()
+    assert len(queue_queries()) == len(warm)
