@@ -142,20 +142,34 @@ class KeysetPage:
         return bool(self.object_list)
 
 
-def keyset_page(queryset, *, ordering, query, per_page, param="page", anchor=""):
+def _first_rows(rows, count, partitions):
+    """The first `count` rows. With partitions (Q objects that split the
+    list, e.g. one per status of a ``status IN (…)``), the first `count` keys
+    of each, each a range of an index that starts with the partition's
+    column, where the whole ``IN (…)`` would be read and sorted in a
+    temporary file; then the page's rows among those, sorted by the database
+    (its order of UUIDs is not Python's on MariaDB)."""
+    if not partitions:
+        return list(rows[:count])
+    candidates = [pk for partition in partitions for pk in rows.filter(partition).values_list("pk", flat=True)[:count]]
+    return list(rows.filter(pk__in=candidates)[:count])
+
+
+def keyset_page(queryset, *, ordering, query, per_page, param="page", anchor="", partitions=()):
     """The page of `queryset` that the cursor `query[param]` asks for.
 
     `ordering` lists field or annotation names ("-" for descending) and ends
     with "pk"; `query` is ``request.GET`` (the links keep its other
     parameters: filters, the other lists' cursors); `anchor` is added to the
-    links ("#section") so a page with several lists lands on the right one."""
+    links ("#section") so a page with several lists lands on the right one;
+    `partitions` splits the read (see _first_rows)."""
     keys = _keys(queryset, ordering)
     direction, values = _decode(query.get(param), keys)
     backward = direction == BEFORE
     rows = queryset.order_by(*(key.order(reverse=backward) for key in keys))
     if values is not None:
         rows = rows.filter(_seek(keys, values, reverse=backward))
-    rows = list(rows[:per_page + 1])
+    rows = _first_rows(rows, per_page + 1, partitions)
     more = len(rows) > per_page
     rows = rows[:per_page]
     if backward:

@@ -1,5 +1,7 @@
 """Reads shared by the order views; each returns a fixed number of queries."""
 
+import hashlib
+
 from django.core.cache import cache
 from django.db.models import (
     Avg,
@@ -24,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from core import user_cache
 from core.public_cache import PUBLIC_CACHE_SECONDS, public_cache_key
 from files.models import StoredFile
 from messaging.selectors import attachments_readable_by
@@ -145,7 +148,12 @@ def status_counts_for_client(*, user):
 # The orders of the long lists, for their keyset pages (core.pagination): each
 # ends with the primary key, so orders that tie are neither lost nor repeated.
 CORRECTOR_QUEUE_ORDER = ("due_date", "priority_rank", "created_at", "pk")
+LOADS_CACHE_SECONDS = 60
+_LOADS = "corrector-loads"
 OVERDUE_ORDER = ("due_date", "pk")
+# Read one status at a time (core.pagination._first_rows): a range of
+# orders_status_due_idx each, where status IN (…) sorted every overdue order.
+OVERDUE_PARTITIONS = tuple(Q(status=status) for status in NOT_DELIVERED_YET)
 AWAITING_ASSIGNMENT_ORDER = ("due_date", "priority_rank", "pk")
 AWAITING_VERIFICATION_ORDER = ("created_at", "pk")
 
@@ -295,11 +303,23 @@ def corrector_loads():
             ),
         )
     )
-    figures = {}
-    if correctors:
-        figures = {
+    figures = _corrector_figures([corrector.pk for corrector in correctors]) if correctors else {}
+    for corrector in correctors:
+        row = figures.get(corrector.pk, {})
+        corrector.load, corrector.next_due, corrector.overdue = (
+            row.get("load", 0), row.get("next_due"), row.get("overdue", 0))
+    return sorted(correctors, key=lambda corrector: (corrector.load, corrector.last_name.casefold()))
+
+
+def _corrector_figures(corrector_ids):
+    """{corrector id: load, next due date, overdue} from the cache until an
+    order is written (corrector_loads_changed) or LOADS_CACHE_SECONDS have
+    passed (the date alone makes orders overdue): the read is a range of the
+    index over every order in hand, which grows with the workload."""
+    def compute():
+        return {
             row["corrector_id"]: row
-            for row in Order.objects.filter(corrector_id__in=[c.pk for c in correctors], status__in=IN_CORRECTOR_QUEUE)
+            for row in Order.objects.filter(corrector_id__in=corrector_ids, status__in=IN_CORRECTOR_QUEUE)
             .order_by()
             .values("corrector_id")
             .annotate(
@@ -308,11 +328,16 @@ def corrector_loads():
                 overdue=Count("pk", filter=Q(status__in=NOT_DELIVERED_YET, due_date__lt=timezone.localdate())),
             )
         }
-    for corrector in correctors:
-        row = figures.get(corrector.pk, {})
-        corrector.load, corrector.next_due, corrector.overdue = (
-            row.get("load", 0), row.get("next_due"), row.get("overdue", 0))
-    return sorted(correctors, key=lambda corrector: (corrector.load, corrector.last_name.casefold()))
+
+    token = user_cache.version(_LOADS, "all", timeout=LOADS_CACHE_SECONDS)
+    # Keyed by the correctors asked for too: one activated or deactivated reads afresh.
+    key = hashlib.sha256(",".join(sorted(map(str, corrector_ids))).encode()).hexdigest()[:16]
+    return user_cache.cached(_LOADS, key, compute, timeout=LOADS_CACHE_SECONDS, token=token)
+
+
+def corrector_loads_changed(**_signal_kwargs):
+    """An order was written: the staff board's loads are recomputed (signal receiver)."""
+    user_cache.invalidate(_LOADS, ["all"])
 
 
 def order_rating(*, order):

@@ -446,16 +446,17 @@ def staff_board(request):
     its own keyset pages (its own cursor in the URL): the backlog may hold
     thousands of orders."""
 
-    def board_page(queryset, ordering, param):
+    def board_page(queryset, ordering, param, partitions=()):
         return keyset_page(queryset, ordering=ordering, query=request.GET, per_page=BOARD_PER_PAGE,
-                           param=param, anchor=f"#{param}")
+                           param=param, anchor=f"#{param}", partitions=partitions)
 
     return render(request, "orders/staff_board.html", {
         "to_assign": board_page(selectors.orders_awaiting_assignment(), selectors.AWAITING_ASSIGNMENT_ORDER,
                                 "a-affecter"),
         "to_verify": board_page(selectors.orders_awaiting_verification(), selectors.AWAITING_VERIFICATION_ORDER,
                                 "a-verifier"),
-        "overdue": board_page(selectors.overdue_orders(), selectors.OVERDUE_ORDER, "en-retard"),
+        "overdue": board_page(selectors.overdue_orders(), selectors.OVERDUE_ORDER, "en-retard",
+                              selectors.OVERDUE_PARTITIONS),
         # One list, drawn once: the load table and every assignment <select> (static/js/app.js copies it).
         "correctors": list(selectors.corrector_loads()),
     })

@@ -11,7 +11,7 @@ from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.tests.factories import CorrectorFactory, UserFactory
+from accounts.tests.factories import AdminFactory, CorrectorFactory, UserFactory
 from core.pagination import keyset_page
 from orders import selectors
 from orders.models import Order
@@ -157,11 +157,12 @@ def test_staff_board_same_queries_for_a_backlog_of_50_and_500_and_one_list_of_co
     add_orders(50, client=client_user, service=service, status=S.PAYEE)
     add_orders(5, client=client_user, service=service, status=S.EN_ATTENTE_VERIFICATION, declared_pages=20)
     client.force_login(staff)
-    # The session (unless cached), the user, per list its page and the page's clients, the correctors and
-    # their loads.
-    with django_assert_max_num_queries(10) as few:
+    # The session (unless cached), the user, per list its page and the page's clients (the overdue one
+    # also its keys per status), the correctors and their loads.
+    with django_assert_max_num_queries(12) as few:
         small = board(client)
     add_orders(450, client=client_user, service=service, status=S.PAYEE)
+    selectors.corrector_loads_changed()  # bulk_create sends no signal: two boards that compute the loads
     with django_assert_num_queries(len(few.captured_queries)):
         big = board(client)
     html = big.content.decode()
@@ -196,6 +197,48 @@ def test_correctors_loads_count_the_orders_in_hand_and_read_only_those(client, s
     assert len(queries) == 2
     figures = queries.captured_queries[1]["sql"]
     assert "TERMINE" not in figures and "'EN_COURS'" in figures.replace('"', "'")
+
+
+def test_correctors_loads_are_cached_until_an_order_is_written(client_user, service):
+    from orders import services
+
+    corrector = CorrectorFactory()
+    add_orders(2, client=client_user, service=service, status=S.EN_COURS, corrector=corrector)
+    assert [c.load for c in selectors.corrector_loads()] == [2]
+    add_orders(1, client=client_user, service=service, status=S.EN_COURS, corrector=corrector)  # no signal
+    assert [c.load for c in selectors.corrector_loads()] == [2]  # from the cache
+    unassigned = Order.objects.create(client=client_user, service=service, title="Nouveau", status=S.PAYEE,
+                                      estimated_price=100, final_price=100, due_date=timezone.localdate())
+    services.order_assign_corrector(order=unassigned, corrector=corrector, by=AdminFactory())
+    assert [c.load for c in selectors.corrector_loads()] == [4]  # a saved order: recomputed
+    newcomer = CorrectorFactory(last_name="Zweig")
+    assert [(c.pk, c.load) for c in selectors.corrector_loads()] == [(newcomer.pk, 0), (corrector.pk, 4)]
+
+
+def test_the_overdue_list_read_per_status_keeps_the_order_across_pages(client_user, service):
+    today = timezone.localdate()
+    for i in range(30):
+        Order.objects.create(client=client_user, service=service, title=f"Retard {i}", estimated_price=100,
+                             final_price=100, status=(S.PAYEE, S.EN_COURS)[i % 2],
+                             due_date=today - timedelta(days=1 + i % 4))
+    Order.objects.create(client=client_user, service=service, title="Livrée", estimated_price=100,
+                         final_price=100, status=S.LIVREE, due_date=today - timedelta(days=9))
+    expected = list(selectors.overdue_orders().order_by(*selectors.OVERDUE_ORDER))
+    assert len(expected) == 30
+    pages = []
+    query = QueryDict(mutable=True)
+    while True:
+        page = keyset_page(selectors.overdue_orders(), ordering=selectors.OVERDUE_ORDER, query=query, per_page=7,
+                           partitions=selectors.OVERDUE_PARTITIONS)
+        pages.append(list(page))
+        if not page.has_next():
+            break
+        query = QueryDict(page.next_url.lstrip("?"), mutable=True)
+    assert [o.pk for rows in pages for o in rows] == [o.pk for o in expected]
+    back = keyset_page(selectors.overdue_orders(), ordering=selectors.OVERDUE_ORDER,
+                       query=QueryDict(page.previous_url.lstrip("?")), per_page=7,
+                       partitions=selectors.OVERDUE_PARTITIONS)
+    assert list(back) == pages[-2]
 
 
 def test_staff_board_lists_page_on_their_own(client, staff, client_user, service):
