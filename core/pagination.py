@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from functools import reduce
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.db.models import F, Q
+from django.db import connection
+from django.db.models import F, Q, prefetch_related_objects
 
 AFTER, BEFORE = "a", "b"
 
@@ -142,20 +143,39 @@ class KeysetPage:
         return bool(self.object_list)
 
 
-def keyset_page(queryset, *, ordering, query, per_page, param="page", anchor=""):
+def _merged(rows, order, partitions, limit):
+    """The first ``limit`` rows of ``rows`` as a UNION ALL of one ordered,
+    limited read per partition (``status = X`` for each X of an ``IN``): an
+    index on (status, due_date) gives each one in order, where ``status IN
+    (…) ORDER BY due_date`` sorts every matching row. The database orders the
+    union (its own comparison of every key, UUIDs included)."""
+    lookups = rows._prefetch_related_lookups
+    parts = [rows.prefetch_related(None).filter(partition)[:limit] for partition in partitions]
+    merged = list(parts[0].union(*parts[1:], all=True).order_by(*order)[:limit])
+    prefetch_related_objects(merged, *lookups)
+    return merged
+
+
+def keyset_page(queryset, *, ordering, query, per_page, param="page", anchor="", partitions=None):
     """The page of `queryset` that the cursor `query[param]` asks for.
 
     `ordering` lists field or annotation names ("-" for descending) and ends
     with "pk"; `query` is ``request.GET`` (the links keep its other
     parameters: filters, the other lists' cursors); `anchor` is added to the
-    links ("#section") so a page with several lists lands on the right one."""
+    links ("#section") so a page with several lists lands on the right one.
+    `partitions` (Q objects that split `queryset`) reads one ordered
+    range per partition instead of sorting them all (where the database can
+    order and limit the parts of a UNION: MySQL/MariaDB, not SQLite)."""
     keys = _keys(queryset, ordering)
     direction, values = _decode(query.get(param), keys)
     backward = direction == BEFORE
     rows = queryset.order_by(*(key.order(reverse=backward) for key in keys))
     if values is not None:
         rows = rows.filter(_seek(keys, values, reverse=backward))
-    rows = list(rows[:per_page + 1])
+    if partitions and len(partitions) > 1 and connection.features.supports_slicing_ordering_in_compound:
+        rows = _merged(rows, [key.order(reverse=backward) for key in keys], partitions, per_page + 1)
+    else:
+        rows = list(rows[:per_page + 1])
     more = len(rows) > per_page
     rows = rows[:per_page]
     if backward:

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -446,16 +447,18 @@ def staff_board(request):
     its own keyset pages (its own cursor in the URL): the backlog may hold
     thousands of orders."""
 
-    def board_page(queryset, ordering, param):
+    def board_page(queryset, ordering, param, partitions=None):
         return keyset_page(queryset, ordering=ordering, query=request.GET, per_page=BOARD_PER_PAGE,
-                           param=param, anchor=f"#{param}")
+                           param=param, anchor=f"#{param}", partitions=partitions)
 
     return render(request, "orders/staff_board.html", {
         "to_assign": board_page(selectors.orders_awaiting_assignment(), selectors.AWAITING_ASSIGNMENT_ORDER,
                                 "a-affecter"),
         "to_verify": board_page(selectors.orders_awaiting_verification(), selectors.AWAITING_VERIFICATION_ORDER,
                                 "a-verifier"),
-        "overdue": board_page(selectors.overdue_orders(), selectors.OVERDUE_ORDER, "en-retard"),
+        # One range of orders_status_due_idx per status, not a sort of every overdue order.
+        "overdue": board_page(selectors.overdue_orders(), selectors.OVERDUE_ORDER, "en-retard",
+                              [Q(status=status) for status in selectors.NOT_DELIVERED_YET]),
         # One list, drawn once: the load table and every assignment <select> (static/js/app.js copies it).
         "correctors": list(selectors.corrector_loads()),
     })
