@@ -12,6 +12,7 @@ rendering at once.
 from core.fragments import person, render_rows
 
 TEMPLATE = "messaging/_message.html"
+INBOX_TEMPLATE = "messaging/_inbox_item.html"
 
 
 def _author(message):
@@ -46,3 +47,24 @@ def render_messages(messages, *, viewer, first_shown, csrf_token):
         TEMPLATE, messages, name="message",
         fingerprint=lambda message: message_fingerprint(message, viewer_id=viewer_id, first_shown=first_shown),
         context={"user": viewer, "first_shown": first_shown}, csrf_token=csrf_token)
+
+
+def inbox_fingerprint(conversation, *, viewer):
+    """Everything ``_inbox_item.html`` shows of a conversation to ``viewer``:
+    its subject, kind, unread count and date, its last message, and the other
+    participants' names as this viewer reads them (the team as one name to
+    clients and correctors)."""
+    last = conversation.last_message if conversation.last_message_id else None
+    return (
+        conversation.pk, conversation.subject, conversation.kind, conversation.unread,
+        conversation.last_message_at.isoformat() if conversation.last_message_at else None,
+        (last.pk, last.content, last.type, *_author(last)) if last is not None else None,
+        tuple((p.user_id, person(p.user, "role", "is_active")) for p in conversation.participants.all()),
+        viewer.pk, viewer.is_admin,
+    )
+
+
+def render_inbox_items(conversations, *, viewer, csrf_token):
+    return render_rows(
+        INBOX_TEMPLATE, conversations, name="conversation", context={"user": viewer}, csrf_token=csrf_token,
+        fingerprint=lambda conversation: inbox_fingerprint(conversation, viewer=viewer))

@@ -56,3 +56,10 @@ def render_messages(context, messages, first_shown=None):
     """``messaging/_message.html`` for each message, from the per-message cache (messaging.fragments)."""
     return fragments.render_messages(messages, viewer=context.get("user"), first_shown=first_shown,
                                      csrf_token=context.get("csrf_token"))
+
+
+@register.simple_tag(takes_context=True)
+def inbox_items(context, conversations):
+    """The inbox's rows (messaging/_inbox_item.html), from the per-row cache (messaging.fragments)."""
+    return fragments.render_inbox_items(conversations, viewer=context.get("user"),
+                                        csrf_token=context.get("csrf_token"))
