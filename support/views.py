@@ -168,14 +168,18 @@ def queue(request):
     """The support queue: tabs, sorted by the deadline the team faces."""
     tab = request.GET.get("tab") if request.GET.get("tab") in selectors.QUEUE_TABS else "unassigned"
     now = timezone.now()
-    page = Paginator(selectors.staff_queue(tab=tab, user=request.user, now=now), QUEUE_PER_PAGE).get_page(
-        request.GET.get("page"))
+    # The tabs' counts (one read) are the pages' count and the open tickets of the
+    # figures too: neither is counted again.
+    counts = selectors.queue_counts(user=request.user, now=now)
+    paginator = Paginator(selectors.staff_queue(tab=tab, user=request.user, now=now), QUEUE_PER_PAGE)
+    paginator.count = counts[tab]  # what the paginator's COUNT(*) of the same filter would return
+    page = paginator.get_page(request.GET.get("page"))
     for ticket in page:
         ticket.sla = sla_state(ticket, now=now)
-    counts = selectors.queue_counts(user=request.user, now=now)
     tabs = [(key, QUEUE_TAB_LABELS[key], counts[key]) for key in selectors.QUEUE_TABS]
     return render(request, "support/queue.html", {
-        "tab": tab, "tabs": tabs, "page": page, "now": now, "kpis": selectors.support_kpis(now=now),
+        "tab": tab, "tabs": tabs, "page": page, "now": now,
+        "kpis": selectors.support_kpis(now=now, open_count=counts["open"]),
     })
 
 
