@@ -89,3 +89,12 @@ def board_rows(context, orders, kind):
     return render_rows(
         template_name, orders, name="order", context=extra, csrf_token=context.get("csrf_token"),
         fingerprint=lambda order: (*_order_row(order), *shows(order, extra)))
+
+
+@register.simple_tag(takes_context=True)
+def client_order_rows(context, orders):
+    """"Mes projets": the client's rows (orders/_client_order_row.html), from the per-row cache."""
+    return render_rows(
+        "orders/_client_order_row.html", orders, name="order", csrf_token=context.get("csrf_token"),
+        fingerprint=lambda order: (*_order_row(order), order.service.name if order.service_id else None,
+                                   order.created_at.isoformat(), order.estimated_price, order.final_price))

@@ -109,3 +109,15 @@ def test_overdue_pages_by_status_hold_every_order_once_in_order(client_user, ser
     assert [[o.pk for o in page] for page in backward] == [[o.pk for o in page] for page in forward]
     # The clients come with the rows (prefetched once for the page).
     assert all(order.client.first_name for order in itertools.chain(*forward))
+
+
+def test_client_projects_rows_follow_the_orders_at_once(client, client_user, service):
+    add_orders(2, client=client_user, service=service, status=S.PAYEE)
+    order = Order.objects.order_by("title").first()
+    client.force_login(client_user)
+    html = text(client.get(reverse("orders:client_dashboard")))
+    assert "Livre 0000" in html and 'aria-valuenow="30"' in html
+    Order.objects.filter(pk=order.pk).update(status=S.EN_COURS, final_price=0, title="Titre revu")
+    html = text(client.get(reverse("orders:client_dashboard")))
+    row = re.search(r"<tr>\s*<td data-label=\"Projet\"><a [^>]+>Titre revu</a>.*?</tr>", html, re.S).group(0)
+    assert "En cours de correction" in row and 'aria-valuenow="50"' in row and "Offerte" in row
