@@ -6,7 +6,6 @@ and the page's queries do not grow with the messages shown."""
 import re
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
@@ -16,13 +15,6 @@ from messaging import selectors, services
 from messaging.models import Message
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def page(client, conversation):

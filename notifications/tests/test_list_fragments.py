@@ -5,7 +5,6 @@ with this request's token, and the queries do not grow with the cards."""
 import re
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -15,13 +14,6 @@ from notifications.models import Notification
 from notifications.services import notification_delete, notification_mark_read, notify
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def page(client):

@@ -8,7 +8,6 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
 from django.db.models import Q
 from django.http import QueryDict
 from django.urls import reverse
@@ -23,13 +22,6 @@ from .test_long_lists import add_orders
 
 pytestmark = pytest.mark.django_db
 S = Order.Status
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def text(response):
