@@ -4,8 +4,9 @@ variant and kept in this process (issue 13).
 Every page pays for base.html: some twenty ``{% url %}`` and forty
 ``{% translate %}`` for the same few links. The markup only varies with what
 the key holds: the language, the year (footer), and for the navigation who is
-logged in (their role, first name and avatar) and which page is shown (the
-link marked ``aria-current``). The CSRF token of the logout form is never
+logged in (their role, first name and avatar), which page is shown (the
+link marked ``aria-current``) and the poll interval; settings are otherwise
+fixed for a process (a test overriding one empties the variants). The CSRF token of the logout form is never
 kept: a placeholder stands for it, replaced by this request's token. The
 variants are few and small (an LRU of ``CHROME_VARIANTS``), so they live in
 the process rather than in Redis, and a deployment starts new processes."""
@@ -14,6 +15,9 @@ from collections import OrderedDict
 from threading import Lock
 
 from django import template
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.template.loader import get_template
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
@@ -25,6 +29,13 @@ register = template.Library()
 CHROME_VARIANTS = 2000
 _variants = OrderedDict()
 _lock = Lock()
+
+
+@receiver(setting_changed)
+def _forget_variants(**_kwargs):
+    """A test that overrides a setting (the poll interval, the site name…) gets fresh markup."""
+    with _lock:
+        _variants.clear()
 
 
 def _remembered(key, render):
@@ -62,7 +73,7 @@ def site_nav(context):
     who = None
     if user is not None and user.is_authenticated:
         who = (user.pk, user.role, user.first_name, user.avatar.name if user.avatar else "")
-    return _render(context, "includes/nav.html", (match.view_name if match else None, who))
+    return _render(context, "includes/nav.html", (match.view_name if match else None, who, settings.NAV_POLL_SECONDS))
 
 
 @register.simple_tag(takes_context=True)

@@ -73,3 +73,12 @@ def test_variants_are_bounded(client, monkeypatch):
         client.force_login(UserFactory(first_name=f"Nom{number}"))
         client.get(reverse("billing:home"))
     assert len(chrome._variants) <= 2
+
+
+def test_a_changed_poll_interval_shows_at_once(client, settings):
+    """Regression: the kept navigation held the interval of the first page drawn."""
+    client.force_login(UserFactory())
+    settings.NAV_POLL_SECONDS = 30
+    assert "every 30s" in client.get(reverse("billing:home")).content.decode()
+    settings.NAV_POLL_SECONDS = 1
+    assert "every 1s" in client.get(reverse("billing:home")).content.decode()
