@@ -77,8 +77,12 @@ def desk_figures(*, user, now):
     a ticket is written (desk_changed) or DESK_CACHE_SECONDS have passed."""
     token = user_cache.version(_DESK, "all", timeout=DESK_CACHE_SECONDS)
     return user_cache.cached(
-        _DESK, user.pk, lambda: {"counts": queue_counts(user=user, now=now), "kpis": support_kpis(now=now)},
-        timeout=DESK_CACHE_SECONDS, token=token)
+        _DESK, user.pk, lambda: _desk_figures(user=user, now=now), timeout=DESK_CACHE_SECONDS, token=token)
+
+
+def _desk_figures(*, user, now):
+    counts = queue_counts(user=user, now=now)
+    return {"counts": counts, "kpis": support_kpis(now=now, open_count=counts["open"])}
 
 
 def desk_changed(**_signal_kwargs):
@@ -107,11 +111,12 @@ def _average(queryset, start_field, end_field):
     return queryset.aggregate(value=Avg(duration))["value"]
 
 
-def support_kpis(now=None):
+def support_kpis(now=None, open_count=None):
     """The desk's figures for the queue page and the dashboard: open tickets;
     over the last 30 days, the average time to a first answer and to a
     resolution (the seed's AVG(TIMESTAMPDIFF(...))), and the share of
-    tickets answered before their first-response deadline."""
+    tickets answered before their first-response deadline. ``open_count``:
+    the open tickets when the caller has counted them already (queue_counts)."""
     now = now or timezone.now()
     recent = Ticket.objects.filter(created_at__gte=now - KPI_WINDOW)
     answered = recent.filter(first_response_at__isnull=False)
@@ -124,7 +129,8 @@ def support_kpis(now=None):
         on_time=Count("pk", filter=Q(first_response_at__lte=F("first_response_due_at"))),
     )
     return {
-        "open": Ticket.objects.filter(status__in=Ticket.UNRESOLVED_STATUSES).count(),
+        "open": open_count if open_count is not None else (
+            Ticket.objects.filter(status__in=Ticket.UNRESOLVED_STATUSES).count()),
         "first_response": _average(answered, "created_at", "first_response_at"),
         "resolution": _average(recent.filter(resolved_at__isnull=False), "created_at", "resolved_at"),
         "sla_compliance": round(100 * counts["on_time"] / counts["total"]) if counts["total"] else None,

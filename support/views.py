@@ -168,11 +168,14 @@ def queue(request):
     """The support queue: tabs, sorted by the deadline the team faces."""
     tab = request.GET.get("tab") if request.GET.get("tab") in selectors.QUEUE_TABS else "unassigned"
     now = timezone.now()
-    page = Paginator(selectors.staff_queue(tab=tab, user=request.user, now=now), QUEUE_PER_PAGE).get_page(
-        request.GET.get("page"))
+    # The tabs' counts (one read, cached until a ticket is written) are the
+    # pages' count too: the tab's tickets are not counted again.
+    figures = selectors.desk_figures(user=request.user, now=now)
+    paginator = Paginator(selectors.staff_queue(tab=tab, user=request.user, now=now), QUEUE_PER_PAGE)
+    paginator.count = figures["counts"][tab]  # what the paginator's COUNT(*) of the same filter would return
+    page = paginator.get_page(request.GET.get("page"))
     for ticket in page:
         ticket.sla = sla_state(ticket, now=now)
-    figures = selectors.desk_figures(user=request.user, now=now)
     tabs = [(key, QUEUE_TAB_LABELS[key], figures["counts"][key]) for key in selectors.QUEUE_TABS]
     return render(request, "support/queue.html", {
         "tab": tab, "tabs": tabs, "page": page, "now": now, "kpis": figures["kpis"],

@@ -4,6 +4,7 @@ from django import template
 from django.urls import reverse
 from django.utils.translation import gettext
 
+from messaging import fragments
 from messaging.display import person_label, render_content, sender_display_name
 
 register = template.Library()
@@ -48,3 +49,17 @@ def message_link(conversation_id, message_id, first_shown=None):
     if first_shown and int(message_id) >= int(first_shown):
         return anchor
     return f"{reverse('messaging:conversation', args=[conversation_id])}?from={int(message_id)}{anchor}"
+
+
+@register.simple_tag(takes_context=True)
+def render_messages(context, messages, first_shown=None):
+    """``messaging/_message.html`` for each message, from the per-message cache (messaging.fragments)."""
+    return fragments.render_messages(messages, viewer=context.get("user"), first_shown=first_shown,
+                                     csrf_token=context.get("csrf_token"))
+
+
+@register.simple_tag(takes_context=True)
+def inbox_items(context, conversations):
+    """The inbox's rows (messaging/_inbox_item.html), from the per-row cache (messaging.fragments)."""
+    return fragments.render_inbox_items(conversations, viewer=context.get("user"),
+                                        csrf_token=context.get("csrf_token"))

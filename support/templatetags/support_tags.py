@@ -1,7 +1,11 @@
 from django import template
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
+from orders.templatetags.order_tags import BADGE
 from support.models import Ticket, TicketEvent
 
 register = template.Library()
@@ -14,19 +18,22 @@ STATUS_BADGES = {
 SLA_BADGES = {"ok": "success", "warning": "warning", "breached": "danger"}
 
 
-@register.inclusion_tag("support/_status_badge.html")
+@register.simple_tag
 def ticket_status(ticket):
-    return {"label": ticket.get_status_display(), "tone": STATUS_BADGES.get(ticket.status, "neutral")}
+    """The ticket status badge, without a template per row."""
+    return format_html(BADGE, STATUS_BADGES.get(ticket.status, "neutral"), ticket.get_status_display())
 
 
-@register.inclusion_tag("support/_sla_badge.html")
+@register.simple_tag
 def sla_badge(state, due_at):
-    """ok / bientôt / dépassé, with the time left (or overdue)."""
+    """ok / bientôt / dépassé, with the time left (or overdue); markup built
+    here rather than by a template per row of the queue."""
     if state is None:
-        return {"state": None}
+        return mark_safe('<span class="small muted">—</span>\n')  # noqa: S308 - a constant
     labels = {"ok": gettext("Dans les temps"), "warning": gettext("Bientôt"), "breached": gettext("Dépassé")}
-    return {"state": state, "tone": SLA_BADGES[state], "label": labels[state], "due_at": due_at,
-            "left": time_left(due_at)}
+    title = gettext("Échéance : %(date)s") % {"date": date_format(timezone.localtime(due_at), "d/m/Y H:i")}
+    return format_html('<span class="badge badge--{}" title="{}">{}</span> <span class="small muted">{}</span>\n',
+                       SLA_BADGES[state], title, labels[state], time_left(due_at))
 
 
 def time_left(due_at, now=None):

@@ -1,0 +1,77 @@
+"""The notifications page draws its cards from the per-row cache (issue 13):
+a read mark, a deletion or a new notification shows at once, the forms post
+with this request's token, and the queries do not grow with the cards."""
+
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from accounts.tests.factories import UserFactory
+from notifications.models import Notification
+from notifications.services import notification_delete, notification_mark_read, notify
+
+pytestmark = pytest.mark.django_db
+
+
+def page(client):
+    response = client.get(reverse("notifications:list"))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def ping(user, title, url=""):
+    notify(user=user, type=Notification.Type.ORDER, title=title, message="Ligne 1\nLigne 2", action_url=url)
+    return Notification.objects.get(user=user, title=title)
+
+
+def test_read_marks_deletions_and_new_ones_show_at_once(client):
+    user = UserFactory()
+    first = ping(user, "Commande payée")
+    second = ping(user, "Fichier livré", url="/orders/")
+    client.force_login(user)
+    html = page(client)
+    assert html.count("is-unread") == 2 and "Ligne 1<br>Ligne 2" in html
+    notification_mark_read(user=user, notification_id=first.pk)
+    html = page(client)
+    assert html.count("is-unread") == 1 and "Marquer comme lue" not in html  # the read one, without a link
+    notification_delete(user=user, notification_id=second.pk)
+    ping(user, "Nouveau message")
+    html = page(client)
+    assert "Fichier livré" not in html and "Nouveau message" in html
+
+
+def test_forms_post_with_this_requests_token(client):
+    user = UserFactory()
+    note = ping(user, "Commande payée")
+    client.force_login(user)
+    page(client)
+    client.logout()
+    client.force_login(user)
+    html = page(client)
+    assert "__staka_csrf_token__" not in html
+    token = re.search(rf'action="{reverse("notifications:mark_read", args=[note.pk])}"><input type="hidden" '
+                      r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    response = client.post(reverse("notifications:mark_read", args=[note.pk]), {"csrfmiddlewaretoken": token},
+                           enforce_csrf_checks=True)
+    assert response.status_code == 302
+    assert Notification.objects.get(pk=note.pk).is_read
+
+
+def test_queries_do_not_grow_with_the_cards(client):
+    user = UserFactory()
+    ping(user, "Une")
+    client.force_login(user)
+
+    def counted():
+        page(client)
+        with CaptureQueriesContext(connection) as queries:
+            page(client)
+        return len(queries)
+
+    few = counted()
+    for number in range(15):
+        ping(user, f"Notification {number}")
+    assert counted() == few
