@@ -108,6 +108,13 @@
     var elt = event.detail.elt;
     var xhr = event.detail.xhr;
     if (!polled(elt) || !xhr || xhr.status !== 200) return;
+    if (elt.dataset.pollPartial) {
+      // Only the count was taken (the bell was open): no ETag, so the next
+      // poll brings the whole answer instead of a 304.
+      delete elt.dataset.pollPartial;
+      delete elt.dataset.pollEtag;
+      return;
+    }
     var etag = xhr.getResponseHeader("ETag");
     if (etag) elt.dataset.pollEtag = etag;
     else delete elt.dataset.pollEtag;
@@ -129,7 +136,8 @@
     var freshSummary = fresh.querySelector("summary");
     summary.setAttribute("aria-label", freshSummary.getAttribute("aria-label"));
     summary.replaceChildren.apply(summary, Array.prototype.slice.call(freshSummary.childNodes));
-    if (!bell.open) bell.querySelector(".bell__panel").replaceWith(fresh.querySelector(".bell__panel"));
+    if (bell.open) event.detail.elt.dataset.pollPartial = "1";
+    else bell.querySelector(".bell__panel").replaceWith(fresh.querySelector(".bell__panel"));
   });
 
   function openBells() { return document.querySelectorAll("details.bell[open]"); }
