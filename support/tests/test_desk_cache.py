@@ -55,3 +55,12 @@ def test_a_warm_queue_reads_neither_counts_nor_figures(client, staff, client_use
         open_ticket(requester=client_user)
     queue_queries()
     assert len(queue_queries()) == len(warm)
+
+
+def test_a_ticket_late_by_the_clock_alone_is_listed_in_breached_at_once(client, staff, client_user):
+    client.force_login(staff)
+    ticket = open_ticket(requester=client_user, title="Bientôt en retard")
+    assert "Bientôt en retard" not in client.get("/support/?tab=breached").content.decode()  # counts now cached
+    # Its deadline passes: no write, no signal (a bare update stands for the clock).
+    Ticket.objects.filter(pk=ticket.pk).update(sla_due_at="2020-01-01T00:00:00Z")
+    assert ">Bientôt en retard</a>" in client.get("/support/?tab=breached").content.decode()
