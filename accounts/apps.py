@@ -7,10 +7,13 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Comptes")
 
     def ready(self):
+        from django.db.models.signals import post_delete, post_save
+
         from core.emails import register_email_context
         from core.registry import register_dashboard_section, register_demo_seeder, register_personal_data
 
         from . import audit
+        from .auth import forget_cached_user
         from .dashboard import accounts_section
         from .demo import seed_demo_users
         from .emails import EMAIL_CONTEXTS
@@ -20,5 +23,7 @@ class AccountsConfig(AppConfig):
         register_demo_seeder("accounts", seed_demo_users)
         register_dashboard_section("accounts", accounts_section)
         audit.connect()
+        post_save.connect(forget_cached_user, sender="accounts.User", dispatch_uid="forget-cached-user-saved")
+        post_delete.connect(forget_cached_user, sender="accounts.User", dispatch_uid="forget-cached-user-deleted")
         for template, builder in EMAIL_CONTEXTS.items():
             register_email_context(template, builder)

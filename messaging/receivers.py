@@ -1,9 +1,12 @@
 import logging
 
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from accounts.signals import user_activated
 
+from .models import Conversation, Participant
+from .selectors import poll_state_changed
 from .services import conversation_welcome
 
 logger = logging.getLogger(__name__)
@@ -19,3 +22,15 @@ def greet_new_client(sender, user, **kwargs):
         conversation_welcome(client=user)
     except Exception:
         logger.exception("could not greet new client %s", user.pk)
+
+
+@receiver([post_save, post_delete], sender=Conversation, dispatch_uid="poll-state-conversation")
+def conversation_moved(sender, instance, **kwargs):
+    """A new last message (message_send saves it on the row): the poll answers with it."""
+    poll_state_changed(conversation_id=instance.pk)
+
+
+@receiver([post_save, post_delete], sender=Participant, dispatch_uid="poll-state-participant")
+def readers_changed(sender, instance, **kwargs):
+    """Someone joined or left: the poll's access check reads them again."""
+    poll_state_changed(conversation_id=instance.conversation_id)

@@ -271,6 +271,36 @@ def pinned_messages(*, conversation):
     )
 
 
+# What the 4-second poll needs to answer "nothing new" (304), kept per
+# conversation under a core.user_cache token: its last message and who may
+# read it. Dropped whenever the conversation row (its last message) or its
+# participants are saved or deleted (messaging.receivers).
+POLL_STATE_CACHE = "conversation-poll"
+POLL_STATE_CACHE_SECONDS = 300
+
+
+def poll_state(*, user, pk):
+    """{"last_message_id", "readers"} of the conversation if ``user`` may read
+    it (participant or staff), from the cache; 404 otherwise, as
+    conversation_for_user."""
+    state = user_cache.cached(POLL_STATE_CACHE, pk, lambda: _poll_state(pk), timeout=POLL_STATE_CACHE_SECONDS)
+    if state is None or not (user.is_active and (user.is_admin or user.pk in state["readers"])):
+        raise Http404
+    return state
+
+
+def _poll_state(pk):
+    """None when there is no such conversation."""
+    state = Conversation.objects.filter(pk=pk).values("last_message_id").first()
+    if state is not None:
+        state["readers"] = set(Participant.objects.filter(conversation_id=pk).values_list("user_id", flat=True))
+    return state
+
+
+def poll_state_changed(*, conversation_id):
+    user_cache.invalidate(POLL_STATE_CACHE, [conversation_id])
+
+
 def poll_cursor(value):
     """The poll's "after" parameter as a message id (0 for junk)."""
     try:

@@ -251,11 +251,11 @@ def message_send(request, pk):
     return render(request, "messaging/conversation.html", _conversation_context(request, conversation, form=form))
 
 
-def _poll_etag(conversation, cursor):
+def _poll_etag(last_message_id, cursor):
     """What a poll's answer depends on: the messages after the cursor, which
     only change when the conversation's last message does (message_send
     moves it under the conversation's lock)."""
-    return f'"{conversation.last_message_id or 0}-{cursor}"'
+    return f'"{last_message_id or 0}-{cursor}"'
 
 
 @never_cache
@@ -263,20 +263,23 @@ def _poll_etag(conversation, cursor):
 @require_GET
 def messages_since(request, pk):
     """The 4-second poll. messaging.js sends back the last answer's ETag:
-    when the conversation has not moved, 304 after one query (the access
-    check, which reads the last message's id). Otherwise the new messages
-    (an empty 200 when there are none), with their ETag.
+    when the conversation has not moved, 304 without a query (the access
+    check and the last message's id come from selectors.poll_state's
+    cache). Otherwise the new messages (an empty 200 when there are none),
+    with their ETag.
 
     The answer stays no-store (core.middleware: no copy of a message on the
     browser's disk), so the browser does not revalidate by itself: the page's
     script does it."""
-    conversation = selectors.conversation_for_user(user=request.user, pk=pk)
+    state = selectors.poll_state(user=request.user, pk=pk)
     cursor = selectors.poll_cursor(request.GET.get("after"))
-    etag = _poll_etag(conversation, cursor)
+    etag = _poll_etag(state["last_message_id"], cursor)
     if etag in parse_etags(request.headers.get("If-None-Match", "")):
         response = HttpResponseNotModified()
         response["ETag"] = etag
         return response
+    conversation = selectors.conversation_for_user(user=request.user, pk=pk)
+    etag = _poll_etag(conversation.last_message_id, cursor)
     new = selectors.messages_since(conversation=conversation, cursor=cursor)
     if new:
         services.conversation_mark_read(conversation=conversation, user=request.user, up_to=new[-1].pk)

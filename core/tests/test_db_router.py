@@ -152,7 +152,9 @@ def test_opted_in_reads_use_the_replica_and_writes_and_later_reads_the_primary(t
     assert seen["admin_primary_queries"] >= 1
     # The audit log's list: its rows and its filters from the replica.
     assert seen["audit_status"] == 200 and seen["audit_shows_the_replica_row"]
-    assert seen["audit_primary_queries"] == seen["admin_primary_queries"] and seen["audit_replica_queries"] >= 2
+    # On the primary nothing more than the home page read (the user is cached by now, and so is the
+    # session with Redis).
+    assert seen["audit_primary_queries"] <= seen["admin_primary_queries"] and seen["audit_replica_queries"] >= 2
 
 
 def doctor_replica_line(env):

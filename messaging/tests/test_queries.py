@@ -9,7 +9,7 @@ from files.models import StoredFile
 from files.services import stored_file_create
 from files.validation import ATTACHMENT_KINDS
 from messaging import services
-from messaging.models import Message, MessageAttachment
+from messaging.models import Message, MessageAttachment, Participant
 from messaging.selectors import PAGE_SIZE
 
 from .conftest import pdf
@@ -19,8 +19,11 @@ pytestmark = pytest.mark.django_db
 INBOX_QUERIES = 9
 CONVERSATION_QUERIES = 16
 OLDER_PAGE_QUERIES = 6  # session, user, conversation + access, the page's ids, its messages, attachments
-POLL_NOTHING_NEW_QUERIES = 4  # session, user, conversation + access, messages
-POLL_NOT_MODIFIED_QUERIES = 3  # session, user, conversation + access (the ETag's last message id)
+# The first poll after a change: session, user (cached afterwards), the poll's
+# state (conversation, participants: cached until the next message or
+# participant change), conversation + access, messages.
+POLL_NOTHING_NEW_QUERIES = 6
+POLL_NOT_MODIFIED_QUERIES = 1  # the session (none with Redis): user and poll state come from the cache
 
 
 def make_direct_conversations(client_user, staff, count, start=0):
@@ -146,9 +149,21 @@ def test_poll_answers_304_when_nothing_changed_since_its_etag(client, conversati
     assert poll(client, conversation, new.pk, HTTP_IF_NONE_MATCH=fourth["ETag"]).status_code == 304
 
 
+def test_poll_forgets_a_reader_who_left(client, conversation, client_user, corrector):
+    """The poll's cached access check goes with the participant row: a
+    replaced corrector's open tab gets 404, not 304."""
+    last = services.message_send(conversation=conversation, sender=client_user, content="Bonjour")
+    client.force_login(corrector)
+    etag = poll(client, conversation, last.pk)["ETag"]
+    assert poll(client, conversation, last.pk, HTTP_IF_NONE_MATCH=etag).status_code == 304
+    Participant.objects.filter(conversation=conversation, user=corrector).delete()
+    assert poll(client, conversation, last.pk, HTTP_IF_NONE_MATCH=etag).status_code == 404
+
+
 def test_poll_costs_the_same_in_a_2000_message_conversation(client, conversation, client_user, corrector):
     last = services.message_send(conversation=conversation, sender=client_user, content="Bonjour")
     client.force_login(corrector)
+    client.get(reverse("messaging:unread_badge"))  # the session's user is cached from here on, as in "big"
     with CaptureQueriesContext(connection) as small:
         etag = poll(client, conversation, last.pk)["ETag"]
         poll(client, conversation, last.pk, HTTP_IF_NONE_MATCH=etag)

@@ -51,6 +51,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
 
+from accounts.auth import forget_cached_users
 from accounts.hashers import LegacyBcryptPasswordHasher, is_raw_bcrypt
 from accounts.models import User, normalize_email
 from billing.invoicing import INVOICE_PREFIX, buyer_snapshot, invoice_lines_for_order, seller_snapshot
@@ -468,6 +469,7 @@ class LegacyImporter:
                     User.objects.values_list("email", "pk", "anonymised_at")}
         anonymised = {pk for pk, when in existing.values() if when}
         self._write_all(table, "users", self._converted(table, self._users, existing, anonymised))
+        forget_cached_users(self.users.values())  # bulk writes send no post_save to drop the logged-in copies
         # Who is who by e-mail, for the audit entries (which name their author so).
         self.user_by_email = dict(User.objects.values_list("email", "pk"))
 

@@ -292,6 +292,17 @@ def test_reimport_keeps_a_password_upgraded_since(client):
     assert User.objects.get(pk=HELENE).password == upgraded
 
 
+def test_a_logged_in_user_sees_a_reimport_at_once(client, tmp_path):
+    """The import writes users in bulk (no post_save): it drops their cached
+    session copies itself (accounts.auth.forget_cached_users)."""
+    run(dump=str(DUMP))
+    client.force_login(User.objects.get(pk=HELENE))  # her copy is in the cache now
+    edited = tmp_path / "edited.sql"
+    edited.write_text(DUMP.read_text(encoding="utf-8").replace("Romancière 📚", "Poétesse 🖋️"), encoding="utf-8")
+    run(dump=str(edited))
+    assert "Poétesse 🖋️" in client.get(reverse("accounts:profile")).content.decode()
+
+
 def test_dry_run_writes_nothing_and_reports_the_same():
     empty = counts()
     dry = run(dump=str(DUMP), dry_run=True)
