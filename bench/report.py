@@ -130,8 +130,9 @@ def markdown(results):
         f"- Machine : {machine['cpu']}, {machine['cores']} cœurs, {number(machine['memory_gb'], 1)} Go ; "
         f"{machine['database']} ; Python {machine['python']}",
         f"- Application : gunicorn ({run['gunicorn']}), réglages de production, Redis ; commit {run['commit']}",
-        f"- Charge : wrk, {run['connections']} connexions, {run['duration']} par chemin (après {run['warmup']} "
-        "de mise en route) ; requêtes SQL comptées à part (client de test, même base)",
+        f"- Charge : wrk, {run['connections']} connexions, une par requête comme nginx devant gunicorn "
+        f"(Connection: close), {run['duration']} par chemin (après {run['warmup']} de mise en route) ; "
+        "requêtes SQL comptées à part (client de test, même base)",
         f"- Données : {scale_label(big['scale'])} ({rows(big)}) et {scale_label(small['scale'])} ({rows(small)})",
         # Other work on the machine skews every figure: say how busy it was.
         f"- Charge moyenne de la machine au départ : {number(run['load_average_before'], 2)} "

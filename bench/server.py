@@ -2,10 +2,14 @@
 gunicorn.conf.py (worker recycling off, see Gunicorn) and
 config.settings.production, MariaDB and Redis.
 
-Requests carry ``X-Forwarded-Proto: https``, what the TLS proxy of the
-documented deployment adds: the production settings then treat them as
-secure (no HTTPS redirect, CSRF's referer check, HSTS header) without
-any switch turned off.
+Requests carry what nginx in the documented deployment (deploy/nginx.conf)
+sends gunicorn: ``X-Forwarded-Proto: https``, so the production settings
+treat them as secure (no HTTPS redirect, CSRF's referer check, HSTS header)
+without any switch turned off; and ``Connection: close``, one connection
+per request (nginx keeps no connection to its upstream open). With wrk's
+keep-alive instead, each of the 16 connections stays with the worker that
+accepted it: the split between the 3 workers changed from one run to the
+next, and a path's figure with it (×2 on the same code).
 """
 
 import os
@@ -22,7 +26,7 @@ from bench.upload_memory import Browser, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
-PROXY_HEADERS = {"X-Forwarded-Proto": "https"}
+PROXY_HEADERS = {"X-Forwarded-Proto": "https", "Connection": "close"}
 LOGIN_PATH = "/accounts/login/"
 STARTUP_SECONDS = 60
 # CPU time (clock ticks, 1/100 s) a quarter second of an idle gunicorn may use.
