@@ -48,6 +48,7 @@ class StakaAdminSite(AdminSite):
         figures = cached_dashboard()
         context = {
             "dashboard_sections": figures.sections,
+            "dashboard_version": figures.version,
             "generated_at": timezone.localtime(figures.computed_at),
             "dashboard_cache_seconds": settings.ADMIN_DASHBOARD_CACHE_SECONDS,
         }

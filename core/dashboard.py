@@ -11,6 +11,7 @@ time-zone tables returns NULL for those under USE_TZ, and a range filter on
 an indexed date column is as fast everywhere.
 """
 
+import uuid
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
@@ -123,6 +124,8 @@ RECOMPUTE_LOCK_SECONDS = 5 * 60
 class CachedDashboard:
     sections: list
     computed_at: datetime
+    # Names this computation: the key of its drawn markup (charts.dashboard_sections).
+    version: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     def is_fresh(self, now):
         return now - self.computed_at < timedelta(seconds=settings.ADMIN_DASHBOARD_CACHE_SECONDS)
@@ -130,7 +133,7 @@ class CachedDashboard:
 
 def _cache_key():
     # The sections hold translated labels: one copy per language.
-    return f"admin-dashboard:v2:{translation.get_language()}"
+    return f"admin-dashboard:v3:{translation.get_language()}"
 
 
 def _plain(value):

@@ -128,3 +128,25 @@ def test_the_most_active_clients_ties_are_broken_by_name_and_staff_are_left_out(
     top = most_active_clients(limit=3)
     assert [(c.last_name, c.order_count) for c in top] == [("Sand", 2), ("Balzac", 1), ("Hugo", 1)]
     assert Order.objects.count() == 6
+
+
+def test_the_charts_are_drawn_once_per_computation_of_the_figures(staff, settings, monkeypatch):
+    """The sections' markup (charts.dashboard_sections) is kept with the
+    figures' version: drawn again only when the figures are computed again."""
+    from core.templatetags import charts
+
+    settings.ADMIN_DASHBOARD_CACHE_SECONDS = 60
+    drawn = []
+    monkeypatch.setattr(charts, "chart_svg", lambda chart, **kw: drawn.append(chart.title) or "<svg></svg>")
+    PaidOrderFactory.create_batch(2)
+    first, _ = view(staff)
+    after_first = len(drawn)
+    assert after_first > 0
+    second, _ = view(staff)
+    assert len(drawn) == after_first and second.count('class="kpi-value"') == first.count('class="kpi-value"')
+    PaidOrderFactory.create_batch(3)
+    staff.post(reverse("admin:dashboard_refresh"))
+    third, _ = view(staff)
+    assert len(drawn) == 2 * after_first  # new figures, drawn anew
+    assert paid_figure(cached_dashboard().sections) == 5
+    assert '<span class="kpi-value">5</span>' in third and '<span class="kpi-value">5</span>' not in second
