@@ -154,6 +154,8 @@ def dashboard_sections(context):
     figures (core.dashboard.CachedDashboard.version) and language in this
     process: the same figures give the same markup to every member of the
     team, and drawing the charts was half the page's time."""
+    if "dashboard_version" not in context:  # an application's page (admin/app_index.html extends the index)
+        return ""
     language, version = translation.get_language(), context["dashboard_version"]
     drawn = _drawn_sections.get(language)
     if drawn is None or drawn[0] != version:
