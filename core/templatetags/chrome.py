@@ -80,3 +80,17 @@ def site_nav(context):
 def site_footer(context):
     """includes/footer.html, as ``{% include %}`` renders it."""
     return _render(context, "includes/footer.html", (timezone.localdate().year,))
+
+
+@register.simple_tag
+def filter_fields(form):
+    """includes/_filter_fields.html: a list's filter fields, for forms whose
+    fields do not depend on the request (fixed choices). Django draws each
+    widget through the template engine (~0.5 ms a field); a list opened
+    without filters, the usual visit, shows the same unbound form every
+    time, so that markup is drawn once per form class and language."""
+    template = get_template("includes/_filter_fields.html")
+    if form.is_bound or form.initial:
+        return template.render({"form": form})
+    key = ("includes/_filter_fields.html", type(form).__qualname__, form.prefix, translation.get_language())
+    return mark_safe(_remembered(key, lambda: str(template.render({"form": form}))))  # noqa: S308 - our template's output

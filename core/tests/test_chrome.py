@@ -82,3 +82,21 @@ def test_a_changed_poll_interval_shows_at_once(client, settings):
     assert "every 30s" in client.get(reverse("billing:home")).content.decode()
     settings.NAV_POLL_SECONDS = 1
     assert "every 1s" in client.get(reverse("billing:home")).content.decode()
+
+
+def test_an_unbound_filter_form_is_drawn_once_and_a_bound_one_each_time(client, monkeypatch):
+    """"Mes projets" without filters: its filter fields come from the process's
+    copy; with filters, the client's search and choice are drawn back."""
+    from orders.forms import ClientOrderFilterForm
+
+    drawn = []
+    original = ClientOrderFilterForm.__iter__
+    monkeypatch.setattr(ClientOrderFilterForm, "__iter__", lambda form: drawn.append(form) or original(form))
+    client.force_login(UserFactory())
+    url = reverse("orders:client_dashboard")
+    first, second = client.get(url).content.decode(), client.get(url).content.decode()
+    assert len(drawn) == 1 and 'name="q"' in first and 'name="q"' in second
+    searched = client.get(url, {"q": "Mémoires « d'été »", "status": "finished"}).content.decode()
+    assert len(drawn) == 2
+    assert 'value="Mémoires « d&#x27;été »"' in searched
+    assert re.search(r'<option value="finished" selected>', searched)
