@@ -92,5 +92,5 @@ def filter_fields(form):
     template = get_template("includes/_filter_fields.html")
     if form.is_bound or form.initial:
         return template.render({"form": form})
-    key = ("includes/_filter_fields.html", type(form).__qualname__, form.prefix, translation.get_language())
+    key = ("includes/_filter_fields.html", type(form), form.prefix, translation.get_language())
     return mark_safe(_remembered(key, lambda: str(template.render({"form": form}))))  # noqa: S308 - our template's output
