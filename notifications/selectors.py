@@ -26,6 +26,18 @@ def bell_for(*, user, version=None):
     return user_cache.cached(BELL_CACHE, user.pk, compute, timeout=BELL_CACHE_SECONDS, token=version)
 
 
+def first_page_for(*, user, per_page):
+    """The notifications page opened as it usually is (no filter, first page):
+    {"count": all visible, "rows": the first `per_page`}, cached under the
+    bell's token, so it is read afresh when the bell is."""
+    def compute():
+        visible = notifications_for(user=user)
+        return {"count": visible.count(), "rows": list(visible[:per_page])}
+
+    return user_cache.cached("notification-list", user.pk, compute, timeout=BELL_CACHE_SECONDS,
+                             token=f"{bell_version(user=user)}-{per_page}")
+
+
 def notifications_for(*, user, only_unread=False, type=""):
     queryset = Notification.objects.visible().filter(user=user)
     if only_unread:

@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import HttpResponseNotModified
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import parse_etags
@@ -39,7 +39,13 @@ def notification_list(request):
     only_unread = request.GET.get("unread") == "1"
     type_filter = request.GET.get("type", "")
     queryset = selectors.notifications_for(user=request.user, only_unread=only_unread, type=type_filter)
-    page = Paginator(queryset, PER_PAGE).get_page(request.GET.get("page"))
+    paginator = Paginator(queryset, PER_PAGE)
+    if not only_unread and not type_filter and request.GET.get("page", "1") == "1":
+        first_page = selectors.first_page_for(user=request.user, per_page=PER_PAGE)
+        paginator.count = first_page["count"]
+        page = Page(first_page["rows"], 1, paginator)
+    else:
+        page = paginator.get_page(request.GET.get("page"))
     return render(request, "notifications/list.html", {
         "page": page, "only_unread": only_unread, "type_filter": type_filter, "types": Notification.Type.choices,
     })

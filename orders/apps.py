@@ -22,7 +22,7 @@ class OrdersConfig(AppConfig):
         from .demo import seed_demo_orders
         from .models import Order, Service
         from .personal_data import anonymise_ratings, export_orders
-        from .selectors import corrector_loads_changed
+        from .selectors import client_orders_changed, corrector_loads_changed
 
         # The public pages' cached services, prices and forms follow a Service change (core.public_cache).
         post_save.connect(public_cache_bump, sender=Service, dispatch_uid="orders.public_cache")
@@ -31,6 +31,9 @@ class OrdersConfig(AppConfig):
         # The staff board's corrector loads follow every order write (orders.selectors._corrector_figures).
         post_save.connect(corrector_loads_changed, sender=Order, dispatch_uid="orders.corrector_loads")
         post_delete.connect(corrector_loads_changed, sender=Order, dispatch_uid="orders.corrector_loads_delete")
+        # And the client's cached "Mes projets" (orders.selectors.client_orders_first_page).
+        post_save.connect(client_orders_changed, sender=Order, dispatch_uid="orders.client_orders")
+        post_delete.connect(client_orders_changed, sender=Order, dispatch_uid="orders.client_orders_delete")
 
         register_personal_data("orders", export=export_orders, anonymise=anonymise_ratings)
         register_demo_seeder("orders", seed_demo_orders)

@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from core import user_cache
-from core.public_cache import PUBLIC_CACHE_SECONDS, public_cache_key
+from core.public_cache import PUBLIC_CACHE_SECONDS, public_cache_key, public_cache_version
 from files.models import StoredFile
 from messaging.selectors import attachments_readable_by
 
@@ -144,6 +144,31 @@ def status_counts_for_client(*, user):
     summary = {name: sum(counts.get(status, 0) for status in statuses) for name, statuses in CLIENT_FILTERS.items()}
     summary["all"] = sum(counts.values())
     return summary
+
+
+# "Mes projets" opened as it usually is (no filter, no search, first page):
+# its status counts and first rows are kept in the cache until an order of
+# the client is written (client_orders_changed) or a service renamed (the
+# public content version), and for CLIENT_ORDERS_SECONDS at most (a bare
+# UPDATE sends no signal). The page then reads no table.
+CLIENT_ORDERS = "client-orders"
+CLIENT_ORDERS_SECONDS = 300
+
+
+def client_orders_first_page(*, user, per_page):
+    """{"counts": status_counts_for_client, "orders": the first `per_page` of orders_for_client}."""
+    def compute():
+        return {"counts": status_counts_for_client(user=user),
+                "orders": list(orders_for_client(user=user)[:per_page])}
+
+    token = user_cache.version(CLIENT_ORDERS, user.pk, timeout=CLIENT_ORDERS_SECONDS)
+    return user_cache.cached(CLIENT_ORDERS, user.pk, compute, timeout=CLIENT_ORDERS_SECONDS,
+                             token=f"{token}-{per_page}-{public_cache_version()}")
+
+
+def client_orders_changed(*, instance, **_signal_kwargs):
+    """An order was written: its client's "Mes projets" is read afresh (signal receiver)."""
+    user_cache.invalidate(CLIENT_ORDERS, [instance.client_id])
 
 
 # The orders of the long lists, for their keyset pages (core.pagination): each

@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -93,13 +93,19 @@ def client_dashboard(request):
         status_filter = filters.cleaned_data["status"] or "all"
         search = filters.cleaned_data["q"].strip()
     orders = selectors.orders_for_client(user=request.user, status_filter=status_filter, search=search)
-    counts = selectors.status_counts_for_client(user=request.user)
     paginator = Paginator(orders, ORDERS_PER_PAGE)
-    if not search:
-        paginator.count = counts[status_filter]  # the status counts hold it: no second COUNT(*)
+    if status_filter == "all" and not search and request.GET.get("page", "1") == "1":
+        first_page = selectors.client_orders_first_page(user=request.user, per_page=ORDERS_PER_PAGE)
+        counts = first_page["counts"]
+        paginator.count = counts["all"]
+        page = Page(first_page["orders"], 1, paginator)
+    else:
+        counts = selectors.status_counts_for_client(user=request.user)
+        if not search:
+            paginator.count = counts[status_filter]  # the status counts hold it: no second COUNT(*)
+        page = paginator.get_page(request.GET.get("page"))
     return render(request, "orders/client_dashboard.html", {
-        "page": paginator.get_page(request.GET.get("page")), "filters": filters, "status_filter": status_filter,
-        "search": search, "counts": counts,
+        "page": page, "filters": filters, "status_filter": status_filter, "search": search, "counts": counts,
     })
 
 

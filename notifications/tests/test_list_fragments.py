@@ -75,3 +75,23 @@ def test_queries_do_not_grow_with_the_cards(client):
     for number in range(15):
         ping(user, f"Notification {number}")
     assert counted() == few
+
+
+def test_the_usual_visit_reads_no_notification_after_the_first(client):
+    """The first page without filters comes from the cache, under the bell's
+    token: until a notification of the user is written, no table is read."""
+    user = UserFactory()
+    for number in range(25):
+        ping(user, f"Notification {number}")
+    client.force_login(user)
+    page(client)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("notifications:list"))
+    assert not [query for query in queries if "notifications_notification" in query["sql"]]
+    assert response.context["page"].paginator.num_pages == 2 and len(response.context["page"]) == 20
+    ping(user, "Toute fraîche")
+    fresh = client.get(reverse("notifications:list"))
+    assert fresh.context["page"].paginator.count == 26 and "Toute fraîche" in fresh.content.decode()
+    # Another page, or a filter, reads the table.
+    second = client.get(reverse("notifications:list"), {"page": 2})
+    assert [n.title for n in second.context["page"].object_list] == [f"Notification {n}" for n in range(5, -1, -1)]

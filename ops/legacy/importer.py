@@ -58,6 +58,7 @@ from billing.invoicing import INVOICE_PREFIX, buyer_snapshot, invoice_lines_for_
 from billing.models import DocumentCounter, Invoice, PaymentMethod
 from cms.models import FAQ, Page
 from cms.services import _write_revision
+from core import user_cache
 from core.models import AuditLog
 from files.models import StoredFile
 from files.validation import detect_kind
@@ -74,6 +75,7 @@ from ops.legacy.reader import (
 )
 from ops.progress import progress
 from orders.models import Order, Service
+from orders.selectors import CLIENT_ORDERS
 from support import sla
 from support.models import Ticket, TicketNumber
 
@@ -599,6 +601,8 @@ class LegacyImporter:
     def _import_commandes(self, table):
         packs = self._service_for_pack()
         self._write_all(table, "commandes", self._converted(table, self._commandes, packs))
+        # Bulk writes send no post_save: the clients' cached "Mes projets" go here.
+        user_cache.invalidate(CLIENT_ORDERS, self.users.values())
 
     def _commandes(self, table, row, packs):
         v = row.values

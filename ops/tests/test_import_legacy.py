@@ -303,6 +303,21 @@ def test_a_logged_in_user_sees_a_reimport_at_once(client, tmp_path):
     assert "Poétesse 🖋️" in client.get(reverse("accounts:profile")).content.decode()
 
 
+def test_a_client_sees_reimported_orders_at_once(client, tmp_path, monkeypatch):
+    """Orders are written in bulk too: the import drops the clients' cached
+    "Mes projets" (orders.selectors.client_orders_first_page)."""
+    # The pages' published versions are saved one by one (cms) and renew the
+    # public content version, which is in the cached page's key too: held still here.
+    monkeypatch.setattr("orders.selectors.public_cache_version", lambda: "held")
+    run(dump=str(DUMP))
+    client.force_login(User.objects.get(pk=HELENE))
+    assert "Manuscrit n°1" in client.get(reverse("orders:client_dashboard")).content.decode()
+    edited = tmp_path / "edited.sql"
+    edited.write_text(DUMP.read_text(encoding="utf-8").replace("Manuscrit n°1", "Tapuscrit n°1"), encoding="utf-8")
+    run(dump=str(edited))
+    assert "Tapuscrit n°1" in client.get(reverse("orders:client_dashboard")).content.decode()
+
+
 def test_dry_run_writes_nothing_and_reports_the_same():
     empty = counts()
     dry = run(dump=str(DUMP), dry_run=True)

@@ -109,7 +109,8 @@ def test_client_projects_rows_follow_the_orders_at_once(client, client_user, ser
     client.force_login(client_user)
     html = text(client.get(reverse("orders:client_dashboard")))
     assert "Livre 0000" in html and 'aria-valuenow="30"' in html
-    Order.objects.filter(pk=order.pk).update(status=S.EN_COURS, final_price=0, title="Titre revu")
+    order.status, order.final_price, order.title = S.EN_COURS, 0, "Titre revu"
+    order.save()  # as the services do (a bare UPDATE shows within orders.selectors.CLIENT_ORDERS_SECONDS)
     html = text(client.get(reverse("orders:client_dashboard")))
     row = re.search(r"<tr>\s*<td data-label=\"Projet\"><a [^>]+>Titre revu</a>.*?</tr>", html, re.S).group(0)
     assert "En cours de correction" in row and 'aria-valuenow="50"' in row and "Offerte" in row
