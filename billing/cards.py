@@ -24,6 +24,7 @@ from core.outbox import outbox_task_queue
 from . import simulator
 from .gateways import GatewayError, GatewayNotConfigured, get_gateway
 from .models import Customer, Payment, PaymentMethod
+from .overview_cache import billing_changed
 from .payments import PaymentError, lock_payable_order
 
 logger = logging.getLogger(__name__)
@@ -140,6 +141,7 @@ def card_set_default(*, payment_method, by):
         PaymentMethod.objects.filter(user=by, is_default=True).exclude(pk=payment_method.pk).update(
             is_default=False, updated_at=now
         )
+        billing_changed(user_ids=[by.pk])  # bare UPDATEs send no post_save
     payment_method.is_default = True
     return payment_method
 

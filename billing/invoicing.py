@@ -38,6 +38,7 @@ from orders.models import Order
 
 from .formats import VAT_EXEMPT_MENTION, format_date
 from .models import CreditNote, DocumentCounter, Invoice
+from .overview_cache import billing_changed
 
 logger = logging.getLogger(__name__)
 
@@ -429,9 +430,11 @@ def invoices_mark_overdue(*, now=None):
     """Unpaid invoices past their due date become OVERDUE. Idempotent: one
     conditional UPDATE; returns how many changed."""
     now = now or timezone.now()
-    return Invoice.objects.filter(status__in=(S.GENERATED, S.SENT), due_at__lt=now).update(
-        status=S.OVERDUE, updated_at=now
-    )
+    due = Invoice.objects.filter(status__in=(S.GENERATED, S.SENT), due_at__lt=now)
+    clients = list(due.values_list("order__client_id", flat=True))
+    changed = due.update(status=S.OVERDUE, updated_at=now)
+    billing_changed(user_ids=clients)  # their cached "Mes factures" shows the new status
+    return changed
 
 
 # --- Credit notes --------------------------------------------------------------

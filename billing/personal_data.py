@@ -3,6 +3,7 @@ notes stay (10-year legal retention) with the buyer snapshot they were issued
 with; saved cards are personal data and are deactivated."""
 
 from .models import CreditNote, Invoice, PaymentMethod
+from .overview_cache import billing_changed
 
 
 def export_billing(user):
@@ -24,3 +25,4 @@ def export_billing(user):
 
 def anonymise_billing(user):
     PaymentMethod.objects.filter(user=user).update(is_active=False, is_default=False, fingerprint="")
+    billing_changed(user_ids=[user.pk])  # a bare UPDATE sends no post_save

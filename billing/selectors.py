@@ -6,14 +6,18 @@ from datetime import date
 
 from django.db.models import Sum
 from django.db.models.functions import ExtractYear
+from django.http import QueryDict
 from django.utils import timezone
 
+from core import user_cache
+from core.pagination import keyset_page
 from orders import pricing
 from orders.models import Order
 
 from .formats import format_rate
 from .invoicing import VatBreakdown, invoice_lines_for_order, vat_breakdown
 from .models import CreditNote, Invoice, PaymentMethod
+from .overview_cache import BILLING, BILLING_SECONDS
 
 
 @dataclass(frozen=True)
@@ -113,3 +117,30 @@ def orders_to_pay(*, user):
         Order.objects.filter(client=user, status=Order.Status.EN_ATTENTE)
         .only("id", "title", "final_price", "estimated_price").order_by("-created_at")
     )
+
+
+INVOICES_PER_PAGE = 20
+
+
+def billing_overview(*, user, query):
+    """What billing_home shows: invoices (a keyset page), credit notes,
+    unpaid orders, saved cards and yearly spending."""
+    invoices = keyset_page(client_invoices(user=user), ordering=INVOICE_ORDER, query=query,
+                           per_page=INVOICES_PER_PAGE, anchor="#factures")
+    # No invoice at all (most clients, most of the time): no credit note nor spending either.
+    has_invoices = bool(invoices) or invoices.has_previous()
+    credit_notes = client_credit_notes(user=user) if has_invoices else []
+    all_invoices = None if invoices.has_other_pages() else invoices.object_list
+    return {
+        "invoices": invoices,
+        "credit_notes": credit_notes,
+        "unpaid": orders_to_pay(user=user),
+        "cards": saved_cards(user=user) if user.is_client else [],
+        "yearly": yearly_spending(user=user, credit_notes=credit_notes, invoices=all_invoices) if has_invoices else [],
+    }
+
+
+def billing_overview_first_page(*, user):
+    """billing_overview without a cursor, from the cache (billing.overview_cache)."""
+    return user_cache.cached(BILLING, user.pk, lambda: billing_overview(user=user, query=QueryDict()),
+                             timeout=BILLING_SECONDS)

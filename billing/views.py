@@ -12,26 +12,16 @@ from django.views.decorators.http import require_POST
 
 from accounts.forms import BillingAddressForm
 from accounts.services import user_update_profile
-from core.pagination import keyset_page
 from orders.models import Order
 
 from . import simulator
 from .gateways import simulator_enabled
 from .models import Payment
 from .payments import MalformedEvent, WebhookNotConfigured, webhook_receive
-from .selectors import (
-    INVOICE_ORDER,
-    client_credit_notes,
-    client_invoices,
-    orders_to_pay,
-    payment_recap,
-    saved_cards,
-    yearly_spending,
-)
+from .selectors import billing_overview, billing_overview_first_page, payment_recap, saved_cards
 from .view_helpers import billing_address_missing, checkout_redirect, order_page, payable_order
 
 logger = logging.getLogger(__name__)
-INVOICES_PER_PAGE = 20
 
 
 @login_required
@@ -120,18 +110,10 @@ def simulator_page(request, payment_pk):
 @login_required
 def billing_home(request):
     """The client's invoices (by pages: keyset, they only grow), credit notes,
-    unpaid orders, saved cards and yearly spending."""
-    user = request.user
-    invoices = keyset_page(client_invoices(user=user), ordering=INVOICE_ORDER, query=request.GET,
-                           per_page=INVOICES_PER_PAGE, anchor="#factures")
-    # No invoice at all (most clients, most of the time): no credit note nor spending either.
-    has_invoices = bool(invoices) or invoices.has_previous()
-    credit_notes = client_credit_notes(user=user) if has_invoices else []
-    all_invoices = None if invoices.has_other_pages() else invoices.object_list
-    return render(request, "billing/home.html", {
-        "invoices": invoices,
-        "credit_notes": credit_notes,
-        "unpaid": orders_to_pay(user=user),
-        "cards": saved_cards(user=user) if user.is_client else [],
-        "yearly": yearly_spending(user=user, credit_notes=credit_notes, invoices=all_invoices) if has_invoices else [],
-    })
+    unpaid orders, saved cards and yearly spending; from the cache when no
+    invoice page is asked for (the usual visit)."""
+    if request.GET:
+        context = billing_overview(user=request.user, query=request.GET)
+    else:
+        context = billing_overview_first_page(user=request.user)
+    return render(request, "billing/home.html", context)

@@ -87,3 +87,42 @@ def test_yearly_spending_by_paris_year(client, buyer):
     invoices_for(buyer, 1, issued_at=paris_new_year + timedelta(hours=1))
     client.force_login(buyer)
     assert [row["year"] for row in home(client).context["yearly"]] == [2026, 2025]
+
+
+# --- The usual visit from the cache (billing.overview_cache) -----------------------
+
+def billing_tables_read(queries):
+    return [query["sql"] for query in queries.captured_queries
+            if any(table in query["sql"] for table in ("billing_", "orders_order"))]
+
+
+def test_the_usual_visit_reads_no_billing_table_after_the_first(client, buyer, django_assert_max_num_queries):
+    invoices_for(buyer, 2)
+    client.force_login(buyer)
+    home(client)
+    with django_assert_max_num_queries(1) as queries:  # the session, where it is not in Redis
+        response = home(client)
+    assert billing_tables_read(queries) == [] and len(response.context["invoices"]) == 2
+
+
+def test_a_new_invoice_an_order_to_pay_and_a_credit_note_show_at_once(client, buyer, staff_user):
+    invoices_for(buyer, 1)
+    client.force_login(buyer)
+    home(client)
+    PaidOrderFactory(client=buyer, status="EN_ATTENTE", title="Tout neuf à régler")
+    payment = PaymentFactory(order=PaidOrderFactory(client=buyer, title="Remboursé"))
+    InvoiceFactory(order=payment.order, payment=payment)
+    payment_refund(payment=payment, amount=1000, by=staff_user)
+    response = home(client)
+    assert "Tout neuf à régler" in page_text(response)
+    assert len(response.context["invoices"]) == 2 and len(response.context["credit_notes"]) == 1
+
+
+def test_invoices_marked_overdue_show_it_at_once(client, buyer):
+    from billing.invoicing import invoices_mark_overdue
+
+    invoice = invoices_for(buyer, 1)[0]
+    client.force_login(buyer)
+    assert [i.status for i in home(client).context["invoices"]] == [invoice.status]
+    assert invoices_mark_overdue(now=invoice.due_at + timedelta(days=1)) == 1
+    assert [i.status for i in home(client).context["invoices"]] == [Invoice.Status.OVERDUE]

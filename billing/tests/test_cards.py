@@ -348,3 +348,14 @@ def test_removing_a_card_another_click_already_removed_says_so(client, author, s
     card_remove(payment_method=card, by=author)  # the stale copy a racing request holds: no error
     response = client.post(reverse("billing:card_remove", args=[card.pk]), follow=True)
     assert response.status_code == 200 and "Cette carte est déjà supprimée." in page_text(response)
+
+
+def test_the_billing_page_shows_a_new_default_card_at_once(client, author):
+    """The default is moved by bare UPDATEs: they drop the cached page themselves."""
+    add_card(client)
+    add_card(client, "5555 5555 5555 4444", month=3)
+    assert [card.is_default for card in client.get(reverse("billing:home")).context["cards"]] == [True, False]
+    mastercard = PaymentMethod.objects.get(last4="4444")
+    client.post(reverse("billing:card_set_default", args=[mastercard.pk]))
+    cards = client.get(reverse("billing:home")).context["cards"]
+    assert [(card.last4, card.is_default) for card in cards] == [("4444", True), ("4242", False)]

@@ -56,6 +56,7 @@ from accounts.hashers import LegacyBcryptPasswordHasher, is_raw_bcrypt
 from accounts.models import User, normalize_email
 from billing.invoicing import INVOICE_PREFIX, buyer_snapshot, invoice_lines_for_order, seller_snapshot
 from billing.models import DocumentCounter, Invoice, PaymentMethod
+from billing.overview_cache import billing_changed
 from cms.models import FAQ, Page
 from cms.services import _write_revision
 from core import user_cache
@@ -64,6 +65,7 @@ from files.models import StoredFile
 from files.validation import detect_kind
 from messaging.models import MAX_CONTENT_LENGTH, Conversation, Message, MessageAttachment, Participant
 from notifications.models import NOTIFICATION_LIFETIME, Notification
+from notifications.services import bell_changed
 from ops.bulk import insert_objects, insert_rows
 from ops.legacy.reader import (
     LEGACY_TABLES,
@@ -341,11 +343,21 @@ class LegacyImporter:
             for table in LEGACY_TABLES:
                 if table in self.source.tables():
                     getattr(self, f"_import_{table}")(table)
+            self._forget_cached_pages()
             if self.dry_run:
                 transaction.set_rollback(True)
         self.report.source_problems.extend(self.source.errors)
         self.report.seconds = time.monotonic() - started
         return self.report
+
+    def _forget_cached_pages(self):
+        """Bulk writes send no post_save: the pages cached per user from the
+        rows written ("Mes projets", "Mes factures", the bell and the
+        notifications page) are dropped here."""
+        user_ids = list(self.users.values())
+        user_cache.invalidate(CLIENT_ORDERS, user_ids)
+        billing_changed(user_ids=user_ids)
+        bell_changed(user_ids=user_ids)
 
     def _check_structure(self):
         with SCHEMA_FILE.open(encoding="utf-8") as schema:
@@ -601,8 +613,6 @@ class LegacyImporter:
     def _import_commandes(self, table):
         packs = self._service_for_pack()
         self._write_all(table, "commandes", self._converted(table, self._commandes, packs))
-        # Bulk writes send no post_save: the clients' cached "Mes projets" go here.
-        user_cache.invalidate(CLIENT_ORDERS, self.users.values())
 
     def _commandes(self, table, row, packs):
         v = row.values
