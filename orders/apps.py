@@ -16,13 +16,14 @@ class OrdersConfig(AppConfig):
             register_demo_seeder,
             register_personal_data,
         )
+        from files.models import StoredFile
 
         from . import account_deletion
         from .dashboard import orders_section
         from .demo import seed_demo_orders
-        from .models import Order, Service
+        from .models import Order, OrderEvent, Service
         from .personal_data import anonymise_ratings, export_orders
-        from .selectors import client_orders_changed, corrector_loads_changed
+        from .selectors import client_orders_changed, corrector_loads_changed, order_page_changed
 
         # The public pages' cached services, prices and forms follow a Service change (core.public_cache).
         post_save.connect(public_cache_bump, sender=Service, dispatch_uid="orders.public_cache")
@@ -34,6 +35,11 @@ class OrdersConfig(AppConfig):
         # And the client's cached "Mes projets" (orders.selectors.client_orders_first_page).
         post_save.connect(client_orders_changed, sender=Order, dispatch_uid="orders.client_orders")
         post_delete.connect(client_orders_changed, sender=Order, dispatch_uid="orders.client_orders_delete")
+        # And its cached page (orders.selectors.order_page_reads), with its files and history.
+        for model in (Order, StoredFile, OrderEvent):
+            name = model._meta.label_lower
+            post_save.connect(order_page_changed, sender=model, dispatch_uid=f"orders.order_page.{name}")
+            post_delete.connect(order_page_changed, sender=model, dispatch_uid=f"orders.order_page_delete.{name}")
 
         register_personal_data("orders", export=export_orders, anonymise=anonymise_ratings)
         register_demo_seeder("orders", seed_demo_orders)

@@ -23,7 +23,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.http import Http404
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -84,6 +84,38 @@ def order_for_user(*, user, pk):
         return queryset.get(pk=pk)
     except (Order.DoesNotExist, ValueError):
         raise Http404 from None
+
+
+# The order page's reads (the order with its people, its files, its history)
+# are kept in the cache per order and viewer until the order, one of its files
+# or one of its history lines is written (order_page_changed), a service is
+# renamed (the public content version), or ORDER_PAGE_SECONDS have passed (a
+# user who renames themself shows within it on the pages of their orders).
+ORDER_PAGE = "order-page"
+ORDER_PAGE_SECONDS = 60
+
+
+def order_page_reads(*, user, pk):
+    """{"order": order_for_user, "files": order_files, "events": order_timeline}:
+    a 404 for whom order_for_user refuses, read afresh each time."""
+    def compute():
+        order = order_for_user(user=user, pk=pk)
+        return {"order": order, "files": order_files(order=order, user=user),
+                "events": order_timeline(order=order, user=user)}
+
+    token = user_cache.version(ORDER_PAGE, pk, timeout=ORDER_PAGE_SECONDS)
+    # Per viewer and role (what they may see), and language (the history's labels).
+    viewer = f"{pk}:{user.pk}:{user.role}:{translation.get_language()}"
+    return user_cache.cached(ORDER_PAGE, viewer, compute, timeout=ORDER_PAGE_SECONDS,
+                             token=f"{token}-{public_cache_version()}")
+
+
+def order_page_changed(*, sender, instance, **_signal_kwargs):
+    """An order, one of its files or history lines was written: its page is
+    read afresh (signal receiver)."""
+    order_id = instance.pk if sender is Order else instance.order_id
+    if order_id is not None:
+        user_cache.invalidate(ORDER_PAGE, [order_id])
 
 
 def order_file_for_user(*, user, order_pk, file_pk):

@@ -29,6 +29,7 @@ from files.validation import MANUSCRIPT_KINDS
 from . import events, pricing, tasks
 from .models import Order, OrderEvent, OrderRating, Service
 from .pending_uploads import pending_upload_open, pending_upload_store, pending_uploads_discard
+from .selectors import order_page_changed
 
 logger = logging.getLogger(__name__)
 
@@ -531,6 +532,7 @@ def order_set_corrector_note(*, order, by, note):
         raise OrderError(_("Vous ne pouvez pas modifier cette note."), code="forbidden")
     with transaction.atomic():
         Order.objects.filter(pk=order.pk).update(corrector_note=note.strip(), updated_at=timezone.now())
+    order_page_changed(sender=Order, instance=order)  # a bare UPDATE sends no post_save
     order.corrector_note = note.strip()
     return order
 

@@ -203,9 +203,9 @@ ACTION_BUTTONS = (
 
 @login_required
 def order_detail(request, pk):
-    order = selectors.order_for_user(user=request.user, pk=pk)
+    reads = selectors.order_page_reads(user=request.user, pk=pk)
+    order, files = reads["order"], reads["files"]
     can = services.order_permissions(order=order, user=request.user)
-    files = selectors.order_files(order=order, user=request.user)
     if len(files["manuscripts"]) <= 1 and services.order_keeps_a_manuscript(order):
         can["delete_manuscript"] = False  # the service refuses it: no link to a refusal
     # The rating is the client's and the team's; the corrector reads theirs through staff.
@@ -221,7 +221,7 @@ def order_detail(request, pk):
         "show_progress": order.progress_percent > 0,
         "rating": rating,
         "rating_form": RatingForm(),
-        "events": selectors.order_timeline(order=order, user=request.user),
+        "events": reads["events"],
         "upload_form": FileUploadForm(user=request.user),
         "revision_form": RevisionForm(),
         "corrector_note_form": CorrectorNoteForm(initial={"corrector_note": order.corrector_note}),
