@@ -6,8 +6,8 @@ from django.dispatch import receiver
 from accounts.signals import user_activated
 
 from .models import Conversation, Participant
-from .selectors import poll_state_changed
-from .services import conversation_welcome
+from .selectors import conversations_changed, poll_state_changed
+from .services import conversation_welcome, unread_changed
 
 logger = logging.getLogger(__name__)
 
@@ -26,11 +26,25 @@ def greet_new_client(sender, user, **kwargs):
 
 @receiver([post_save, post_delete], sender=Conversation, dispatch_uid="poll-state-conversation")
 def conversation_moved(sender, instance, **kwargs):
-    """A new last message (message_send saves it on the row): the poll answers with it."""
+    """A new last message (message_send saves it on the row): the poll answers
+    with it, and the staff's inboxes show it."""
     poll_state_changed(conversation_id=instance.pk)
+    conversations_changed()
 
 
 @receiver([post_save, post_delete], sender=Participant, dispatch_uid="poll-state-participant")
 def readers_changed(sender, instance, **kwargs):
     """Someone joined or left: the poll's access check reads them again."""
     poll_state_changed(conversation_id=instance.conversation_id)
+
+
+@receiver(post_save, sender=Participant, dispatch_uid="inbox-participant-joined")
+@receiver(post_delete, sender=Participant, dispatch_uid="inbox-participant-left")
+def participants_changed(sender, instance, created=True, **kwargs):
+    """Someone joined or left: every participant's cached inbox, and the
+    staff's, names them or no longer does (selectors.inbox_first_page). A read mark or an archive
+    flag saved changes only its owner's, who says so (services.unread_changed)."""
+    if created:  # post_delete sends no `created`: a departure counts too
+        others = Participant.objects.filter(conversation_id=instance.conversation_id).values_list("user_id", flat=True)
+        unread_changed(user_ids=[instance.user_id, *others])
+        conversations_changed()

@@ -169,6 +169,31 @@ def unread_version(*, user):
     return user_cache.version(UNREAD_CACHE, user.pk, timeout=UNREAD_CACHE_SECONDS)
 
 
+# Staff read every conversation: their inbox also follows a version of all of
+# them, renewed when any conversation is written (a message moves its last
+# message) or gains or loses a participant (conversations_changed).
+CONVERSATIONS = "conversations"
+
+
+def inbox_first_page(*, user):
+    """inbox_page as usually opened (no search, not archived, first page),
+    from the cache under the user's badge token: a message reaching them or
+    sent by them, a read mark, an archive toggle, a participant joining or
+    leaving one of their conversations renews it (services.unread_changed);
+    for staff, any conversation written too. What no service announces (a
+    user renamed, a message edited in the admin) shows within
+    UNREAD_CACHE_SECONDS."""
+    token = unread_version(user=user)
+    if user.is_admin:
+        token += "-" + user_cache.version(CONVERSATIONS, "all", timeout=UNREAD_CACHE_SECONDS)
+    return user_cache.cached("inbox", user.pk, lambda: inbox_page(user=user), timeout=UNREAD_CACHE_SECONDS,
+                             token=token)
+
+
+def conversations_changed():
+    user_cache.invalidate(CONVERSATIONS, ["all"])
+
+
 def unread_badge(*, user, version=None):
     """unread_total, from the cache while no message or read mark changed it."""
     return user_cache.cached(UNREAD_CACHE, user.pk, lambda: unread_total(user=user), timeout=UNREAD_CACHE_SECONDS,

@@ -215,6 +215,7 @@ def conversation_archive(*, conversation, user, archived):
     updated = Participant.objects.filter(conversation=conversation, user=user).update(archived=bool(archived))
     if not updated:
         raise MessagingError(_("Vous ne participez pas à cette conversation."), code="not_participant")
+    unread_changed(user_ids=[user.pk])  # their cached inbox (a bare UPDATE sends no post_save)
     return bool(archived)
 
 

@@ -51,8 +51,11 @@ def inbox(request):
     if filters.is_valid():
         search, archived = filters.cleaned_data["q"].strip(), filters.cleaned_data["archived"]
     after = request.GET.get("after", "")
-    conversations, next_cursor = selectors.inbox_page(
-        user=request.user, search=search, archived=archived, after=after)
+    if request.GET:
+        conversations, next_cursor = selectors.inbox_page(
+            user=request.user, search=search, archived=archived, after=after)
+    else:
+        conversations, next_cursor = selectors.inbox_first_page(user=request.user)
     return render(request, "messaging/inbox.html", {
         "conversations": conversations, "next_cursor": next_cursor, "is_first_page": not after,
         "filters": filters, "search": search, "archived": archived,

@@ -9,6 +9,7 @@ class OrdersConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_delete, post_save
 
+        from accounts.models import User
         from core.public_cache import public_cache_bump
         from core.registry import (
             register_account_deletion,
@@ -21,17 +22,20 @@ class OrdersConfig(AppConfig):
         from . import account_deletion
         from .dashboard import orders_section
         from .demo import seed_demo_orders
-        from .models import Order, OrderEvent, Service
+        from .models import Order, OrderEvent, OrderRating, Service
         from .personal_data import anonymise_ratings, export_orders
-        from .selectors import client_orders_changed, corrector_loads_changed, order_page_changed
+        from .selectors import client_orders_changed, order_lists_changed, order_page_changed
 
         # The public pages' cached services, prices and forms follow a Service change (core.public_cache).
         post_save.connect(public_cache_bump, sender=Service, dispatch_uid="orders.public_cache")
         post_delete.connect(public_cache_bump, sender=Service, dispatch_uid="orders.public_cache_delete")
 
-        # The staff board's corrector loads follow every order write (orders.selectors._corrector_figures).
-        post_save.connect(corrector_loads_changed, sender=Order, dispatch_uid="orders.corrector_loads")
-        post_delete.connect(corrector_loads_changed, sender=Order, dispatch_uid="orders.corrector_loads_delete")
+        # The staff board, the correctors' queues and loads follow every write of
+        # what they show: orders, ratings, users (orders.selectors.order_lists_cached).
+        for model in (Order, OrderRating, User):
+            name = model._meta.label_lower
+            post_save.connect(order_lists_changed, sender=model, dispatch_uid=f"orders.order_lists.{name}")
+            post_delete.connect(order_lists_changed, sender=model, dispatch_uid=f"orders.order_lists_delete.{name}")
         # And the client's cached "Mes projets" (orders.selectors.client_orders_first_page).
         post_save.connect(client_orders_changed, sender=Order, dispatch_uid="orders.client_orders")
         post_delete.connect(client_orders_changed, sender=Order, dispatch_uid="orders.client_orders_delete")

@@ -223,8 +223,8 @@ def _person_fields(prefix):
 
 
 CORRECTOR_QUEUE_ORDER = ("due_date", "priority_rank", "created_at", "pk")
-LOADS_CACHE_SECONDS = 60
-_LOADS = "corrector-loads"
+ORDER_LISTS_SECONDS = 60
+_ORDER_LISTS = "order-lists"
 OVERDUE_ORDER = ("due_date", "pk")
 # Read one status at a time (core.pagination._first_rows): a range of
 # orders_status_due_idx each, where status IN (…) sorted every overdue order.
@@ -389,10 +389,9 @@ def corrector_loads():
 
 
 def _corrector_figures(corrector_ids):
-    """{corrector id: load, next due date, overdue} from the cache until an
-    order is written (corrector_loads_changed) or LOADS_CACHE_SECONDS have
-    passed (the date alone makes orders overdue): the read is a range of the
-    index over every order in hand, which grows with the workload."""
+    """{corrector id: load, next due date, overdue}, from the cache
+    (order_lists_cached): the read is a range of the index over every order
+    in hand, which grows with the workload."""
     def compute():
         return {
             row["corrector_id"]: row
@@ -406,15 +405,26 @@ def _corrector_figures(corrector_ids):
             )
         }
 
-    token = user_cache.version(_LOADS, "all", timeout=LOADS_CACHE_SECONDS)
     # Keyed by the correctors asked for too: one activated or deactivated reads afresh.
     key = hashlib.sha256(",".join(sorted(map(str, corrector_ids))).encode()).hexdigest()[:16]
-    return user_cache.cached(_LOADS, key, compute, timeout=LOADS_CACHE_SECONDS, token=token)
+    return order_lists_cached("loads", key, compute)
 
 
-def corrector_loads_changed(**_signal_kwargs):
-    """An order was written: the staff board's loads are recomputed (signal receiver)."""
-    user_cache.invalidate(_LOADS, ["all"])
+def order_lists_cached(name, key, compute):
+    """``compute()`` from the cache until an order, a rating or a user is
+    written (order_lists_changed), the day changes (overdue marks), a service
+    is renamed (the public content version), or ORDER_LISTS_SECONDS have
+    passed: the correctors' loads, and the staff board and a corrector's queue
+    as usually opened (no cursor), which every order write may change."""
+    version = user_cache.version(_ORDER_LISTS, "all", timeout=ORDER_LISTS_SECONDS)
+    token = f"{version}-{timezone.localdate().isoformat()}-{public_cache_version()}"
+    return user_cache.cached(f"{_ORDER_LISTS}:{name}", key, compute, timeout=ORDER_LISTS_SECONDS, token=token)
+
+
+def order_lists_changed(**_signal_kwargs):
+    """An order, a rating or a user was written: the shared order lists are
+    read afresh (signal receiver)."""
+    user_cache.invalidate(_ORDER_LISTS, ["all"])
 
 
 def order_rating(*, order):

@@ -441,8 +441,11 @@ def client_files(request):
 def corrector_queue(request):
     """"Mes corrections": the corrector's home, by pages (keyset: a corrector
     may hold hundreds of orders)."""
-    orders = keyset_page(selectors.corrector_queue(user=request.user), ordering=selectors.CORRECTOR_QUEUE_ORDER,
-                         query=request.GET, per_page=QUEUE_PER_PAGE)
+    def queue_page():
+        return keyset_page(selectors.corrector_queue(user=request.user), ordering=selectors.CORRECTOR_QUEUE_ORDER,
+                           query=request.GET, per_page=QUEUE_PER_PAGE)
+
+    orders = queue_page() if request.GET else selectors.order_lists_cached("corrector-queue", request.user.pk, queue_page)
     return render(request, "orders/corrector_queue.html", {"orders": orders})
 
 
@@ -456,13 +459,18 @@ def staff_board(request):
         return keyset_page(queryset, ordering=ordering, query=request.GET, per_page=BOARD_PER_PAGE,
                            param=param, anchor=f"#{param}", partitions=partitions)
 
-    return render(request, "orders/staff_board.html", {
-        "to_assign": board_page(selectors.orders_awaiting_assignment(), selectors.AWAITING_ASSIGNMENT_ORDER,
-                                "a-affecter"),
-        "to_verify": board_page(selectors.orders_awaiting_verification(), selectors.AWAITING_VERIFICATION_ORDER,
-                                "a-verifier"),
-        "overdue": board_page(selectors.overdue_orders(), selectors.OVERDUE_ORDER, "en-retard",
-                              selectors.OVERDUE_PARTITIONS),
-        # One list, drawn once: the load table and every assignment <select> (static/js/app.js copies it).
-        "correctors": list(selectors.corrector_loads()),
-    })
+    def board():
+        return {
+            "to_assign": board_page(selectors.orders_awaiting_assignment(), selectors.AWAITING_ASSIGNMENT_ORDER,
+                                    "a-affecter"),
+            "to_verify": board_page(selectors.orders_awaiting_verification(), selectors.AWAITING_VERIFICATION_ORDER,
+                                    "a-verifier"),
+            "overdue": board_page(selectors.overdue_orders(), selectors.OVERDUE_ORDER, "en-retard",
+                                  selectors.OVERDUE_PARTITIONS),
+            # One list, drawn once: the load table and every assignment <select> (static/js/app.js copies it).
+            "correctors": list(selectors.corrector_loads()),
+        }
+
+    # The same board for every staff member: as usually opened (no cursor), from the cache.
+    context = board() if request.GET else selectors.order_lists_cached("staff-board", "all", board)
+    return render(request, "orders/staff_board.html", context)

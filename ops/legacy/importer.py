@@ -64,6 +64,7 @@ from core.models import AuditLog
 from files.models import StoredFile
 from files.validation import detect_kind
 from messaging.models import MAX_CONTENT_LENGTH, Conversation, Message, MessageAttachment, Participant
+from messaging.services import unread_changed
 from notifications.models import NOTIFICATION_LIFETIME, Notification
 from notifications.services import bell_changed
 from ops.bulk import insert_objects, insert_rows
@@ -352,12 +353,13 @@ class LegacyImporter:
 
     def _forget_cached_pages(self):
         """Bulk writes send no post_save: the pages cached per user from the
-        rows written ("Mes projets", "Mes factures", the bell and the
-        notifications page) are dropped here."""
+        rows written ("Mes projets", "Mes factures", the bell, the
+        notifications page, the Messages badge and the inbox) are dropped here."""
         user_ids = list(self.users.values())
         user_cache.invalidate(CLIENT_ORDERS, user_ids)
         billing_changed(user_ids=user_ids)
         bell_changed(user_ids=user_ids)
+        unread_changed(user_ids=user_ids)
 
     def _check_structure(self):
         with SCHEMA_FILE.open(encoding="utf-8") as schema:

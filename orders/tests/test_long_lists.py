@@ -117,6 +117,7 @@ def test_corrector_queue_by_pages_of_50_with_the_same_queries_for_50_and_500_ord
     with django_assert_max_num_queries(3) as few:  # the session (unless cached), the user, the page
         small = queue(client)
     add_orders(450, client=client_user, service=service, corrector=corrector, status=S.PAYEE)
+    selectors.order_lists_changed()  # bulk_create sends no signal: two queues that read the orders
     with django_assert_num_queries(len(few.captured_queries)):
         big = queue(client)
     assert len(big.context["orders"]) == 50 and big.context["orders"].has_next()
@@ -162,7 +163,7 @@ def test_staff_board_same_queries_for_a_backlog_of_50_and_500_and_one_list_of_co
     with django_assert_max_num_queries(12) as few:
         small = board(client)
     add_orders(450, client=client_user, service=service, status=S.PAYEE)
-    selectors.corrector_loads_changed()  # bulk_create sends no signal: two boards that compute the loads
+    selectors.order_lists_changed()  # bulk_create sends no signal: two boards that read the orders
     with django_assert_num_queries(len(few.captured_queries)):
         big = board(client)
     html = big.content.decode()

@@ -64,7 +64,9 @@ def test_board_forms_post_with_this_requests_token(client, staff, client_user, s
     tokens = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
     assert len(tokens) >= 5 and all(len(token) == 64 for token in tokens)
     # The verification form still states the declared pages; a change shows at once.
-    Order.objects.filter(status=S.EN_ATTENTE_VERIFICATION).update(declared_pages=33)
+    for order in Order.objects.filter(status=S.EN_ATTENTE_VERIFICATION):
+        order.declared_pages = 33
+        order.save()  # as the services do (a bare UPDATE shows within orders.selectors.ORDER_LISTS_SECONDS)
     assert html.count('value="20" required') == 2
     assert text(client.get(reverse("orders:staff_board"))).count('value="33" required') == 2
 

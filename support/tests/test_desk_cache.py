@@ -64,3 +64,30 @@ def test_a_ticket_late_by_the_clock_alone_is_listed_in_breached_at_once(client, 
     # Its deadline passes: no write, no signal (a bare update stands for the clock).
     Ticket.objects.filter(pk=ticket.pk).update(sla_due_at="2020-01-01T00:00:00Z")
     assert ">Bientôt en retard</a>" in client.get("/support/?tab=breached").content.decode()
+
+
+def listed(client, tab="unassigned"):
+    return [ticket.title for ticket in client.get(f"/support/?tab={tab}").context["page"]]
+
+
+def test_a_warm_tab_reads_no_ticket_and_follows_every_write(client, staff, client_user):
+    client.force_login(staff)
+    first = open_ticket(requester=client_user, title="Premier")
+    assert listed(client) == ["Premier"]
+    with CaptureQueriesContext(connection) as queries:
+        listed(client)
+    assert not [query for query in queries if "support_ticket" in query["sql"]]
+    open_ticket(requester=client_user, title="Second")
+    assert sorted(listed(client)) == ["Premier", "Second"]
+    services.ticket_take(ticket=first, by=staff)
+    assert listed(client) == ["Second"] and listed(client, "mine") == ["Premier"]
+
+
+def test_each_staff_member_has_their_own_tab_mine(client, staff, client_user):
+    from accounts.tests.factories import AdminFactory
+
+    client.force_login(staff)
+    services.ticket_take(ticket=open_ticket(requester=client_user, title="À moi"), by=staff)
+    assert listed(client, "mine") == ["À moi"]
+    client.force_login(AdminFactory())
+    assert listed(client, "mine") == []
