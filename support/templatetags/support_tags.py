@@ -5,6 +5,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
+from core.fragments import person, render_rows
 from orders.templatetags.order_tags import BADGE
 from support.models import Ticket, TicketEvent
 
@@ -34,6 +35,23 @@ def sla_badge(state, due_at):
     title = gettext("Échéance : %(date)s") % {"date": date_format(timezone.localtime(due_at), "d/m/Y H:i")}
     return format_html('<span class="badge badge--{}" title="{}">{}</span> <span class="small muted">{}</span>\n',
                        SLA_BADGES[state], title, labels[state], time_left(due_at))
+
+
+@register.simple_tag(takes_context=True)
+def ticket_rows(context, tickets):
+    """The queue's rows (support/_queue_row.html), from the per-row cache
+    (core.fragments). The SLA badge's state and time left are in the key:
+    they move with the clock, a row with a running one is drawn again when
+    its minute changes."""
+    return render_rows(
+        "support/_queue_row.html", tickets, name="ticket", csrf_token=context.get("csrf_token"),
+        fingerprint=lambda ticket: (
+            ticket.pk, ticket.number, ticket.title, ticket.status, ticket.priority, ticket.visitor_name,
+            person(ticket.requester) if ticket.requester_id else None,
+            person(ticket.assigned_to) if ticket.assigned_to_id else None,
+            ticket.sla, ticket.sla_due_at.isoformat() if ticket.sla_due_at else None,
+            time_left(ticket.sla_due_at) if ticket.sla else None,
+        ))
 
 
 def time_left(due_at, now=None):

@@ -91,3 +91,20 @@ def test_each_staff_member_has_their_own_tab_mine(client, staff, client_user):
     assert listed(client, "mine") == ["À moi"]
     client.force_login(AdminFactory())
     assert listed(client, "mine") == []
+
+
+def test_a_rows_time_left_follows_the_clock(client, staff, client_user, monkeypatch):
+    """The rows come from the per-row cache; the SLA's time left is in their key."""
+    from datetime import timedelta
+
+    from support.templatetags.support_tags import time_left
+
+    client.force_login(staff)
+    ticket = open_ticket(requester=client_user, title="Horloge")
+    services.ticket_take(ticket=ticket, by=staff)
+    due = Ticket.objects.get(pk=ticket.pk).sla_due_at
+    for hours in (1, 3):
+        now = due - timedelta(hours=hours, minutes=10)
+        monkeypatch.setattr("django.utils.timezone.now", lambda now=now: now)
+        assert time_left(due, now) in client.get("/support/?tab=mine").content.decode()
+    assert time_left(due, now) == "reste 3 h 10 min"
