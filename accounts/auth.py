@@ -14,6 +14,10 @@ from .models import User, normalize_email
 # the users table would leave behind.
 SESSION_USER_CACHE = "session-user"
 SESSION_USER_CACHE_SECONDS = 300
+# Pages kept in the cache that name users (a conversation, an inbox, an
+# order, the staff lists) hold this version of every user in their key: any
+# User write renews it, so a renamed or deactivated user shows at once.
+USERS_VERSION = "users"
 
 
 def axes_username(request, credentials):
@@ -61,10 +65,17 @@ class EmailBackend(ModelBackend):
         return user if user is not None and self.user_can_authenticate(user) else None
 
 
+def users_version():
+    """The version of every user (USERS_VERSION), for a cache key."""
+    return user_cache.version(USERS_VERSION, "all", timeout=SESSION_USER_CACHE_SECONDS)
+
+
 def forget_cached_users(user_ids):
-    """Their next request reads their row again: for writes that send no
-    signal (bulk inserts and updates, e.g. ops.legacy's import)."""
+    """Their next request reads their row again, and the pages that name
+    users are drawn afresh: for writes that send no signal (bulk inserts and
+    updates, e.g. ops.legacy's import) and from the signals."""
     user_cache.invalidate(SESSION_USER_CACHE, user_ids)
+    user_cache.invalidate(USERS_VERSION, ["all"])
 
 
 def forget_cached_user(sender, instance, **kwargs):

@@ -5,8 +5,8 @@ from django.dispatch import receiver
 
 from accounts.signals import user_activated
 
-from .models import Conversation, Participant
-from .selectors import conversations_changed, poll_state_changed
+from .models import Conversation, Message, MessageAttachment, Participant
+from .selectors import conversations_changed, latest_page_changed, poll_state_changed
 from .services import conversation_welcome, unread_changed
 
 logger = logging.getLogger(__name__)
@@ -29,6 +29,7 @@ def conversation_moved(sender, instance, **kwargs):
     """A new last message (message_send saves it on the row): the poll answers
     with it, and the staff's inboxes show it."""
     poll_state_changed(conversation_id=instance.pk)
+    latest_page_changed(conversation_id=instance.pk)
     conversations_changed()
 
 
@@ -48,3 +49,19 @@ def participants_changed(sender, instance, created=True, **kwargs):
         others = Participant.objects.filter(conversation_id=instance.conversation_id).values_list("user_id", flat=True)
         unread_changed(user_ids=[instance.user_id, *others])
         conversations_changed()
+        latest_page_changed(conversation_id=instance.conversation_id)  # it names the participants
+
+
+@receiver([post_save, post_delete], sender=Message, dispatch_uid="latest-page-message")
+def message_written(sender, instance, **kwargs):
+    """A message sent, edited or deleted: the conversation page shows it as it
+    is now (selectors.latest_page). A draft's autosave shows nowhere."""
+    if instance.status != Message.Status.BROUILLON:
+        latest_page_changed(conversation_id=instance.conversation_id)
+
+
+@receiver([post_save, post_delete], sender=MessageAttachment, dispatch_uid="latest-page-attachment")
+def attachment_written(sender, instance, **kwargs):
+    """An attachment added or removed (in the admin: message_send also moves the conversation)."""
+    latest_page_changed(conversation_id=Message.objects.filter(pk=instance.message_id)
+                        .values_list("conversation_id", flat=True).first())

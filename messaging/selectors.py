@@ -9,6 +9,7 @@ from django.db.models import BooleanField, Count, Exists, F, IntegerField, Outer
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
+from accounts.auth import users_version
 from accounts.models import User
 from core import user_cache
 
@@ -180,10 +181,10 @@ def inbox_first_page(*, user):
     from the cache under the user's badge token: a message reaching them or
     sent by them, a read mark, an archive toggle, a participant joining or
     leaving one of their conversations renews it (services.unread_changed);
-    for staff, any conversation written too. What no service announces (a
-    user renamed, a message edited in the admin) shows within
-    UNREAD_CACHE_SECONDS."""
-    token = unread_version(user=user)
+    for staff, any conversation written too; and any user written (their
+    names: accounts.auth.users_version). What no service announces (a
+    message edited in the admin) shows within UNREAD_CACHE_SECONDS."""
+    token = f"{unread_version(user=user)}-{users_version()}"
     if user.is_admin:
         token += "-" + user_cache.version(CONVERSATIONS, "all", timeout=UNREAD_CACHE_SECONDS)
     return user_cache.cached("inbox", user.pk, lambda: inbox_page(user=user), timeout=UNREAD_CACHE_SECONDS,
@@ -261,6 +262,32 @@ def conversation_messages(*, conversation, before=None, limit=PAGE_SIZE):
     any page costs what the first does. Returns (messages, has_older)."""
     ids = _page_ids(conversation, before=before, limit=limit)
     return _messages_by_id(conversation, ids[:limit]), len(ids) > limit
+
+
+# The conversation page as it opens (its latest messages, the pinned ones,
+# the participants) is kept per conversation until a message of it is sent,
+# edited, deleted or pinned (messaging.receivers; message_pin after its bare
+# UPDATE), the conversation row is written (a message sent moves its last
+# message), someone joins or leaves, a user is written (their names:
+# accounts.auth.users_version), or LATEST_PAGE_SECONDS have passed (an
+# attachment's file purged). A read mark changes nothing the page shows.
+LATEST_PAGE = "conversation-latest"
+LATEST_PAGE_SECONDS = 60
+
+
+def latest_page(*, conversation):
+    """{"messages", "has_older", "pinned", "participants"} of the page as it opens."""
+    def compute():
+        messages, has_older = conversation_messages(conversation=conversation)
+        return {"messages": messages, "has_older": has_older, "pinned": pinned_messages(conversation=conversation),
+                "participants": participants_of(conversation=conversation)}
+
+    token = f"{user_cache.version(LATEST_PAGE, conversation.pk, timeout=LATEST_PAGE_SECONDS)}-{users_version()}"
+    return user_cache.cached(LATEST_PAGE, conversation.pk, compute, timeout=LATEST_PAGE_SECONDS, token=token)
+
+
+def latest_page_changed(*, conversation_id):
+    user_cache.invalidate(LATEST_PAGE, [conversation_id])
 
 
 def conversation_messages_from(*, conversation, start, limit=PAGE_SIZE):

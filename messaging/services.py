@@ -547,5 +547,6 @@ def message_pin(*, message, by, pinned=True):
     if message.is_draft or not may_read(conversation=message.conversation, user=by):
         raise MessagingError(_("Vous ne pouvez pas épingler ce message."), code="forbidden")
     Message.objects.filter(pk=message.pk).update(is_pinned=bool(pinned))
+    selectors.latest_page_changed(conversation_id=message.conversation_id)  # a bare UPDATE sends no post_save
     message.is_pinned = bool(pinned)
     return message

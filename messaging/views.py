@@ -161,13 +161,21 @@ def _conversation_context(request, conversation, *, form=None, before=None, star
     marked, poller, composer), or an older page (``before`` a message, or
     from message ``start``, the page a link to an old message opens)."""
     has_newer = False
-    if start is not None:
-        messages_list, has_older, has_newer = selectors.conversation_messages_from(
-            conversation=conversation, start=start)
-    else:
-        messages_list, has_older = selectors.conversation_messages(conversation=conversation, before=before)
     live = before is None and start is None
-    if live and messages_list:
+    if live:
+        latest = selectors.latest_page(conversation=conversation)
+        messages_list, has_older = latest["messages"], latest["has_older"]
+        pinned, participants = latest["pinned"], latest["participants"]
+    else:
+        if start is not None:
+            messages_list, has_older, has_newer = selectors.conversation_messages_from(
+                conversation=conversation, start=start)
+        else:
+            messages_list, has_older = selectors.conversation_messages(conversation=conversation, before=before)
+        pinned = selectors.pinned_messages(conversation=conversation)
+        participants = selectors.participants_of(conversation=conversation)
+    # Read up to the last message shown, unless the user's read mark is there already.
+    if live and messages_list and (conversation.my_last_read or 0) < messages_list[-1].pk:
         services.conversation_mark_read(conversation=conversation, user=request.user, up_to=messages_list[-1].pk)
     reply_to = None
     if form is None:
@@ -188,8 +196,8 @@ def _conversation_context(request, conversation, *, form=None, before=None, star
         "has_newer": has_newer,
         "live": live,
         "cursor": messages_list[-1].pk if messages_list else 0,
-        "pinned": selectors.pinned_messages(conversation=conversation),
-        "participants": selectors.participants_of(conversation=conversation),
+        "pinned": pinned,
+        "participants": participants,
         "form": form,
         "reply_to": reply_to,
     }

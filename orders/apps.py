@@ -9,7 +9,6 @@ class OrdersConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_delete, post_save
 
-        from accounts.models import User
         from core.public_cache import public_cache_bump
         from core.registry import (
             register_account_deletion,
@@ -31,8 +30,8 @@ class OrdersConfig(AppConfig):
         post_delete.connect(public_cache_bump, sender=Service, dispatch_uid="orders.public_cache_delete")
 
         # The staff board, the correctors' queues and loads follow every write of
-        # what they show: orders, ratings, users (orders.selectors.order_lists_cached).
-        for model in (Order, OrderRating, User):
+        # orders and ratings (orders.selectors.order_lists_cached).
+        for model in (Order, OrderRating):
             name = model._meta.label_lower
             post_save.connect(order_lists_changed, sender=model, dispatch_uid=f"orders.order_lists.{name}")
             post_delete.connect(order_lists_changed, sender=model, dispatch_uid=f"orders.order_lists_delete.{name}")

@@ -26,6 +26,7 @@ from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from accounts.auth import users_version
 from accounts.models import User
 from core import user_cache
 from core.public_cache import PUBLIC_CACHE_SECONDS, public_cache_key, public_cache_version
@@ -89,8 +90,8 @@ def order_for_user(*, user, pk):
 # The order page's reads (the order with its people, its files, its history)
 # are kept in the cache per order and viewer until the order, one of its files
 # or one of its history lines is written (order_page_changed), a service is
-# renamed (the public content version), or ORDER_PAGE_SECONDS have passed (a
-# user who renames themself shows within it on the pages of their orders).
+# renamed (the public content version), a user is written (the names it shows:
+# accounts.auth.users_version), or ORDER_PAGE_SECONDS have passed.
 ORDER_PAGE = "order-page"
 ORDER_PAGE_SECONDS = 60
 
@@ -107,7 +108,7 @@ def order_page_reads(*, user, pk):
     # Per viewer and role (what they may see), and language (the history's labels).
     viewer = f"{pk}:{user.pk}:{user.role}:{translation.get_language()}"
     return user_cache.cached(ORDER_PAGE, viewer, compute, timeout=ORDER_PAGE_SECONDS,
-                             token=f"{token}-{public_cache_version()}")
+                             token=f"{token}-{public_cache_version()}-{users_version()}")
 
 
 def order_page_changed(*, sender, instance, **_signal_kwargs):
@@ -411,19 +412,19 @@ def _corrector_figures(corrector_ids):
 
 
 def order_lists_cached(name, key, compute):
-    """``compute()`` from the cache until an order, a rating or a user is
-    written (order_lists_changed), the day changes (overdue marks), a service
-    is renamed (the public content version), or ORDER_LISTS_SECONDS have
-    passed: the correctors' loads, and the staff board and a corrector's queue
+    """``compute()`` from the cache until an order or a rating is written
+    (order_lists_changed), a user is (accounts.auth.users_version), the day
+    changes (overdue marks), a service is renamed (the public content
+    version), or ORDER_LISTS_SECONDS have passed: the correctors' loads, and the staff board and a corrector's queue
     as usually opened (no cursor), which every order write may change."""
     version = user_cache.version(_ORDER_LISTS, "all", timeout=ORDER_LISTS_SECONDS)
-    token = f"{version}-{timezone.localdate().isoformat()}-{public_cache_version()}"
+    token = f"{version}-{timezone.localdate().isoformat()}-{public_cache_version()}-{users_version()}"
     return user_cache.cached(f"{_ORDER_LISTS}:{name}", key, compute, timeout=ORDER_LISTS_SECONDS, token=token)
 
 
 def order_lists_changed(**_signal_kwargs):
-    """An order, a rating or a user was written: the shared order lists are
-    read afresh (signal receiver)."""
+    """An order or a rating was written: the shared order lists are read
+    afresh (signal receiver)."""
     user_cache.invalidate(_ORDER_LISTS, ["all"])
 
 

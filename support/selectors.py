@@ -5,6 +5,7 @@ from datetime import timedelta
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q
 from django.utils import timezone
 
+from accounts.auth import users_version
 from core import user_cache
 from messaging.models import Message
 
@@ -74,9 +75,10 @@ def queue_counts(*, user, now=None):
 
 def desk_cached(name, *, user, compute):
     """``compute()`` for the staff member `user`, from the cache until a
-    ticket is written (desk_changed) or DESK_CACHE_SECONDS have passed (the
-    clock alone breaches deadlines; a user renamed shows within it too)."""
-    token = user_cache.version(_DESK, "all", timeout=DESK_CACHE_SECONDS)
+    ticket is written (desk_changed), a user is (the names the rows show:
+    accounts.auth.users_version), or DESK_CACHE_SECONDS have passed (the
+    clock alone breaches deadlines)."""
+    token = f"{user_cache.version(_DESK, 'all', timeout=DESK_CACHE_SECONDS)}-{users_version()}"
     return user_cache.cached(f"{_DESK}:{name}", user.pk, compute, timeout=DESK_CACHE_SECONDS, token=token)
 
 

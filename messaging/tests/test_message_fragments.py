@@ -85,7 +85,8 @@ def test_an_edited_message_or_renamed_author_shows_at_once(client, conversation,
     reply = services.message_send(conversation=conversation, sender=client_user, content="Merci", parent=message)
     client.force_login(client_user)
     page(client, conversation)
-    Message.objects.filter(pk=message.pk).update(content="Version corrigée")  # an edit in the admin
+    message.content = "Version corrigée"
+    message.save()  # an edit in the admin
     html = page(client, conversation)
     assert "Version corrigée" in article(html, message) and "Première version" not in html
     assert "Version corrigée" in article(html, reply)  # the quote too

@@ -1,0 +1,57 @@
+"""The conversation page as it opens (latest messages, pinned ones,
+participants) comes from the cache per conversation until something it shows
+is written (messaging.selectors.latest_page, issue 13)."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from accounts.tests.factories import AdminFactory
+from messaging import services
+
+pytestmark = pytest.mark.django_db
+
+
+def page(client, conversation):
+    response = client.get(reverse("messaging:conversation", args=[conversation.pk]))
+    assert response.status_code == 200
+    return response
+
+
+def test_a_second_view_reads_no_message_and_writes_no_read_mark(client, conversation, client_user, corrector):
+    services.message_send(conversation=conversation, sender=corrector, content="Bonjour 👋")
+    client.force_login(client_user)
+    page(client, conversation)
+    with CaptureQueriesContext(connection) as queries:
+        response = page(client, conversation)
+    read = [query["sql"] for query in queries.captured_queries]
+    assert not [sql for sql in read if "messaging_message" in sql and "draft_slot" not in sql]
+    assert not [sql for sql in read if "UPDATE" in sql or "FOR UPDATE" in sql]
+    assert [m.content for m in response.context["conversation_messages"]] == ["Bonjour 👋"]
+
+
+def test_a_new_message_shows_at_once_and_is_marked_read(client, conversation, client_user, corrector):
+    client.force_login(client_user)
+    page(client, conversation)
+    message = services.message_send(conversation=conversation, sender=corrector, content="Nouveau ✉️")
+    assert "Nouveau ✉️" in page(client, conversation).content.decode()
+    participant = conversation.participants.get(user=client_user)
+    assert participant.last_read_message_id == message.pk
+
+
+def test_a_pinned_message_shows_at_once(client, conversation, client_user, corrector):
+    """Pinning is a bare UPDATE: message_pin renews the page itself."""
+    message = services.message_send(conversation=conversation, sender=corrector, content="À garder")
+    client.force_login(client_user)
+    assert page(client, conversation).context["pinned"] == []
+    services.message_pin(message=message, by=client_user)
+    assert [m.pk for m in page(client, conversation).context["pinned"]] == [message.pk]
+
+
+def test_someone_joining_is_named_at_once(client, conversation, client_user):
+    client.force_login(client_user)
+    page(client, conversation)
+    newcomer = AdminFactory(first_name="Gaëlle")
+    services.conversation_join(conversation=conversation, user=newcomer)
+    assert newcomer.pk in [p.user_id for p in page(client, conversation).context["participants"]]
