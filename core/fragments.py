@@ -12,12 +12,14 @@ invalidate anything and a stale row is never read; old entries expire.
 The one per-viewer secret of the markup, the CSRF token of a row's form, is
 never cached: rows are rendered with a placeholder that is replaced by this
 request's token. One ``get_many`` per list (and one ``set_many`` for the rows
-rendered for the first time).
+rendered for the first time). ``shareable_markup`` and ``with_csrf_token`` do
+the same for a whole list that a caller keeps under its own version.
 """
 
 import hashlib
 
 from django.core.cache import cache
+from django.middleware.csrf import get_token
 from django.template.loader import get_template
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
@@ -28,9 +30,26 @@ CACHE_SECONDS = 24 * 3600
 CSRF_PLACEHOLDER = "__staka_csrf_token__"
 
 
+def markup_key():
+    """What drawn markup depends on besides its data: the release's templates
+    and settings, the language and the time zone."""
+    return f"{_release_digest()}:{translation.get_language()}:{timezone.get_current_timezone_name()}"
+
+
 def _prefix(template_name):
-    return (f"frag:{_release_digest()}:{template_name}:{translation.get_language()}:"
-            f"{timezone.get_current_timezone_name()}:{timezone.localdate().isoformat()}")
+    return f"frag:{markup_key()}:{template_name}:{timezone.localdate().isoformat()}"
+
+
+def shareable_markup(template_name, context, request):
+    """``template_name`` drawn for ``request`` with a placeholder where
+    ``{% csrf_token %}`` writes the token: markup that may be kept in a cache
+    and served again, to anyone who may see it, through with_csrf_token."""
+    return get_template(template_name).render({**context, "csrf_token": CSRF_PLACEHOLDER}, request)
+
+
+def with_csrf_token(markup, request):
+    """Kept markup with this request's CSRF token in its forms."""
+    return mark_safe(markup.replace(CSRF_PLACEHOLDER, get_token(request)))  # noqa: S308 - our templates' output
 
 
 def render_rows(template_name, rows, *, name, fingerprint, context=None, csrf_token=None):

@@ -107,3 +107,10 @@ def submit_all(user, url, data=dict, *, times=SUBMITS, headers=None):
     assert len(responses) == times
     assert [r.status_code for r in responses if r.status_code >= 500] == [], "erreur serveur"
     return responses
+
+
+def enforce_csrf(client):
+    """Make the test client check CSRF tokens as a browser's requests are
+    checked (Django's test client skips the check unless told at creation)."""
+    client.handler.enforce_csrf_checks = True
+    return client

@@ -176,19 +176,19 @@ def unread_version(*, user):
 CONVERSATIONS = "conversations"
 
 
-def inbox_first_page(*, user):
-    """inbox_page as usually opened (no search, not archived, first page),
-    from the cache under the user's badge token: a message reaching them or
-    sent by them, a read mark, an archive toggle, a participant joining or
-    leaving one of their conversations renews it (services.unread_changed);
-    for staff, any conversation written too; and any user written (their
-    names: accounts.auth.users_version). What no service announces (a
-    message edited in the admin) shows within UNREAD_CACHE_SECONDS."""
+def inbox_cached(*, user, key, compute):
+    """``compute()`` (the inbox as usually opened: no search, not archived,
+    first page) from the cache under the user's badge token: a message
+    reaching them or sent by them, a read mark, an archive toggle, a
+    participant joining or leaving one of their conversations renews it
+    (services.unread_changed); for staff, any conversation written too; and
+    any user written (their names: accounts.auth.users_version). What no
+    service announces (a message edited in the admin) shows within
+    UNREAD_CACHE_SECONDS. ``key``: what the value depends on besides."""
     token = f"{unread_version(user=user)}-{users_version()}"
     if user.is_admin:
         token += "-" + user_cache.version(CONVERSATIONS, "all", timeout=UNREAD_CACHE_SECONDS)
-    return user_cache.cached("inbox", user.pk, lambda: inbox_page(user=user), timeout=UNREAD_CACHE_SECONDS,
-                             token=token)
+    return user_cache.cached("inbox", f"{user.pk}:{key}", compute, timeout=UNREAD_CACHE_SECONDS, token=token)
 
 
 def conversations_changed():

@@ -18,6 +18,7 @@ from django_htmx.http import HttpResponseClientRedirect, reswap, retarget, trigg
 from django_ratelimit.core import is_ratelimited
 from django_ratelimit.exceptions import Ratelimited
 
+from core.fragments import markup_key, shareable_markup, with_csrf_token
 from files.services import file_response
 
 from . import selectors, services
@@ -51,15 +52,18 @@ def inbox(request):
     if filters.is_valid():
         search, archived = filters.cleaned_data["q"].strip(), filters.cleaned_data["archived"]
     after = request.GET.get("after", "")
+    context = {"filters": filters, "search": search, "archived": archived, "is_first_page": not after}
+
+    def list_context(conversations, next_cursor):
+        return {**context, "conversations": conversations, "next_cursor": next_cursor}
+
     if request.GET:
-        conversations, next_cursor = selectors.inbox_page(
-            user=request.user, search=search, archived=archived, after=after)
-    else:
-        conversations, next_cursor = selectors.inbox_first_page(user=request.user)
-    return render(request, "messaging/inbox.html", {
-        "conversations": conversations, "next_cursor": next_cursor, "is_first_page": not after,
-        "filters": filters, "search": search, "archived": archived,
-    })
+        page = selectors.inbox_page(user=request.user, search=search, archived=archived, after=after)
+        return render(request, "messaging/inbox.html", list_context(*page))
+    # As usually opened: the list's markup, kept under the user's inbox token.
+    markup = selectors.inbox_cached(user=request.user, key=markup_key(), compute=lambda: shareable_markup(
+        "messaging/_inbox_list.html", list_context(*selectors.inbox_page(user=request.user)), request))
+    return render(request, "messaging/inbox.html", {**context, "list_markup": with_csrf_token(markup, request)})
 
 
 @never_cache

@@ -19,6 +19,7 @@ from django_ratelimit.exceptions import Ratelimited
 from accounts.decorators import role_required
 from accounts.forms import EmailForm
 from accounts.models import User
+from core.fragments import markup_key, shareable_markup, with_csrf_token
 from core.pagination import keyset_page
 from core.public_cache import PUBLIC_CACHE_SECONDS, public_cache_key
 from core.registry import user_has_saved_card
@@ -445,8 +446,13 @@ def corrector_queue(request):
         return keyset_page(selectors.corrector_queue(user=request.user), ordering=selectors.CORRECTOR_QUEUE_ORDER,
                            query=request.GET, per_page=QUEUE_PER_PAGE)
 
-    orders = queue_page() if request.GET else selectors.order_lists_cached("corrector-queue", request.user.pk, queue_page)
-    return render(request, "orders/corrector_queue.html", {"orders": orders})
+    if request.GET:
+        return render(request, "orders/corrector_queue.html", {"orders": queue_page()})
+    # As usually opened (no cursor): the list's markup, kept under the order lists' version.
+    markup = selectors.order_lists_cached(
+        "corrector-queue", f"{request.user.pk}:{markup_key()}",
+        lambda: shareable_markup("orders/_corrector_queue_list.html", {"orders": queue_page()}, request))
+    return render(request, "orders/corrector_queue.html", {"list_markup": with_csrf_token(markup, request)})
 
 
 @role_required(User.Role.ADMIN)
@@ -471,6 +477,10 @@ def staff_board(request):
             "correctors": list(selectors.corrector_loads()),
         }
 
-    # The same board for every staff member: as usually opened (no cursor), from the cache.
-    context = board() if request.GET else selectors.order_lists_cached("staff-board", "all", board)
-    return render(request, "orders/staff_board.html", context)
+    if request.GET:
+        return render(request, "orders/staff_board.html", board())
+    # As usually opened (no cursor): the lists' markup, the same for every staff
+    # member, kept under the order lists' version.
+    markup = selectors.order_lists_cached(
+        "staff-board", markup_key(), lambda: shareable_markup("orders/_staff_board_lists.html", board(), request))
+    return render(request, "orders/staff_board.html", {"lists_markup": with_csrf_token(markup, request)})

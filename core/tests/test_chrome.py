@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from accounts.tests.factories import CorrectorFactory, UserFactory
 from core.templatetags import chrome
+from core.testing import enforce_csrf
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +56,7 @@ def test_the_logout_form_posts_with_this_requests_token(client):
     assert "__staka_csrf_token__" not in html
     token = re.search(r'action="/accounts/logout/"><input type="hidden" name="csrfmiddlewaretoken" value="([^"]+)"',
                       html).group(1)
-    response = client.post(reverse("accounts:logout"), {"csrfmiddlewaretoken": token}, enforce_csrf_checks=True)
+    response = enforce_csrf(client).post(reverse("accounts:logout"), {"csrfmiddlewaretoken": token})
     assert response.status_code == 302
 
 

@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from core.testing import enforce_csrf
 from messaging import selectors, services
 from messaging.models import Message
 
@@ -64,8 +65,8 @@ def test_the_csrf_token_is_this_requests_never_the_cached_one(client, conversati
     assert tokens and all(len(token) == 64 for token in tokens)
     # The pin form of the cached message posts with this session's token.
     message = Message.objects.get()
-    response = client.post(reverse("messaging:pin", args=[conversation.pk, message.pk]),
-                           {"pinned": "1", "csrfmiddlewaretoken": tokens.pop()}, enforce_csrf_checks=True)
+    response = enforce_csrf(client).post(reverse("messaging:pin", args=[conversation.pk, message.pk]),
+                                         {"pinned": "1", "csrfmiddlewaretoken": tokens.pop()})
     assert response.status_code in (200, 302)
 
 

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
+from core.testing import enforce_csrf
 from notifications.models import Notification
 from notifications.services import notification_delete, notification_mark_read, notify
 
@@ -54,8 +55,8 @@ def test_forms_post_with_this_requests_token(client):
     assert "__staka_csrf_token__" not in html
     token = re.search(rf'action="{reverse("notifications:mark_read", args=[note.pk])}"><input type="hidden" '
                       r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
-    response = client.post(reverse("notifications:mark_read", args=[note.pk]), {"csrfmiddlewaretoken": token},
-                           enforce_csrf_checks=True)
+    response = enforce_csrf(client).post(reverse("notifications:mark_read", args=[note.pk]),
+                                         {"csrfmiddlewaretoken": token})
     assert response.status_code == 302
     assert Notification.objects.get(pk=note.pk).is_read
 
