@@ -359,3 +359,13 @@ def test_the_billing_page_shows_a_new_default_card_at_once(client, author):
     client.post(reverse("billing:card_set_default", args=[mastercard.pk]))
     cards = client.get(reverse("billing:home")).context["cards"]
     assert [(card.last4, card.is_default) for card in cards] == [("4444", True), ("4242", False)]
+
+
+def test_an_anonymised_account_shows_no_card_at_once(client, author):
+    """Anonymisation deactivates the cards with a bare UPDATE: it drops the cached page itself."""
+    from billing.personal_data import anonymise_billing
+
+    add_card(client)
+    assert len(client.get(reverse("billing:home")).context["cards"]) == 1
+    anonymise_billing(author)
+    assert client.get(reverse("billing:home")).context["cards"] == []
