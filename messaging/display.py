@@ -42,3 +42,20 @@ def render_content(text):
     # Only our own escaped text is left: line breaks become <br>.
     html = html.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "<br>")
     return mark_safe(html)  # noqa: S308 - escaped by urlize above
+
+
+def other_participant_names(participants, viewer):
+    """Display names of the participants other than ``viewer``. Staff members
+    appear as the team to clients and correctors: a staff member who signs
+    "Équipe Staka Livres" must not be named next to it."""
+    names = []
+    for participant in participants:
+        if participant.user_id == viewer.pk:
+            continue
+        if participant.user.is_admin and not viewer.is_admin:
+            name = gettext("l'équipe Staka Livres")
+        else:
+            name = person_label(participant.user)
+        if name not in names:
+            names.append(name)
+    return names

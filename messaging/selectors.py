@@ -265,25 +265,31 @@ def conversation_messages(*, conversation, before=None, limit=PAGE_SIZE):
 
 
 # The conversation page as it opens (its latest messages, the pinned ones,
-# the participants) is kept per conversation until a message of it is sent,
-# edited, deleted or pinned (messaging.receivers; message_pin after its bare
-# UPDATE), the conversation row is written (a message sent moves its last
-# message), someone joins or leaves, a user is written (their names:
-# accounts.auth.users_version), or LATEST_PAGE_SECONDS have passed (an
-# attachment's file purged). A read mark changes nothing the page shows.
+# the participants), drawn for one viewer, is kept until a message of the
+# conversation is sent, edited, deleted or pinned (messaging.receivers;
+# message_pin after its bare UPDATE), the conversation row is written (a
+# message sent moves its last message), someone joins or leaves, a user is
+# written (their names: accounts.auth.users_version), or LATEST_PAGE_SECONDS
+# have passed (an attachment's file purged). A read mark changes nothing the
+# page shows.
 LATEST_PAGE = "conversation-latest"
 LATEST_PAGE_SECONDS = 60
 
 
 def latest_page(*, conversation):
     """{"messages", "has_older", "pinned", "participants"} of the page as it opens."""
-    def compute():
-        messages, has_older = conversation_messages(conversation=conversation)
-        return {"messages": messages, "has_older": has_older, "pinned": pinned_messages(conversation=conversation),
-                "participants": participants_of(conversation=conversation)}
+    messages, has_older = conversation_messages(conversation=conversation)
+    return {"messages": messages, "has_older": has_older, "pinned": pinned_messages(conversation=conversation),
+            "participants": participants_of(conversation=conversation)}
 
+
+def latest_page_cached(*, conversation, viewer, key, compute):
+    """``compute()`` (the page as it opens, drawn for ``viewer``) from the
+    cache while nothing it shows was written. ``key``: what the value
+    depends on besides (the markup's language, time zone, release)."""
     token = f"{user_cache.version(LATEST_PAGE, conversation.pk, timeout=LATEST_PAGE_SECONDS)}-{users_version()}"
-    return user_cache.cached(LATEST_PAGE, conversation.pk, compute, timeout=LATEST_PAGE_SECONDS, token=token)
+    return user_cache.cached(LATEST_PAGE, f"{conversation.pk}:{viewer.pk}:{key}", compute,
+                             timeout=LATEST_PAGE_SECONDS, token=token)
 
 
 def latest_page_changed(*, conversation_id):

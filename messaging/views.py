@@ -22,6 +22,7 @@ from core.fragments import markup_key, shareable_markup, with_csrf_token
 from files.services import file_response
 
 from . import selectors, services
+from .display import other_participant_names
 from .forms import ClientConversationForm, ClientSearchForm, DraftForm, InboxFilterForm, MessageForm
 from .models import Message
 
@@ -164,29 +165,26 @@ def _conversation_context(request, conversation, *, form=None, before=None, star
     """The conversation page: the latest PAGE_SIZE messages (live: read
     marked, poller, composer), or an older page (``before`` a message, or
     from message ``start``, the page a link to an old message opens)."""
-    has_newer = False
     live = before is None and start is None
     if live:
-        latest = selectors.latest_page(conversation=conversation)
-        messages_list, has_older = latest["messages"], latest["has_older"]
-        pinned, participants = latest["pinned"], latest["participants"]
+        # As it opens, drawn for this viewer, kept until something it shows is written.
+        thread = selectors.latest_page_cached(
+            conversation=conversation, viewer=request.user, key=markup_key(),
+            compute=lambda: _draw_thread(request, conversation, **selectors.latest_page(conversation=conversation)))
+    elif start is not None:
+        messages_list, has_older, has_newer = selectors.conversation_messages_from(
+            conversation=conversation, start=start)
+        thread = _draw_thread(request, conversation, messages_list, has_older, has_newer=has_newer)
     else:
-        if start is not None:
-            messages_list, has_older, has_newer = selectors.conversation_messages_from(
-                conversation=conversation, start=start)
-        else:
-            messages_list, has_older = selectors.conversation_messages(conversation=conversation, before=before)
-        pinned = selectors.pinned_messages(conversation=conversation)
-        participants = selectors.participants_of(conversation=conversation)
+        thread = _draw_thread(request, conversation, *selectors.conversation_messages(
+            conversation=conversation, before=before))
     # Read up to the last message shown, unless the user's read mark is there already.
-    if live and messages_list and (conversation.my_last_read or 0) < messages_list[-1].pk:
-        services.conversation_mark_read(conversation=conversation, user=request.user, up_to=messages_list[-1].pk)
+    if live and thread["last_shown"] and (conversation.my_last_read or 0) < thread["last_shown"]:
+        services.conversation_mark_read(conversation=conversation, user=request.user, up_to=thread["last_shown"])
     reply_to = None
     if form is None:
         draft = selectors.draft_for(conversation=conversation, user=request.user)
-        reply_id = _int_or_none(request.GET.get("reply_to"))
-        reply_to = next((m for m in messages_list if m.pk == reply_id), None) or (
-            selectors.message_in(conversation=conversation, pk=reply_id) if live else None)
+        reply_to = selectors.message_in(conversation=conversation, pk=_int_or_none(request.GET.get("reply_to")))
         form = MessageForm(
             user=request.user, conversation=conversation,
             initial={"content": draft.content if draft else "", "parent": reply_to.pk if reply_to else None},
@@ -195,15 +193,33 @@ def _conversation_context(request, conversation, *, form=None, before=None, star
         reply_to = form.cleaned_data.get("parent") if hasattr(form, "cleaned_data") else None
     return {
         "conversation": conversation,
-        "conversation_messages": messages_list,
-        **_page_marks(messages_list, has_older),
-        "has_newer": has_newer,
+        **thread,
+        "pinned_markup": with_csrf_token(thread["pinned_markup"], request),
+        "messages_markup": with_csrf_token(thread["messages_markup"], request),
         "live": live,
-        "cursor": messages_list[-1].pk if messages_list else 0,
-        "pinned": pinned,
-        "participants": participants,
         "form": form,
         "reply_to": reply_to,
+    }
+
+
+def _draw_thread(request, conversation, messages, has_older, pinned=None, participants=None, *, has_newer=False):
+    """What the page shows of the conversation besides the composer: the
+    pinned messages and the messages drawn (CSRF placeholders: see
+    core.fragments.shareable_markup), the other participants' names, and
+    the ids the page's controls need."""
+    if pinned is None:
+        pinned = selectors.pinned_messages(conversation=conversation)
+    if participants is None:
+        participants = selectors.participants_of(conversation=conversation)
+    marks = _page_marks(messages, has_older)
+    context = {"conversation": conversation, "conversation_messages": messages, "pinned": pinned, **marks}
+    return {
+        **marks,
+        "has_newer": has_newer,
+        "last_shown": messages[-1].pk if messages else 0,
+        "others": other_participant_names(participants, request.user),
+        "pinned_markup": shareable_markup("messaging/_pinned.html", context, request),
+        "messages_markup": shareable_markup("messaging/_older_messages.html", context, request),
     }
 
 

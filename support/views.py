@@ -1,11 +1,13 @@
 """The support desk's pages: the client's help centre and tickets, the
 staff queue and ticket page, and a visitor's reply form (signed link)."""
 
+import hashlib
+
 from django.conf import settings
 from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,6 +19,7 @@ from django_ratelimit.decorators import ratelimit
 
 from accounts.decorators import role_required
 from accounts.models import User
+from core.fragments import markup_key, shareable_markup, with_csrf_token
 from messaging.selectors import conversation_messages
 from messaging.services import conversation_mark_read
 from orders.forms import RatingForm  # the same 1–5 rating form as an order's
@@ -168,27 +171,35 @@ def queue(request):
     """The support queue: tabs, sorted by the deadline the team faces."""
     tab = request.GET.get("tab") if request.GET.get("tab") in selectors.QUEUE_TABS else "unassigned"
     now = timezone.now()
-    # The tabs' counts (one read, cached until a ticket is written) are the
-    # pages' count too: the tab's tickets are not counted again.
     figures = selectors.desk_figures(user=request.user, now=now)
-    paginator = Paginator(selectors.staff_queue(tab=tab, user=request.user, now=now), QUEUE_PER_PAGE)
-    if tab == "breached":
-        # The clock alone moves tickets in: counted and read afresh.
-        page = paginator.get_page(request.GET.get("page"))
+    tabs = [(key, QUEUE_TAB_LABELS[key], figures["counts"][key]) for key in selectors.QUEUE_TABS]
+    if tab != "breached" and request.GET.get("page", "1") == "1":
+        # The tab as usually opened: its list drawn once a minute (the rows'
+        # time left) until a ticket or a user is written. "breached" is not:
+        # the clock alone moves tickets in.
+        query = hashlib.blake2b(request.GET.urlencode().encode(), digest_size=8).hexdigest()
+        markup = selectors.desk_cached(
+            f"queue:{tab}:{query}:{now:%Y%m%d%H%M}:{markup_key()}", user=request.user,
+            compute=lambda: _draw_queue_list(request, tab, figures, now))
     else:
-        # What the paginator's COUNT(*) of the same filter would return.
+        markup = _draw_queue_list(request, tab, figures, now)
+    return render(request, "support/queue.html", {
+        "tab": tab, "tabs": tabs, "kpis": figures["kpis"], "list_markup": with_csrf_token(markup, request),
+    })
+
+
+def _draw_queue_list(request, tab, figures, now):
+    """The tab's page of tickets and its pagination (CSRF placeholders: see
+    core.fragments.shareable_markup)."""
+    paginator = Paginator(selectors.staff_queue(tab=tab, user=request.user, now=now), QUEUE_PER_PAGE)
+    if tab != "breached":
+        # The tabs' counts (one read, cached until a ticket is written) are
+        # the pages' count too: the tab's tickets are not counted again.
         paginator.count = figures["counts"][tab]
-        if request.GET.get("page", "1") == "1":  # the tab as usually opened: its first tickets cached too
-            first = selectors.desk_cached(f"queue:{tab}", user=request.user, compute=lambda: list(paginator.page(1)))
-            page = Page(first, 1, paginator)
-        else:
-            page = paginator.get_page(request.GET.get("page"))
+    page = paginator.get_page(request.GET.get("page"))
     for ticket in page:
         ticket.sla = sla_state(ticket, now=now)
-    tabs = [(key, QUEUE_TAB_LABELS[key], figures["counts"][key]) for key in selectors.QUEUE_TABS]
-    return render(request, "support/queue.html", {
-        "tab": tab, "tabs": tabs, "page": page, "now": now, "kpis": figures["kpis"],
-    })
+    return shareable_markup("support/_queue_list.html", {"page": page}, request)
 
 
 def _staff_ticket(number):

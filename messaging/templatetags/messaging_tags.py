@@ -2,10 +2,9 @@
 
 from django import template
 from django.urls import reverse
-from django.utils.translation import gettext
 
 from messaging import fragments
-from messaging.display import person_label, render_content, sender_display_name
+from messaging.display import other_participant_names, render_content, sender_display_name
 
 register = template.Library()
 
@@ -23,20 +22,7 @@ def message_body(text):
 
 @register.filter
 def others(participants, user):
-    """Display names of the participants other than ``user``. Staff members
-    appear as the team to clients and correctors: a staff member who signs
-    "Équipe Staka Livres" must not be named next to it."""
-    names = []
-    for participant in participants:
-        if participant.user_id == user.pk:
-            continue
-        if participant.user.is_admin and not user.is_admin:
-            name = gettext("l'équipe Staka Livres")
-        else:
-            name = person_label(participant.user)
-        if name not in names:
-            names.append(name)
-    return names
+    return other_participant_names(participants, user)
 
 
 @register.simple_tag

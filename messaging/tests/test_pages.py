@@ -1,6 +1,8 @@
 """Keyset pages: a conversation shows its latest PAGE_SIZE messages and loads
 older pages by message id; the staff inbox pages by (last activity, id)."""
 
+import re
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -24,7 +26,7 @@ def fill(conversation, authors, count):
 
 
 def shown_ids(response):
-    return [m.pk for m in response.context["conversation_messages"]]
+    return [int(pk) for pk in re.findall(r'data-message-id="(\d+)"', response.content.decode())]
 
 
 @pytest.mark.parametrize("count, has_older", [(PAGE_SIZE, False), (PAGE_SIZE + 1, True)])
@@ -37,7 +39,7 @@ def test_the_page_boundary(client, conversation, client_user, corrector, count, 
     assert ("Messages précédents" in response.content.decode()) is has_older
     if has_older:
         older = client.get(url, {"before": messages[-PAGE_SIZE].pk}, **HTMX)
-        assert [m.pk for m in older.context["conversation_messages"]] == [messages[0].pk]
+        assert shown_ids(older) == [messages[0].pk]
         assert "Messages précédents" not in older.content.decode()
 
 

@@ -247,7 +247,7 @@ def test_the_queue_counts_its_tickets_once(client, staff, client_user):
         response = client.get("/support/?tab=unassigned")
     counts = [q["sql"] for q in queries.captured_queries if "COUNT(*)" in q["sql"] and "support_ticket" in q["sql"]]
     assert counts == []  # the tabs' aggregate (one COUNT per tab) is all
-    page = response.context["page"]
-    assert page.paginator.count == 26 and page.paginator.num_pages == 2
+    assert "Page 1 sur 2" in response.content.decode()
     assert response.context["kpis"]["open"] == 27
-    assert len(client.get("/support/?tab=unassigned&page=2").context["page"]) == 1
+    second = client.get("/support/?tab=unassigned&page=2").content.decode()
+    assert "Page 2 sur 2" in second and second.count("<tr>") == 2  # the header's and one ticket's
