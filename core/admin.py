@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from .admin_bigtable import BigTableAdminMixin
+from .admin_kept_lists import KeptChangelistAdminMixin
 from .admin_readonly import ReadOnlyAdminMixin
 from .admin_replica import ReplicaListAdminMixin
 from .audit import ACTION_LABELS, action_label, target_type_label
@@ -77,7 +78,7 @@ class AuditTargetTypeFilter(admin.SimpleListFilter):
 
 
 @admin.register(AuditLog)
-class AuditLogAdmin(ReplicaListAdminMixin, ReadOnlyAdminMixin, BigTableAdminMixin, admin.ModelAdmin):
+class AuditLogAdmin(ReplicaListAdminMixin, KeptChangelistAdminMixin, ReadOnlyAdminMixin, BigTableAdminMixin, admin.ModelAdmin):
     """Read by ADMIN staff (the only ones who enter the admin); nobody adds,
     changes or deletes an entry here: the change and delete URLs answer 403
     to a POST, the entry page is read-only."""

@@ -3,6 +3,7 @@ from django.template.defaultfilters import truncatechars
 from django.utils.translation import gettext_lazy as _
 
 from core.admin_bigtable import BigTableAdminMixin
+from core.admin_kept_lists import KeptChangelistAdminMixin
 from core.admin_links import register_relation
 
 from .models import Conversation, Message, MessageAttachment, Participant
@@ -86,7 +87,7 @@ class AttachmentInline(admin.TabularInline):
 
 
 @admin.register(Message)
-class MessageAdmin(BigTableAdminMixin, admin.ModelAdmin):
+class MessageAdmin(KeptChangelistAdminMixin, BigTableAdminMixin, admin.ModelAdmin):
     list_display = ("id", "conversation", "sender", "type", "status", "is_pinned", "created_at")
     list_filter = ("type", "status", "is_pinned", "signed_as_team")
     # No search through the conversation: the join lets MariaDB start from the

@@ -2,13 +2,14 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from core.admin_bigtable import BigTableAdminMixin
+from core.admin_kept_lists import KeptChangelistAdminMixin
 from core.admin_links import register_relation
 
 from .models import Notification
 
 
 @admin.register(Notification)
-class NotificationAdmin(BigTableAdminMixin, admin.ModelAdmin):
+class NotificationAdmin(KeptChangelistAdminMixin, BigTableAdminMixin, admin.ModelAdmin):
     list_display = ("title", "user", "type", "priority", "is_read", "is_deleted", "created_at", "expires_at")
     list_filter = ("type", "priority", "is_read", "is_deleted")
     search_fields = ("title", "user__email")

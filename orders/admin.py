@@ -12,6 +12,7 @@ from accounts.models import User
 from core.admin_actions import admin_apply
 from core.admin_bigtable import BigTableAdminMixin
 from core.admin_history import HistoryAdmin
+from core.admin_kept_lists import KeptChangelistAdminMixin
 from core.admin_links import RelatedLinksAdminMixin, register_relation
 from core.admin_money import EuroAdminMixin
 from core.admin_readonly import ReadOnlyAdminMixin
@@ -55,7 +56,7 @@ class OrderEventInline(admin.TabularInline):
 
 
 @admin.register(Order)
-class OrderAdmin(RelatedLinksAdminMixin, BigTableAdminMixin, EuroAdminMixin, HistoryAdmin):
+class OrderAdmin(RelatedLinksAdminMixin, KeptChangelistAdminMixin, BigTableAdminMixin, EuroAdminMixin, HistoryAdmin):
     euro_fields = ("estimated_price", "final_price", "amount")
     list_display = ("title", "client", "service", "status", "price_display", "priority", "corrector", "due_date",
                     "created_at")
