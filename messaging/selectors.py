@@ -88,6 +88,22 @@ def conversation_for_user(*, user, pk):
     return conversation
 
 
+# The conversation page's own row (conversation_for_user), kept per
+# conversation and viewer: renewed when the conversation row or a participant
+# is written (the poll's token: a participant removed loses access at once),
+# when the viewer's read mark or archive flag moves (their badge token:
+# services.unread_changed), and when any user is written (a role changed).
+CONVERSATION_FOR_PAGE = "conversation-for-page"
+
+
+def conversation_for_page(*, user, pk):
+    """conversation_for_user, from the cache (the page asks at each view)."""
+    token = "-".join((user_cache.version(POLL_STATE_CACHE, pk, timeout=POLL_STATE_CACHE_SECONDS),
+                      unread_version(user=user), users_version()))
+    return user_cache.cached(CONVERSATION_FOR_PAGE, f"{pk}:{user.pk}", lambda: conversation_for_user(user=user, pk=pk),
+                             timeout=UNREAD_CACHE_SECONDS, token=token)
+
+
 def order_conversation_for_user(*, user, order_id):
     """The order's conversation, same rule; 404 when it does not exist yet."""
     conversation_id = Conversation.objects.filter(order_id=order_id).values_list("pk", flat=True).first()

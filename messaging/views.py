@@ -233,7 +233,7 @@ def _page_marks(messages_list, has_older):
 @login_required
 @require_GET
 def conversation_detail(request, pk):
-    conversation = selectors.conversation_for_user(user=request.user, pk=pk)
+    conversation = selectors.conversation_for_page(user=request.user, pk=pk)
     before = _int_or_none(request.GET.get("before"))
     start = _int_or_none(request.GET.get("from"))
     if request.htmx and before:
