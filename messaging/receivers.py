@@ -4,9 +4,16 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from accounts.signals import user_activated
+from files.models import StoredFile
 
 from .models import Conversation, Message, MessageAttachment, Participant
-from .selectors import conversations_changed, latest_page_changed, poll_state_changed
+from .selectors import (
+    composer_changed,
+    composer_files_changed,
+    conversations_changed,
+    latest_page_changed,
+    poll_state_changed,
+)
 from .services import conversation_welcome, unread_changed
 
 logger = logging.getLogger(__name__)
@@ -55,9 +62,19 @@ def participants_changed(sender, instance, created=True, **kwargs):
 @receiver([post_save, post_delete], sender=Message, dispatch_uid="latest-page-message")
 def message_written(sender, instance, **kwargs):
     """A message sent, edited or deleted: the conversation page shows it as it
-    is now (selectors.latest_page). A draft's autosave shows nowhere."""
+    is now (selectors.latest_page). A draft (autosaved, or removed when it is
+    sent) shows only in its writer's composer."""
     if instance.status != Message.Status.BROUILLON:
         latest_page_changed(conversation_id=instance.conversation_id)
+    elif instance.sender_id:
+        composer_changed(conversation_id=instance.conversation_id, user_id=instance.sender_id)
+
+
+@receiver([post_save, post_delete], sender=StoredFile, dispatch_uid="composer-files")
+def file_written(sender, instance, **kwargs):
+    """A file uploaded, purged or deleted: its owner's composers offer it, or no longer do."""
+    if instance.uploaded_by_id:
+        composer_files_changed(user_id=instance.uploaded_by_id)
 
 
 @receiver([post_save, post_delete], sender=MessageAttachment, dispatch_uid="latest-page-attachment")

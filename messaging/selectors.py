@@ -308,6 +308,35 @@ def latest_page_cached(*, conversation, viewer, key, compute):
                              timeout=LATEST_PAGE_SECONDS, token=token)
 
 
+# The composer as the viewer opens it (no reply chosen, nothing posted),
+# drawn per conversation and viewer, is kept until their draft there is
+# saved, sent or removed, or a file of theirs (the files they may attach) is
+# written (messaging.receivers), or COMPOSER_SECONDS have passed (a file
+# purged by a bare UPDATE).
+COMPOSER = "conversation-composer"
+COMPOSER_FILES = "composer-files"
+COMPOSER_SECONDS = 60
+
+
+def composer_cached(*, conversation, user, key, compute):
+    """``compute()`` (the composer drawn for ``user``) from the cache.
+    ``key``: what it depends on besides (the markup's language, release…)."""
+    token = "-".join((user_cache.version(COMPOSER, f"{conversation.pk}:{user.pk}", timeout=COMPOSER_SECONDS),
+                      user_cache.version(COMPOSER_FILES, user.pk, timeout=COMPOSER_SECONDS)))
+    return user_cache.cached(COMPOSER, f"{conversation.pk}:{user.pk}:{user.role}:{key}", compute,
+                             timeout=COMPOSER_SECONDS, token=token)
+
+
+def composer_changed(*, conversation_id, user_id):
+    """The user's draft in the conversation was written."""
+    user_cache.invalidate(COMPOSER, [f"{conversation_id}:{user_id}"])
+
+
+def composer_files_changed(*, user_id):
+    """A file the user uploaded was written: the files they may attach."""
+    user_cache.invalidate(COMPOSER_FILES, [user_id])
+
+
 def latest_page_changed(*, conversation_id):
     user_cache.invalidate(LATEST_PAGE, [conversation_id])
 

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseNotModified
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import parse_etags
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
@@ -181,25 +182,48 @@ def _conversation_context(request, conversation, *, form=None, before=None, star
     # Read up to the last message shown, unless the user's read mark is there already.
     if live and thread["last_shown"] and (conversation.my_last_read or 0) < thread["last_shown"]:
         services.conversation_mark_read(conversation=conversation, user=request.user, up_to=thread["last_shown"])
-    reply_to = None
-    if form is None:
-        draft = selectors.draft_for(conversation=conversation, user=request.user)
-        reply_to = selectors.message_in(conversation=conversation, pk=_int_or_none(request.GET.get("reply_to")))
-        form = MessageForm(
-            user=request.user, conversation=conversation,
-            initial={"content": draft.content if draft else "", "parent": reply_to.pk if reply_to else None},
-        )
-    else:
-        reply_to = form.cleaned_data.get("parent") if hasattr(form, "cleaned_data") else None
     return {
         "conversation": conversation,
         **thread,
         "pinned_markup": with_csrf_token(thread["pinned_markup"], request),
         "messages_markup": with_csrf_token(thread["messages_markup"], request),
         "live": live,
-        "form": form,
-        "reply_to": reply_to,
+        "composer": _composer(request, conversation, form) if live else "",
     }
+
+
+# Where the kept composer's client token goes: each view gets its own (one
+# form posted twice is one message, two forms are two).
+CLIENT_TOKEN_PLACEHOLDER = "__staka_client_token__"
+
+
+def _composer(request, conversation, form=None):
+    """The message form's markup. As the viewer opens it (no reply chosen,
+    nothing posted) from the cache (selectors.composer_cached); always with
+    this request's CSRF token and a fresh client token."""
+    if form is not None:  # posted, with its errors
+        reply_to = form.cleaned_data.get("parent") if hasattr(form, "cleaned_data") else None
+        markup = _draw_composer(request, conversation, form, reply_to)
+    elif reply_to := selectors.message_in(conversation=conversation, pk=_int_or_none(request.GET.get("reply_to"))):
+        markup = _draw_composer(request, conversation, _blank_message_form(request, conversation, reply_to), reply_to)
+    else:
+        markup = selectors.composer_cached(
+            conversation=conversation, user=request.user, key=f"{markup_key()}:{timezone.localdate()}",
+            compute=lambda: _draw_composer(request, conversation, _blank_message_form(
+                request, conversation, client_token=CLIENT_TOKEN_PLACEHOLDER)))
+    return with_csrf_token(markup.replace(CLIENT_TOKEN_PLACEHOLDER, str(uuid.uuid4())), request)
+
+
+def _blank_message_form(request, conversation, reply_to=None, **initial):
+    """A new message's form, with the viewer's draft."""
+    draft = selectors.draft_for(conversation=conversation, user=request.user)
+    return MessageForm(user=request.user, conversation=conversation, initial={
+        "content": draft.content if draft else "", "parent": reply_to.pk if reply_to else None, **initial})
+
+
+def _draw_composer(request, conversation, form, reply_to=None):
+    return shareable_markup("messaging/_form.html", {"conversation": conversation, "form": form, "reply_to": reply_to},
+                            request)
 
 
 def _draw_thread(request, conversation, messages, has_older, pinned=None, participants=None, *, has_newer=False):

@@ -80,6 +80,7 @@ def test_reset_and_resend_do_the_same_work_for_known_and_unknown_addresses(url, 
         with CaptureQueriesContext(connection) as queries, django_capture_on_commit_callbacks() as callbacks:
             response = client.post(reverse(url), {"email": email})
         assert response.status_code == 302
-        work.append(([same_for_any_row(q["sql"].replace(email, "?")) for q in queries.captured_queries], len(callbacks)))
+        queued = sorted(getattr(callback, "func", callback).__qualname__ for callback in callbacks)
+        work.append(([same_for_any_row(q["sql"].replace(email, "?")) for q in queries.captured_queries], queued))
     assert work[0] == work[1]
-    assert work[0][1] == 1  # the look-up and e-mail left for a task
+    assert work[0][1].count("outbox_task_dispatch") == 1  # the look-up and e-mail left for a task

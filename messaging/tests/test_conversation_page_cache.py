@@ -2,12 +2,16 @@
 participants) comes from the cache per conversation until something it shows
 is written (messaging.selectors.latest_page, issue 13)."""
 
+import re
+import uuid
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.tests.factories import AdminFactory
+from files.tests.factories import StoredFileFactory
 from messaging import services
 from messaging.models import Participant
 
@@ -89,3 +93,60 @@ def test_a_renamed_conversation_shows_its_new_subject_at_once(client, conversati
     conversation.subject = "Nouveau titre ✍️"
     conversation.save()  # the admin's change form
     assert "Nouveau titre ✍️" in page(client, conversation).content.decode()
+
+
+def composer(client, conversation, query=""):
+    html = page_with(client, conversation, query).content.decode()
+    return html[html.index('id="message-form"'):]
+
+
+def page_with(client, conversation, query):
+    response = client.get(reverse("messaging:conversation", args=[conversation.pk]) + query)
+    assert response.status_code == 200
+    return response
+
+
+def client_token(markup):
+    return re.search(r'name="client_token" value="([^"]+)"', markup).group(1)
+
+
+def test_a_second_view_reads_neither_draft_nor_files(client, conversation, client_user):
+    client.force_login(client_user)
+    page(client, conversation)
+    page(client, conversation)
+    with CaptureQueriesContext(connection) as queries:
+        page(client, conversation)
+    read = [q["sql"] for q in queries.captured_queries]
+    assert not [sql for sql in read if "draft_slot" in sql or "FROM `files`" in sql.replace('"', "`")]
+
+
+def test_each_view_has_its_own_client_token(client, conversation, client_user):
+    """One form posted twice is one message; two views are two forms."""
+    client.force_login(client_user)
+    first, second = client_token(composer(client, conversation)), client_token(composer(client, conversation))
+    assert first != second and uuid.UUID(first) and uuid.UUID(second)
+
+
+def test_a_saved_draft_shows_at_once_and_leaves_once_sent(client, conversation, client_user):
+    client.force_login(client_user)
+    assert "Mon brouillon" not in composer(client, conversation)
+    services.message_save_draft(conversation=conversation, sender=client_user, content="Mon brouillon ✏️")
+    assert "Mon brouillon ✏️" in composer(client, conversation)
+    services.message_send(conversation=conversation, sender=client_user, content="Mon brouillon ✏️")
+    assert "Mon brouillon ✏️" not in composer(client, conversation)
+
+
+def test_a_new_file_of_the_viewers_is_offered_at_once(client, conversation, client_user):
+    client.force_login(client_user)
+    assert "Chapitre 2.pdf" not in composer(client, conversation)
+    StoredFileFactory(uploaded_by=client_user, order=conversation.order, original_name="Chapitre 2.pdf")
+    assert "Chapitre 2.pdf" in composer(client, conversation)
+
+
+def test_a_reply_link_opens_the_composer_answering_it(client, conversation, client_user, corrector):
+    message = services.message_send(conversation=conversation, sender=corrector, content="Une question ?")
+    client.force_login(client_user)
+    composer(client, conversation)  # kept as it opens
+    answering = composer(client, conversation, f"?reply_to={message.pk}")
+    assert f'name="parent" value="{message.pk}"' in answering and "data-reply-banner hidden" not in answering
+    assert 'name="parent" value=' not in composer(client, conversation).split("client_token")[0]

@@ -8,7 +8,7 @@ from django.urls import reverse
 from files.models import StoredFile
 from files.services import stored_file_create
 from files.validation import ATTACHMENT_KINDS
-from messaging import services
+from messaging import selectors, services
 from messaging.models import Message, MessageAttachment, Participant
 from messaging.selectors import PAGE_SIZE
 
@@ -91,6 +91,8 @@ def test_a_long_conversation_costs_the_same_queries_and_bytes_at_50_and_2000_mes
 
     messages = add_messages(conversation, [client_user, corrector], 1950, stored)
     assert len(messages) == 2000
+    # The composer (the draft, the files to attach) is read again too, as in the first view.
+    selectors.composer_changed(conversation_id=conversation.pk, user_id=corrector.pk)
     with django_assert_max_num_queries(CONVERSATION_QUERIES), CaptureQueriesContext(connection) as queries:
         response = client.get(url)
     html = response.content.decode()
