@@ -5,12 +5,16 @@ from django.urls import include, path
 from accounts import views as account_views
 
 urlpatterns = [
-    path("", include("core.urls")),
-    path("accounts/", include("accounts.urls")),
-    path("", include("orders.urls")),
-    path("billing/", include("billing.urls")),
+    # The prefixed apps come first: no path of the unprefixed ones below
+    # starts with their prefix, and the bell and the message polls, asked
+    # every few seconds by every open tab, then skip trying every pattern of
+    # core and orders first.
     path("notifications/", include("notifications.urls")),
     path("messages/", include("messaging.urls")),
+    path("accounts/", include("accounts.urls")),
+    path("billing/", include("billing.urls")),
+    path("", include("core.urls")),
+    path("", include("orders.urls")),
     path("", include("cms.urls")),
     path("", include("support.urls")),
     path("", include("support.public_urls")),

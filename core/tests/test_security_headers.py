@@ -36,3 +36,15 @@ def test_csrf_failure_page_is_in_french():
     assert "Formulaire expiré" in text
     assert "rechargez-la" in text
     assert "CSRF cookie" not in text and "Forbidden" not in text and "La vérification CSRF" not in text
+
+
+def test_pages_carry_the_content_security_policy_and_a_304_does_not(client):
+    """A 304 has no body to protect; the bell polled every few seconds skips
+    building the policy (core.middleware.CSPMiddleware)."""
+    client.force_login(UserFactory())
+    assert "script-src 'self'" in client.get(reverse("orders:client_dashboard"))["Content-Security-Policy"]
+    bell = client.get(reverse("notifications:bell"))
+    assert "script-src 'self'" in bell["Content-Security-Policy"]
+    unchanged = client.get(reverse("notifications:bell"), HTTP_IF_NONE_MATCH=bell["ETag"])
+    assert unchanged.status_code == 304
+    assert "Content-Security-Policy" not in unchanged
