@@ -28,3 +28,21 @@ def test_threads_share_the_client_and_each_reads_its_own_value():
     with ThreadPoolExecutor(max_workers=8) as pool:
         assert list(pool.map(round_trip, range(200))) == [{"n": n} for n in range(200)]
     cache.delete_many([f"key-{n}" for n in range(200)])
+
+
+def test_keys_are_not_checked_against_memcached_limits():
+    """A key memcached would refuse (a space, 300 characters) raises no
+    CacheKeyWarning: Redis takes it, and the check cost a walk over each key."""
+    import warnings
+
+    cache = FailOpenRedisCache("redis://127.0.0.1:6379/0", {})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        cache.make_and_validate_key("une clé " + "x" * 300)
+
+
+def test_replies_are_parsed_by_hiredis():
+    """redis-py's C parser (requirements.txt): each poll makes three round trips."""
+    from redis.utils import HIREDIS_AVAILABLE
+
+    assert HIREDIS_AVAILABLE
