@@ -6,6 +6,7 @@ import threading
 from html.parser import HTMLParser
 
 import pytest
+from django.core.cache import cache as django_cache
 from django.db import connection
 
 
@@ -114,3 +115,26 @@ def enforce_csrf(client):
     checked (Django's test client skips the check unless told at creation)."""
     client.handler.enforce_csrf_checks = True
     return client
+
+
+class CountingCache:
+    """The cache, counting the calls that would each be a Redis round trip."""
+
+    def __init__(self):
+        self.calls = []
+
+    def __getattr__(self, name):
+        method = getattr(django_cache, name)
+
+        def counted(*args, **kwargs):
+            self.calls.append(name)
+            return method(*args, **kwargs)
+
+        return counted
+
+    @classmethod
+    def on(cls, module, monkeypatch):
+        """Counts the calls ``module`` makes through its ``cache``."""
+        counting = cls()
+        monkeypatch.setattr(module, "cache", counting)
+        return counting

@@ -19,6 +19,7 @@ from django_htmx.http import HttpResponseClientRedirect, reswap, retarget, trigg
 from django_ratelimit.core import is_ratelimited
 from django_ratelimit.exceptions import Ratelimited
 
+from core import user_cache
 from core.fragments import markup_key, shareable_markup, with_csrf_token
 from files.services import file_response
 
@@ -69,6 +70,7 @@ def inbox(request):
 
 
 @never_cache
+@user_cache.read_ahead(selectors.UNREAD_CACHE)
 @login_required
 @require_GET
 def unread_badge(request):
@@ -314,6 +316,7 @@ def _poll_etag(last_message_id, cursor):
 
 
 @never_cache
+@user_cache.read_ahead(selectors.POLL_STATE_CACHE, url_key="pk")
 @login_required
 @require_GET
 def messages_since(request, pk):

@@ -11,6 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.preferences import EMAIL_KINDS
+from core import user_cache
 
 from . import selectors, services
 from .models import Notification
@@ -20,6 +21,7 @@ KIND_LABELS = {key: label for key, label, _default in EMAIL_KINDS}
 
 
 @never_cache
+@user_cache.read_ahead(selectors.BELL_CACHE)
 @login_required
 def bell(request):
     """The header fragment, polled by htmx. The poll sends back the ETag of

@@ -5,6 +5,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from core import user_cache
+from core.testing import CountingCache
 from files.models import StoredFile
 from files.services import stored_file_create
 from files.validation import ATTACHMENT_KINDS
@@ -150,6 +152,20 @@ def test_poll_answers_304_when_nothing_changed_since_its_etag(client, conversati
     fourth = poll(client, conversation, new.pk, HTTP_IF_NONE_MATCH=third["ETag"])
     assert fourth.status_code == 200 and not fourth.content.strip()
     assert poll(client, conversation, new.pk, HTTP_IF_NONE_MATCH=fourth["ETag"]).status_code == 304
+
+
+def test_unchanged_polls_read_the_cache_once_beyond_the_session(client, conversation, client_user, corrector,
+                                                                 monkeypatch):
+    """The session's user with the conversation's poll state, or with the
+    badge's token, in one MGET (core.user_cache.read_ahead)."""
+    last = services.message_send(conversation=conversation, sender=client_user, content="Bonjour")
+    client.force_login(corrector)
+    poll_etag = poll(client, conversation, last.pk)["ETag"]
+    badge_etag = client.get(reverse("messaging:unread_badge"))["ETag"]
+    counting = CountingCache.on(user_cache, monkeypatch)
+    assert poll(client, conversation, last.pk, HTTP_IF_NONE_MATCH=poll_etag).status_code == 304
+    assert client.get(reverse("messaging:unread_badge"), HTTP_IF_NONE_MATCH=badge_etag).status_code == 304
+    assert counting.calls == ["get_many", "get_many"]
 
 
 def test_poll_forgets_a_reader_who_left(client, conversation, client_user, corrector):

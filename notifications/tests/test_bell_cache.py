@@ -122,3 +122,17 @@ def test_a_write_committed_after_a_read_is_not_hidden_by_it(django_capture_on_co
         user_cache.invalidate(selectors.BELL_CACHE, [user.pk])
     assert stale["unread"] == 0
     assert selectors.bell_version(user=user) != stale_token
+
+
+def test_an_unchanged_bell_reads_the_cache_once_beyond_the_session(client, monkeypatch):
+    """The session's user and the bell's token in one MGET (core.user_cache.read_ahead)."""
+    from core import user_cache
+    from core.testing import CountingCache
+
+    user = UserFactory()
+    ping(user)
+    client.force_login(user)
+    etag = bell(client)["ETag"]
+    counting = CountingCache.on(user_cache, monkeypatch)
+    assert bell(client, etag).status_code == 304
+    assert counting.calls == ["get_many"]
