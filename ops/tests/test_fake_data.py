@@ -239,3 +239,30 @@ def test_refused_with_production_settings(settings):
 def test_bad_volumes_are_refused(options, message):
     with pytest.raises(CommandError, match=message):
         generate(**options)
+
+
+@pytest.mark.django_db(transaction=True)  # real commits: the caches are renewed after them, as in production
+def test_the_bench_counts_the_queries_of_a_page_in_its_steady_state():
+    """bench/hot_paths.measure_queries counts the third view: on fresh data the
+    first view of the long conversation writes the reader's mark, and the
+    second reads again the conversation row that write renewed."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from bench import hot_paths
+
+    generate(bench_fixtures=True, seed=3)
+    accounts = hot_paths.bench_accounts()
+    conversation = next(path for path in hot_paths.hot_paths(accounts) if path.key == "conversation")
+    Participant.objects.filter(user=accounts[conversation.who]).update(last_read_message_id=0)  # never read yet
+    measured = hot_paths.measure_queries([conversation], accounts)["conversation"]
+
+    reader = Client(HTTP_HOST=hot_paths.HOST)
+    reader.force_login(accounts[conversation.who])
+    for _ in range(3):
+        reader.get(conversation.url, secure=True)
+    with CaptureQueriesContext(connection) as steady:
+        assert reader.get(conversation.url, secure=True).status_code == 200
+    assert measured["status"] == 200
+    assert measured["queries"] == len(steady)
