@@ -116,3 +116,11 @@ def test_client_projects_rows_follow_the_orders_at_once(client, client_user, ser
     html = text(client.get(reverse("orders:client_dashboard")))
     row = re.search(r"<tr>\s*<td data-label=\"Projet\"><a [^>]+>Titre revu</a>.*?</tr>", html, re.S).group(0)
     assert "En cours de correction" in row and 'aria-valuenow="50"' in row and "Offerte" in row
+
+
+def test_a_client_row_without_a_service_starts_with_its_date(client, client_user):
+    """Imported legacy orders may have no service: the row shows no dangling separator."""
+    add_orders(1, client=client_user, service=None, status=S.PAYEE)
+    client.force_login(client_user)
+    html = text(client.get(reverse("orders:client_dashboard")))
+    assert re.search(r'<span class="small muted">commandé le \d\d/\d\d/\d{4}</span>', html)
