@@ -11,6 +11,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.mail import send_mail
 from django.db import connection, connections
+from kombu.utils.url import maybe_sanitize_url
 
 from billing.gateways import simulator_enabled
 from core.db_router import REPLICA
@@ -212,7 +213,9 @@ def check_tasks():
         return Result("Tâches (Celery)", OK, "tâches exécutées dans le processus (mode embarqué)")
     from config.celery_app import app
 
-    broker = app.connection_for_write().as_uri()  # the password masked
+    # Masks a password only when there is one: kombu's as_uri() shows ":**@"
+    # even for a Redis without password, which reads as if one were set.
+    broker = maybe_sanitize_url(settings.CELERY_BROKER_URL)
     try:
         check_broker()
     except Exception as error:  # noqa: BLE001 — any failure means unreachable

@@ -188,6 +188,19 @@ def test_no_worker_answering_is_an_error(settings, monkeypatch):
     assert doctor.check_tasks().status == doctor.OK
 
 
+@pytest.mark.parametrize(("broker", "shown"), [
+    ("redis://127.0.0.1:6379/7", "broker redis://127.0.0.1:6379/7 joignable"),
+    ("redis://:s3cret@127.0.0.1:6379/7", "broker redis://:**@127.0.0.1:6379/7 joignable"),
+])
+def test_the_broker_address_shows_a_password_only_masked_and_only_when_set(settings, monkeypatch, broker, shown):
+    from config.celery_app import app
+
+    settings.CELERY_TASK_ALWAYS_EAGER, settings.CELERY_BROKER_URL = False, broker
+    monkeypatch.setattr(doctor, "check_broker", lambda: None)
+    monkeypatch.setattr(app.control, "ping", lambda timeout: [{"celery@web1": {"ok": "pong"}}])
+    assert shown in doctor.check_tasks().message
+
+
 def test_overdue_orders_are_a_warning(paid_order):
     assert doctor.check_overdue_orders().status == doctor.OK
     Order.objects.filter(pk=paid_order.pk).update(due_date=timezone.localdate() - timedelta(days=2))
