@@ -101,7 +101,11 @@ def check_tables(page, viewport, name, screenshot, *, expected_tables):
                 assert cell["shown"] == cell["header"], f"{what}: the card hides a label: {cell}"
             else:
                 assert cell["shown"] == "", f"{what}: a label inside the table: {cell}"
-    return seen
+    bars = page.evaluate("() => [...document.querySelectorAll('main#contenu table progress')]"
+                         ".map((bar) => bar.getBoundingClientRect().width)")
+    # In a card the cell's grid shrinks its content: a bar of width 100 % would be drawn 0 px wide.
+    assert all(width >= 60 for width in bars), f"{where}: a progress bar is squeezed: {bars}"
+    return seen | {"bars": bars}
 
 
 @pytest.mark.parametrize("viewport", [PHONE, TABLET, LAPTOP], ids=["phone", "tablet", "laptop"])
@@ -112,7 +116,7 @@ def test_tables_show_every_column_or_become_cards(
     client_page.set_viewport_size(viewport)
     log_in(client_page, client_user.email)
     client_page.goto(f"{live_server.url}{reverse('orders:client_dashboard')}")
-    check_tables(client_page, viewport, "dashboard", screenshot, expected_tables=1)
+    assert check_tables(client_page, viewport, "dashboard", screenshot, expected_tables=1)["bars"]
     client_page.goto(f"{live_server.url}{reverse('billing:home')}")
     check_tables(client_page, viewport, "billing", screenshot, expected_tables=3)
 
